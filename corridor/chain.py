@@ -1,0 +1,201 @@
+"""Talks to one ledger: sends locally signed transactions, waits for receipts and turns contract
+reverts into :class:`ChainRejected` errors that name the custom error and its arguments.
+
+Knows web3; knows nothing of HTTP APIs or SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, TimeExhausted
+from web3.types import TxParams, TxReceipt
+
+from corridor.artifacts import Artifact
+from corridor.errors import ChainError, ChainRejected
+
+logger = logging.getLogger(__name__)
+
+_ERROR_STRING = bytes.fromhex("08c379a0")
+_PANIC = bytes.fromhex("4e487b71")
+
+
+class ErrorDecoder:
+    """Maps 4-byte error selectors from contract ABIs to names and typed arguments."""
+
+    def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
+        self._errors: dict[bytes, tuple[str, list[str], list[str]]] = {}
+        for abi in abis:
+            for item in abi:
+                if item.get("type") != "error":
+                    continue
+                types = [_canonical_type(i) for i in item["inputs"]]
+                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+                self._errors[selector] = (item["name"], types, [i["name"] for i in item["inputs"]])
+
+    def decode(self, data: str | bytes | None) -> tuple[str, dict[str, Any]]:
+        raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else (data or b"")
+        selector, body = raw[:4], raw[4:]
+        if selector == _ERROR_STRING:
+            return "Error", {"reason": abi_decode(["string"], body)[0]}
+        if selector == _PANIC:
+            return "Panic", {"code": abi_decode(["uint256"], body)[0]}
+        if selector in self._errors:
+            name, types, names = self._errors[selector]
+            values = abi_decode(types, body)
+            return name, {n or f"arg{i}": _render(v) for i, (n, v) in enumerate(zip(names, values, strict=True))}
+        return "UnknownError", {"data": "0x" + raw.hex()}
+
+
+def _canonical_type(item: dict[str, Any]) -> str:
+    if item["type"].startswith("tuple"):
+        inner = ",".join(_canonical_type(c) for c in item["components"])
+        return f"({inner}){item['type'][5:]}"
+    return str(item["type"])
+
+
+def _render(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return to_checksum_address(value)
+    return value
+
+
+class LedgerClient:
+    """Sends signed transactions to one ledger, one nonce stream per signing account."""
+
+    def __init__(
+        self,
+        name: str,
+        w3: Web3,
+        *,
+        decoder: ErrorDecoder,
+        confirmations: int = 1,
+        receipt_timeout: float = 60.0,
+    ) -> None:
+        self.name = name
+        self.w3 = w3
+        self.decoder = decoder
+        self.confirmations = confirmations
+        self.receipt_timeout = receipt_timeout
+        self._nonces: dict[str, int] = {}
+        self._nonce_lock = threading.Lock()
+        self._fee_fields: dict[str, int] | None = None
+        self.chain_id = w3.eth.chain_id
+
+    @classmethod
+    def connect(cls, name: str, rpc_url: str, *, decoder: ErrorDecoder, confirmations: int = 1) -> LedgerClient:
+        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+        return cls(name, w3, decoder=decoder, confirmations=confirmations)
+
+    # ─── contracts ───────────────────────────────────────────────────────────────────────
+
+    def contract(self, artifact: Artifact, address: str) -> Contract:
+        return self.w3.eth.contract(address=to_checksum_address(address), abi=artifact.abi)
+
+    def deploy(self, account: LocalAccount, artifact: Artifact, *args: Any) -> Contract:
+        """Deploys ``artifact`` with constructor ``args``, signed by ``account``."""
+        factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        receipt = self.transact(account, factory.constructor(*args))
+        address = receipt["contractAddress"]
+        logger.info("deployed ledger=%s contract=%s address=%s", self.name, artifact.name, address)
+        return self.contract(artifact, address)
+
+    # ─── transactions ────────────────────────────────────────────────────────────────────
+
+    def transact(self, account: LocalAccount, call: Any, *, gas: int | None = None) -> TxReceipt:
+        """Estimates, signs, sends and waits for ``call``; raises :class:`ChainRejected` on a revert."""
+        tx_hash = self.send(account, call, gas=gas)
+        return self.wait(tx_hash)
+
+    def send(self, account: LocalAccount, call: Any, *, gas: int | None = None) -> str:
+        """Signs and sends ``call`` (a contract function or constructor); returns the tx hash at once.
+
+        Gas is estimated first, so a call the contract would refuse raises :class:`ChainRejected`
+        before anything is sent and no nonce is spent.
+        """
+        params: TxParams = {"from": account.address, "chainId": self.chain_id, **self._fees()}  # type: ignore[typeddict-item]
+        if gas is None:
+            gas = self._estimate(call, params)
+        with self._nonce_lock:
+            nonce = self._next_nonce(account.address)
+            tx = call.build_transaction({**params, "gas": gas, "nonce": nonce})
+            signed = account.sign_transaction(tx)
+            try:
+                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            except Exception as exc:  # the node refused it: resync the nonce stream next time
+                self._nonces.pop(account.address, None)
+                raise ChainError(ledger=self.name, reason=f"send failed: {exc}") from exc
+            self._nonces[account.address] = nonce + 1
+        return "0x" + bytes(tx_hash).hex()
+
+    def wait(self, tx_hash: str) -> TxReceipt:
+        """Waits for the receipt (and the ledger's confirmation depth); raises on a failed transaction."""
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.receipt_timeout, poll_latency=0.05)  # type: ignore[arg-type]
+        except TimeExhausted as exc:
+            raise ChainError(ledger=self.name, reason="no receipt in time", tx_hash=tx_hash) from exc
+        if receipt["status"] != 1:
+            raise ChainError(ledger=self.name, reason="transaction reverted", tx_hash=tx_hash)
+        if self.confirmations > 1:
+            target = receipt["blockNumber"] + self.confirmations - 1
+            while self.w3.eth.block_number < target:
+                threading.Event().wait(0.1)
+        return receipt
+
+    def call(self, fn: ContractFunction) -> Any:
+        """A read-only call, with reverts decoded like transactions."""
+        try:
+            return fn.call()
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            raise self._rejected(exc) from exc
+
+    def _estimate(self, call: Any, params: TxParams) -> int:
+        try:
+            estimate = int(call.estimate_gas(params))
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            raise self._rejected(exc) from exc
+        return estimate + estimate // 5 + 10_000  # headroom for state drift between estimate and inclusion
+
+    def _rejected(self, exc: Exception) -> ChainRejected:
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict):
+            data = data.get("data")
+        name, args = self.decoder.decode(data if isinstance(data, str | bytes) else None)
+        if name == "UnknownError" and not data:
+            return ChainRejected(ledger=self.name, error="Reverted", args={"message": str(exc)})
+        return ChainRejected(ledger=self.name, error=name, args=args)
+
+    def reset_nonces(self) -> None:
+        """Forgets cached nonces (after a chain revert, or when another process used the same key)."""
+        with self._nonce_lock:
+            self._nonces.clear()
+
+    def _next_nonce(self, address: str) -> int:
+        if address not in self._nonces:
+            self._nonces[address] = self.w3.eth.get_transaction_count(address, "pending")  # type: ignore[arg-type]
+        return self._nonces[address]
+
+    def _fees(self) -> dict[str, int]:
+        """Fee fields for this ledger: zero on gas-free permissioned networks, EIP-1559 otherwise."""
+        if self._fee_fields is None:
+            base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas")
+            gas_price = int(self.w3.eth.gas_price)
+            if gas_price == 0 and not base_fee:
+                self._fee_fields = {"gasPrice": 0}
+            elif base_fee is None:
+                self._fee_fields = {"gasPrice": gas_price}
+            else:
+                tip = 10**9
+                self._fee_fields = {"maxFeePerGas": 4 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+        return self._fee_fields

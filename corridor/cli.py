@@ -1,0 +1,105 @@
+"""The ``corridor`` command line."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from corridor.config import Settings, load_settings
+from corridor.errors import CorridorError
+from corridor.ledgers import LedgerLauncher, read_pidfile, stop_detached, write_pidfile
+from corridor.network import ledger_specs
+from corridor.toolchain import STATE_DIR
+
+PIDFILE = STATE_DIR / "ledgers.json"
+console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+class CorridorGroup(click.Group):
+    """Turns Corridor's own errors into a one-line message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except CorridorError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            sys.exit(2)
+
+
+@click.group(cls=CorridorGroup)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Network configuration (default: $CORRIDOR_CONFIG or ./corridor.toml).")  # fmt: skip
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+    """Corridor: permissioned cross-border PvP settlement."""
+    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
+    ctx.obj = config_path
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return load_settings(ctx.obj)
+
+
+@cli.group()
+def ledgers() -> None:
+    """Start and stop the embedded local ledgers."""
+
+
+@ledgers.command("up")
+@click.option("--detach", is_flag=True, help="Leave the ledgers running in the background; stop them with `down`.")
+@click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep each ledger's chain state in this folder across restarts.")  # fmt: skip
+@click.pass_context
+def ledgers_up(ctx: click.Context, detach: bool, state_dir: Path | None) -> None:
+    """Start every embedded ledger of the configuration."""
+    if read_pidfile(PIDFILE):
+        raise click.UsageError(f"ledgers already started (see {PIDFILE}); run `corridor ledgers down` first")
+    specs = ledger_specs(_settings(ctx), state_dir)
+    launcher = LedgerLauncher(detach=detach)
+    running = launcher.start(specs)
+    for ledger in running.values():
+        console.print(f"ledger [bold]{ledger.name}[/] chain id {ledger.chain_id} at {ledger.rpc_url} (pid {ledger.pid})")
+    if detach:
+        write_pidfile(PIDFILE, running)
+        console.print("running in the background; `corridor ledgers down` stops them")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    console.print("Ctrl-C stops the ledgers")
+    stop.wait()
+    launcher.stop_all()
+    console.print("ledgers stopped")
+
+
+@ledgers.command("down")
+def ledgers_down() -> None:
+    """Stop ledgers started with `corridor ledgers up --detach`."""
+    stopped = stop_detached(PIDFILE)
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "no detached ledgers were running")
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Run the regulator demo on a fresh local network; exit non-zero if any check fails."""
+    from corridor.demo import run_demo
+
+    if not run_demo(_settings(ctx), console):
+        sys.exit(1)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

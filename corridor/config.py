@@ -1,0 +1,248 @@
+"""Corridor configuration: one TOML file (``corridor.toml``) with environment overrides.
+
+Environment variables override any key: ``CORRIDOR_`` + the dotted path joined by ``__``, e.g.
+``CORRIDOR_LEDGERS__A__RPC=http://node:8545``. Names of ledgers, currencies and participants are
+case-insensitive (ledgers and currencies are shown upper-case, participants lower-case).
+A bad file or override raises :class:`ConfigError` naming every offending key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from corridor.errors import ConfigError
+from corridor.toolchain import REPO_ROOT
+
+DEFAULT_CONFIG_PATH = REPO_ROOT / "corridor.toml"
+EMBEDDED = "embedded"
+
+_BIC = re.compile(r"^[A-Z0-9]{8}([A-Z0-9]{3})?$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+
+
+def _check(pattern: re.Pattern[str], what: str) -> Any:
+    def validate(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"not a valid {what}: {value!r}")
+        return value
+
+    return AfterValidator(validate)
+
+
+Bic = Annotated[str, _check(_BIC, "BIC (8 or 11 characters A-Z0-9)")]
+Country = Annotated[str, _check(_COUNTRY, "ISO 3166-1 alpha-2 country code")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LedgerConfig(_Strict):
+    """One EVM chain: embedded (an anvil the launcher starts) or external (an RPC URL)."""
+
+    chain_id: Annotated[int, Field(gt=0, lt=2**53)]
+    rpc: str = EMBEDDED
+    block_time: Annotated[int, Field(ge=0, le=60)] = 0
+    confirmations: Annotated[int, Field(ge=1, le=64)] = 1
+    port: Annotated[int, Field(ge=0, le=65535)] = 0  # embedded only; 0 = pick a free port
+
+    @model_validator(mode="after")
+    def _rpc_is_embedded_or_url(self) -> LedgerConfig:
+        if self.rpc != EMBEDDED:
+            try:
+                _HTTP_URL.validate_python(self.rpc)
+            except ValidationError as exc:
+                raise ValueError(f"rpc must be {EMBEDDED!r} or an http(s) URL, got {self.rpc!r}") from exc
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return self.rpc == EMBEDDED
+
+
+class CurrencyConfig(_Strict):
+    """A permissioned settlement token with a home ledger and an issuer."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    decimals: Annotated[int, Field(ge=0, le=18)]
+    ledger: str
+    issuer: str
+
+
+class ParticipantConfig(_Strict):
+    """A bank or central bank that holds settlement tokens."""
+
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    bic: Bic
+    jurisdiction: Country
+    kind: Literal["bank", "central_bank"] = "bank"
+    opening_balances: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+
+
+class OracleConfig(_Strict):
+    """FX oracle reporters and the quorum of distinct signatures a round needs."""
+
+    reporters: Annotated[int, Field(ge=1, le=32)] = 4
+    quorum: Annotated[int, Field(ge=1, le=32)] = 3
+
+    @model_validator(mode="after")
+    def _quorum_fits(self) -> OracleConfig:
+        if self.quorum > self.reporters:
+            raise ValueError(f"quorum ({self.quorum}) exceeds the number of reporters ({self.reporters})")
+        if self.quorum * 2 <= self.reporters:
+            raise ValueError(f"quorum ({self.quorum}) must be a majority of {self.reporters} reporters")
+        return self
+
+
+class KeysConfig(_Strict):
+    """Where role keys come from: a development mnemonic, overridden per role by explicit keys."""
+
+    mnemonic: SecretStr | None = None
+    private_keys: dict[str, SecretStr] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """The whole network: ledgers, currencies, participants, oracle and keys."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CORRIDOR_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    ledgers: dict[str, LedgerConfig]
+    currencies: dict[str, CurrencyConfig]
+    participants: dict[str, ParticipantConfig]
+    oracle: OracleConfig = OracleConfig()
+    keys: KeysConfig = KeysConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; environment variables override it.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_names(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for section, case in (("ledgers", str.upper), ("currencies", str.upper), ("participants", str.lower)):
+            if isinstance(data.get(section), dict):
+                data[section] = _merge_by_name(data[section], case)
+        return data
+
+    def cross_reference_problems(self) -> dict[str, str]:
+        """Problems between sections (unknown ledger, issuer, currency; shared chain ids), by dotted key."""
+        problems: dict[str, str] = {}
+        seen_chain_ids: dict[int, str] = {}
+        for name, ledger in self.ledgers.items():
+            if ledger.chain_id in seen_chain_ids:
+                problems[f"ledgers.{name}.chain_id"] = (
+                    f"{ledger.chain_id} is also ledger {seen_chain_ids[ledger.chain_id]}'s; "
+                    "each ledger needs its own chain id or signatures replay across them"
+                )
+            seen_chain_ids[ledger.chain_id] = name
+        for code, currency in self.currencies.items():
+            if not _CURRENCY.fullmatch(code):
+                problems[f"currencies.{code}"] = "currency code must be three letters (ISO 4217)"
+            if currency.ledger.upper() not in self.ledgers:
+                problems[f"currencies.{code}.ledger"] = f"unknown ledger {currency.ledger!r}"
+            issuer = self.participants.get(currency.issuer.lower())
+            if issuer is None:
+                problems[f"currencies.{code}.issuer"] = f"unknown participant {currency.issuer!r}"
+            elif issuer.kind != "central_bank":
+                problems[f"currencies.{code}.issuer"] = f"{currency.issuer!r} is not a central_bank"
+        for name, participant in self.participants.items():
+            for code in participant.opening_balances:
+                if code.upper() not in self.currencies:
+                    problems[f"participants.{name}.opening_balances.{code}"] = f"unknown currency {code!r}"
+        return problems
+
+    # ─── lookups ─────────────────────────────────────────────────────────────────────────
+
+    def currency_ledger(self, code: str) -> str:
+        return self.currencies[code.upper()].ledger.upper()
+
+    def currencies_on(self, ledger: str) -> list[str]:
+        return [code for code, c in self.currencies.items() if c.ledger.upper() == ledger.upper()]
+
+    def issuer_of(self, code: str) -> str:
+        return self.currencies[code.upper()].issuer.lower()
+
+    @property
+    def banks(self) -> list[str]:
+        return [name for name, p in self.participants.items() if p.kind == "bank"]
+
+
+def _merge_by_name(section: dict[str, Any], case: Any) -> dict[str, Any]:
+    """Folds keys that differ only in case (TOML ``A`` and env ``a``) into one, later keys winning."""
+    merged: dict[str, Any] = {}
+    for key, value in section.items():
+        name = case(str(key))
+        if isinstance(merged.get(name), dict) and isinstance(value, dict):
+            merged[name] = {**merged[name], **value}
+        else:
+            merged[name] = value
+    return merged
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Loads ``path`` (default: ``$CORRIDOR_CONFIG`` or the repository's ``corridor.toml``) plus overrides."""
+    source = Path(path or os.environ.get("CORRIDOR_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(source=str(source), problems={"(file)": "not found"}) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source=str(source), problems={"(syntax)": str(exc)}) from exc
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(source=str(source), problems=_problems(exc)) from exc
+    problems = settings.cross_reference_problems()
+    if problems:
+        raise ConfigError(source=str(source), problems=problems)
+    return settings
+
+
+def _problems(exc: ValidationError) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(root)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems[key] = message
+    return problems
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()

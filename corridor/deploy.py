@@ -1,0 +1,110 @@
+"""Deploys and configures Corridor's contracts on every ledger of a :class:`Settings`.
+
+Per ledger: the participant registry (owned by the operator), the regulator and reporter roles,
+every participant onboarded (banks settle on both ledgers), and a settlement token for each
+currency whose home is that ledger, registered with its issuer and funded with opening balances.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from web3.contract import Contract
+
+from corridor.artifacts import BuildResult
+from corridor.chain import LedgerClient
+from corridor.config import Settings
+from corridor.keys import OPERATOR, REGULATOR, KeyRing
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LedgerDeployment:
+    """Addresses of Corridor's contracts on one ledger."""
+
+    chain_id: int
+    rpc_url: str
+    registry: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Deployment:
+    """Addresses on every ledger, as written to ``deployment.json``."""
+
+    ledgers: dict[str, LedgerDeployment]
+
+    def token_address(self, settings: Settings, currency: str) -> str:
+        return self.ledgers[settings.currency_ledger(currency)].tokens[currency.upper()]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> Deployment:
+        raw = json.loads(path.read_text())
+        return cls(ledgers={name: LedgerDeployment(**fields) for name, fields in raw["ledgers"].items()})
+
+
+def _bytes(text: str, size: int) -> bytes:
+    return text.encode("ascii").ljust(size, b"\0")
+
+
+class Deployer:
+    """Deploys the network described by ``settings`` onto connected ledger clients."""
+
+    def __init__(self, settings: Settings, keys: KeyRing, build: BuildResult, clients: dict[str, LedgerClient]) -> None:
+        self.settings = settings
+        self.keys = keys
+        self.build = build
+        self.clients = clients
+
+    def deploy(self) -> Deployment:
+        ledgers = {name: self._deploy_ledger(name) for name in self.settings.ledgers}
+        return Deployment(ledgers=ledgers)
+
+    def _deploy_ledger(self, ledger: str) -> LedgerDeployment:
+        client = self.clients[ledger]
+        operator = self.keys.account(OPERATOR)
+        registry = client.deploy(operator, self.build["ParticipantRegistry"], operator.address)
+        self._grant_roles(client, registry)
+        for name, participant in self.settings.participants.items():
+            call = registry.functions.onboard(
+                self.keys.address(name), _bytes(participant.bic, 11), _bytes(participant.jurisdiction, 2)
+            )
+            client.transact(operator, call)
+        tokens = {code: self._deploy_token(client, registry, code) for code in self.settings.currencies_on(ledger)}
+        return LedgerDeployment(
+            chain_id=client.chain_id,
+            rpc_url=str(client.w3.provider.endpoint_uri),  # type: ignore[attr-defined]
+            registry=registry.address,
+            tokens={code: token.address for code, token in tokens.items()},
+        )
+
+    def _grant_roles(self, client: LedgerClient, registry: Contract) -> None:
+        operator = self.keys.account(OPERATOR)
+        regulator_role = registry.functions.REGULATOR_ROLE().call()
+        client.transact(operator, registry.functions.grantRole(regulator_role, self.keys.address(REGULATOR)))
+        reporter_role = registry.functions.REPORTER_ROLE().call()
+        for reporter in self.keys.reporters():
+            client.transact(operator, registry.functions.grantRole(reporter_role, reporter.address))
+
+    def _deploy_token(self, client: LedgerClient, registry: Contract, code: str) -> Contract:
+        operator = self.keys.account(OPERATOR)
+        currency = self.settings.currencies[code]
+        issuer = self.keys.account(self.settings.issuer_of(code))
+        client.transact(operator, registry.functions.registerCurrency(_bytes(code, 3), issuer.address))
+        token = client.deploy(
+            operator, self.build["SettlementToken"], registry.address, _bytes(code, 3), currency.name, currency.decimals
+        )
+        for name, participant in self.settings.participants.items():
+            amount = participant.opening_balances.get(code, 0)
+            if amount:
+                client.transact(issuer, token.functions.mint(self.keys.address(name), amount))
+        logger.info("token ready ledger=%s currency=%s address=%s", client.name, code, token.address)
+        return token

@@ -1,0 +1,77 @@
+"""Brings a configured network within reach: starts the embedded ledgers, connects a client to
+every ledger (embedded or external) and, on request, deploys the contracts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from corridor.artifacts import BuildResult, build
+from corridor.chain import ErrorDecoder, LedgerClient
+from corridor.config import Settings
+from corridor.deploy import Deployer, Deployment
+from corridor.keys import KeyRing
+from corridor.errors import LedgerError
+from corridor.ledgers import LedgerLauncher, LedgerSpec
+
+
+@dataclass
+class Network:
+    """Everything a scenario needs: settings, keys, compiled contracts, a client per ledger."""
+
+    settings: Settings
+    keys: KeyRing
+    build: BuildResult
+    clients: dict[str, LedgerClient]
+    deployment: Deployment | None = None
+
+    def deploy(self) -> Deployment:
+        self.deployment = Deployer(self.settings, self.keys, self.build, self.clients).deploy()
+        return self.deployment
+
+    def token(self, currency: str):  # noqa: ANN201 - web3 Contract
+        assert self.deployment is not None, "deploy() first"
+        ledger = self.settings.currency_ledger(currency)
+        return self.clients[ledger].contract(self.build["SettlementToken"], self.deployment.ledgers[ledger].tokens[currency])
+
+    def registry(self, ledger: str):  # noqa: ANN201 - web3 Contract
+        assert self.deployment is not None, "deploy() first"
+        return self.clients[ledger].contract(self.build["ParticipantRegistry"], self.deployment.ledgers[ledger].registry)
+
+
+def ledger_specs(settings: Settings, state_dir: Path | None = None) -> list[LedgerSpec]:
+    """Launcher specs for the embedded ledgers of ``settings``."""
+    mnemonic = settings.keys.mnemonic.get_secret_value() if settings.keys.mnemonic else None
+    accounts = len(KeyRing(settings).roles) + 4
+    specs = []
+    for name, ledger in settings.ledgers.items():
+        if not ledger.embedded:
+            continue
+        extra = {"mnemonic": mnemonic} if mnemonic else {}
+        state = state_dir / f"ledger-{name}.json" if state_dir else None
+        specs.append(
+            LedgerSpec(name=name, chain_id=ledger.chain_id, port=ledger.port, block_time=ledger.block_time,
+                       state_file=state, accounts=accounts, **extra)
+        )  # fmt: skip
+    return specs
+
+
+@contextmanager
+def open_network(settings: Settings, *, state_dir: Path | None = None) -> Iterator[Network]:
+    """Starts the embedded ledgers of ``settings`` (external ones are only connected to) and yields a
+    :class:`Network`; every process it started is stopped on exit."""
+    artifacts = build()
+    decoder = ErrorDecoder(artifacts.all_abis())
+    with LedgerLauncher() as launcher:
+        running = launcher.start(ledger_specs(settings, state_dir))
+        clients = {}
+        for name, ledger in settings.ledgers.items():
+            url = running[name].rpc_url if ledger.embedded else ledger.rpc
+            clients[name] = LedgerClient.connect(name, url, decoder=decoder, confirmations=ledger.confirmations)
+            if clients[name].chain_id != ledger.chain_id:
+                raise LedgerError(ledger=name, reason=f"{url} reports chain id {clients[name].chain_id}, "
+                                  f"configured {ledger.chain_id}")
+        yield Network(settings=settings, keys=KeyRing(settings), build=artifacts, clients=clients)

@@ -1,0 +1,55 @@
+"""Shared fixtures: real anvil ledgers started once per session, the default network deployed on
+them once, and a per-test chain snapshot so every test starts from the same deployed state."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from corridor.config import Settings, load_settings
+from corridor.network import Network, open_network
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def network(settings: Settings) -> Iterator[Network]:
+    """Two real anvil ledgers with the default deployment; stopped when the session ends."""
+    with open_network(settings) as net:
+        net.deploy()
+        yield net
+
+
+@pytest.fixture()
+def chain(network: Network) -> Iterator[Network]:
+    """The deployed network, rolled back to its deployed state after the test."""
+    snapshots = {name: client.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+                 for name, client in network.clients.items()}  # fmt: skip
+    yield network
+    for name, client in network.clients.items():
+        client.w3.provider.make_request("evm_revert", [snapshots[name]])  # type: ignore[arg-type]
+        client.reset_nonces()
+
+
+@pytest.fixture()
+def reaper() -> Iterator[None]:
+    """Makes this process the subreaper of orphans, so detached ledgers that outlive their
+    `corridor ledgers up` are reaped here instead of lingering as zombies."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    try:
+        yield
+    finally:
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 0)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG) != (0, 0):
+                pass

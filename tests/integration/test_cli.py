@@ -1,0 +1,56 @@
+"""The `corridor` command line, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corridor.toolchain import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def _corridor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "corridor.cli", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=240, env=env)  # fmt: skip
+
+
+def _anvil_pids() -> set[str]:
+    return set(subprocess.run(["pgrep", "-x", "anvil"], capture_output=True, text=True).stdout.split())
+
+
+def test_demo_shows_permitted_and_refused_transfer_and_leaves_no_process() -> None:
+    before = _anvil_pids()
+    result = _corridor("demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Permitted" in result.stdout
+    assert "SettlementTokenIneligibleAccount" in result.stdout
+    assert "FAIL" not in result.stdout
+    assert _anvil_pids() <= before
+
+
+def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text((REPO_ROOT / "corridor.toml").read_text().replace("chain_id = 48802", "chain_id = 48801"))
+    result = _corridor("--config", str(bad), "demo")
+    assert result.returncode == 2
+    assert "ledgers.B.chain_id" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_ledgers_up_detached_then_down(tmp_path: Path, reaper: None) -> None:
+    env = {**os.environ, "CORRIDOR_STATE_DIR": str(tmp_path)}
+    up = _corridor("ledgers", "up", "--detach", env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "chain id 48801" in up.stdout and "chain id 48802" in up.stdout
+    assert (tmp_path / "ledgers.json").is_file()
+    again = _corridor("ledgers", "up", "--detach", env=env)
+    assert again.returncode == 2 and "already started" in again.stdout + again.stderr
+    down = _corridor("ledgers", "down", env=env)
+    assert down.returncode == 0
+    assert "stopped: A, B" in down.stdout
+    assert not (tmp_path / "ledgers.json").exists()

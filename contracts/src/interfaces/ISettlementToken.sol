@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+import {ITransferPolicy} from "./ITransferPolicy.sol";
 
 /// @title ISettlementToken
 /// @notice A permissioned settlement token: one per currency, decimals = the currency's minor
@@ -11,7 +12,7 @@ import {IParticipantRegistry} from "./IParticipantRegistry.sol";
 ///      - nothing moves while the token is paused;
 ///      - neither side may be frozen by the regulator;
 ///      - each non-zero side is an active participant or an allowlisted settlement contract.
-interface ISettlementToken is IERC20 {
+interface ISettlementToken is IERC20, ITransferPolicy {
     /// @notice Thrown when the caller does not hold this currency's issuer role.
     error SettlementTokenUnauthorizedIssuer(address account);
     /// @notice Thrown when the caller does not hold the regulator role.
@@ -74,7 +75,4 @@ interface ISettlementToken is IERC20 {
     /// @notice True when `account` is frozen.
     function isFrozen(address account) external view returns (bool);
 
-    /// @notice True when a transfer of any amount from `from` to `to` would pass the transfer policy now
-    ///         (zero address stands for mint or burn). Balances and allowances are not checked.
-    function canTransfer(address from, address to) external view returns (bool);
 }

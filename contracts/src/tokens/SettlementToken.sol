@@ -6,6 +6,7 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
+import {ITransferPolicy} from "../interfaces/ITransferPolicy.sol";
 
 /// @title SettlementToken
 /// @notice A tokenised currency (wholesale CBDC or tokenised deposit) on a Corridor ledger.
@@ -100,7 +101,8 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
         return _frozen[account];
     }
 
-    /// @inheritdoc ISettlementToken
+    /// @inheritdoc ITransferPolicy
+    /// @dev The zero address stands for mint or burn and always passes.
     function canTransfer(address from, address to) external view returns (bool) {
         if (paused()) return false;
         return _allowed(from) && _allowed(to);

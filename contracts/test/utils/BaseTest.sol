@@ -22,8 +22,10 @@ abstract contract BaseTest is Test {
     uint256 internal aliceKey;
     address internal bob; // bank B (HK)
     uint256 internal bobKey;
-    address internal carol = makeAddr("carol"); // bank C (TH)
-    address internal dave = makeAddr("dave"); // bank D (CN)
+    address internal carol; // bank C (TH)
+    uint256 internal carolKey;
+    address internal dave; // bank D (CN)
+    uint256 internal daveKey;
     address internal outsider = makeAddr("outsider");
 
     uint256 internal constant OPENING = 1_000_000_00; // 1,000,000.00 in minor units
@@ -31,6 +33,8 @@ abstract contract BaseTest is Test {
     function setUp() public virtual {
         (alice, aliceKey) = makeAddrAndKey("alice");
         (bob, bobKey) = makeAddrAndKey("bob");
+        (carol, carolKey) = makeAddrAndKey("carol");
+        (dave, daveKey) = makeAddrAndKey("dave");
 
         registry = new ParticipantRegistry(operator);
         vm.startPrank(operator);

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title IHashedTimelockEscrow
+/// @notice One leg of a swap across two ledgers: funds locked under a sha256 hashlock, claimable by
+///         the named receiver with the preimage before expiry, refundable to the sender from expiry on.
+/// @dev Storage holds one slot per open lock: the hash of its {LockTerms}, keyed by
+///      `lockId = keccak256(abi.encode(sender, hashlock))`, deleted on claim or refund. Everything
+///      else (swap id, quote hash) lives in events. Callers pass the terms back to claim or refund.
+///
+///      Time windows (expiry = T):
+///      ```
+///      lock ─────────────── claim open ───────────────┤ T ├──────── refund open ────────►
+///                       claim: block.timestamp < T       refund: block.timestamp >= T
+///      ```
+///      The two windows never overlap, so a lock ends claimed or refunded, never both.
+///      Quote binding: each lock commits to the hash of the signed FX quote its swap was agreed on and
+///      is refused when that quote has already expired or stays valid beyond the lock's expiry.
+interface IHashedTimelockEscrow {
+    /// @notice The terms a lock pays out on; their hash is the only thing stored.
+    struct LockTerms {
+        address token;
+        address sender;
+        address receiver;
+        uint256 amount;
+        bytes32 hashlock;
+        uint64 expiry;
+    }
+
+    /// @notice A lock request: the terms plus the swap and quote they belong to (kept in events only).
+    struct LockRequest {
+        LockTerms terms;
+        bytes32 swapId;
+        bytes32 quoteHash;
+        uint64 quoteValidUntil;
+    }
+
+    /// @notice Thrown when the amount is zero.
+    error HtlcZeroAmount();
+    /// @notice Thrown when the receiver is zero or the sender itself.
+    error HtlcInvalidReceiver(address receiver);
+    /// @notice Thrown when the hashlock is zero.
+    error HtlcZeroHashlock();
+    /// @notice Thrown when the expiry is not in the future.
+    error HtlcExpiryInPast(uint64 expiry, uint256 nowTimestamp);
+    /// @notice Thrown when the expiry is beyond the configured maximum lock duration.
+    error HtlcExpiryTooFar(uint64 expiry, uint256 latestAllowed);
+    /// @notice Thrown when a lock with this id (same sender and hashlock) is still open.
+    error HtlcLockExists(bytes32 lockId);
+    /// @notice Thrown when no quote hash is given.
+    error HtlcMissingQuote();
+    /// @notice Thrown when the bound quote has already expired.
+    error HtlcQuoteExpired(bytes32 quoteHash, uint64 quoteValidUntil);
+    /// @notice Thrown when the bound quote stays valid after the lock expires (a free option).
+    error HtlcQuoteOutlivesLock(bytes32 quoteHash, uint64 quoteValidUntil, uint64 expiry);
+    /// @notice Thrown when the token's policy would refuse the transfer (paused, frozen, non-participant).
+    error HtlcTransferNotPermitted(address token, address sender, address receiver);
+    /// @notice Thrown by {lock} when the caller is not the sender.
+    error HtlcNotSender(address caller, address sender);
+    /// @notice Thrown when a relayed authorisation does not recover to the sender.
+    error HtlcInvalidAuthorisation(address sender);
+    /// @notice Thrown when a relayed authorisation's nonce was already used.
+    error HtlcAuthorisationUsed(address sender, uint256 nonce);
+    /// @notice Thrown when no open lock has this id.
+    error HtlcLockNotOpen(bytes32 lockId);
+    /// @notice Thrown when the terms passed do not hash to the open lock's commitment.
+    error HtlcTermsMismatch(bytes32 lockId);
+    /// @notice Thrown when claiming at or after expiry.
+    error HtlcLockExpired(bytes32 lockId, uint64 expiry);
+    /// @notice Thrown when refunding before expiry.
+    error HtlcLockNotExpired(bytes32 lockId, uint64 expiry);
+    /// @notice Thrown when sha256(secret) is not the hashlock.
+    error HtlcWrongSecret(bytes32 lockId);
+    /// @notice Thrown when batch arrays differ in length or are empty.
+    error HtlcBatchMalformed();
+
+    /// @notice Emitted when funds are locked.
+    event Locked(
+        bytes32 indexed lockId,
+        bytes32 indexed hashlock,
+        bytes32 indexed swapId,
+        address token,
+        address sender,
+        address receiver,
+        uint256 amount,
+        uint64 expiry,
+        bytes32 quoteHash
+    );
+    /// @notice Emitted when a lock is claimed; carries the preimage so the other ledger learns it.
+    event Claimed(bytes32 indexed lockId, bytes32 indexed hashlock, address receiver, bytes32 secret);
+    /// @notice Emitted when a lock is refunded to its sender.
+    event Refunded(bytes32 indexed lockId, bytes32 indexed hashlock, address sender);
+
+    /// @notice Locks `request.terms.amount` of the caller's tokens.
+    /// @dev Requirements: caller is `terms.sender` and has approved this contract; amount > 0; receiver
+    ///      non-zero and not the sender; hashlock non-zero; now < expiry <= now + maxLockDuration; no
+    ///      open lock with the same id; quote hash non-zero, quote not expired and not valid beyond expiry;
+    ///      the token would let `sender` pay `receiver`. Emits {Locked}.
+    /// @param request The terms and their swap and quote.
+    /// @return lockId keccak256(abi.encode(sender, hashlock)).
+    function lock(LockRequest calldata request) external returns (bytes32 lockId);
+
+    /// @notice Locks on the sender's behalf, carrying its EIP-712 `LockAuthorisation` signature
+    ///         (domain "Corridor HTLC", version "1", this chain and contract).
+    /// @dev As {lock}, but any caller; the authorisation is single-use by its nonce. Emits {Locked}.
+    /// @param request The terms and their swap and quote, exactly as signed.
+    /// @param nonce The authorisation's nonce.
+    /// @param signature The sender's signature.
+    /// @return lockId keccak256(abi.encode(sender, hashlock)).
+    function lockFor(LockRequest calldata request, uint256 nonce, bytes calldata signature)
+        external
+        returns (bytes32 lockId);
+
+    /// @notice {lockFor} for several authorisations in one transaction; reverts whole if any fails.
+    function lockForBatch(LockRequest[] calldata requests, uint256[] calldata nonces, bytes[] calldata signatures)
+        external
+        returns (bytes32[] memory lockIds);
+
+    /// @notice Pays an open lock to its receiver, by anyone holding the preimage.
+    /// @dev Requirements: the lock is open and `terms` match it; now < expiry; sha256(secret) == hashlock.
+    ///      Deletes the lock. Emits {Claimed}.
+    /// @param terms The lock's terms.
+    /// @param secret The 32-byte preimage of the hashlock.
+    function claim(LockTerms calldata terms, bytes32 secret) external;
+
+    /// @notice Claims several locks; locks already settled are skipped, any other failure reverts.
+    /// @return claimed How many locks this call paid out.
+    function claimBatch(LockTerms[] calldata terms, bytes32[] calldata secrets) external returns (uint256 claimed);
+
+    /// @notice Returns an expired lock to its sender, by anyone.
+    /// @dev Requirements: the lock is open and `terms` match it; now >= expiry. Deletes the lock.
+    ///      Emits {Refunded}.
+    /// @param terms The lock's terms.
+    function refund(LockTerms calldata terms) external;
+
+    /// @notice Refunds several locks; locks already settled are skipped, any other failure reverts.
+    /// @return refunded How many locks this call paid back.
+    function refundBatch(LockTerms[] calldata terms) external returns (uint256 refunded);
+
+    /// @notice The id of the lock `sender` holds under `hashlock`.
+    function lockIdOf(address sender, bytes32 hashlock) external pure returns (bytes32);
+
+    /// @notice True while the lock is open (locked, neither claimed nor refunded).
+    function isOpen(bytes32 lockId) external view returns (bool);
+
+    /// @notice The hash of `terms` that an open lock stores.
+    function commitmentOf(LockTerms calldata terms) external pure returns (bytes32);
+
+    /// @notice True when `sender`'s relayed authorisation `nonce` has been used.
+    function authorisationUsed(address sender, uint256 nonce) external view returns (bool);
+
+    /// @notice The longest a lock may run, in seconds.
+    function maxLockDuration() external view returns (uint64);
+}

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IPvPEscrow} from "../interfaces/IPvPEscrow.sol";
+import {FxMath} from "../libraries/FxMath.sol";
+
+/// @title PvPEscrow
+/// @notice Same-ledger payment-versus-payment with direct, escrow-mode and netted batch settlement.
+contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    bytes32 private constant _SWAP_TYPEHASH = keccak256(
+        "Swap(address partyA,address tokenA,uint256 amountA,address partyB,address tokenB,uint256 amountB,uint256 rate,uint16 maxDeviationBps,uint64 deadline,uint256 nonce)"
+    );
+    bytes32 private constant _OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+
+    uint8 private constant _FUNDED_A = 1;
+    uint8 private constant _FUNDED_B = 2;
+    uint8 private constant _SETTLED = 4;
+    uint8 private constant _RECLAIMED_A = 8;
+    uint8 private constant _RECLAIMED_B = 16;
+
+    IParticipantRegistry public immutable registry;
+    /// @inheritdoc IPvPEscrow
+    IFxRateSource public immutable oracle;
+
+    mapping(address token => Asset) private _assets;
+    mapping(address partyA => mapping(uint256 word => uint256 bits)) private _nonceBitmap;
+    mapping(bytes32 swapId => uint8 state) private _escrow;
+    uint256 private _batchCount;
+
+    constructor(IParticipantRegistry registry_, IFxRateSource oracle_) EIP712("Corridor PvPEscrow", "1") {
+        registry = registry_;
+        oracle = oracle_;
+    }
+
+    // ─── Direct settlement ───────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IPvPEscrow
+    function settle(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+        external
+        nonReentrant
+        returns (bytes32 id)
+    {
+        id = _hash(swap);
+        (uint256 mid, uint256 roundRef) = _validateOrRevert(swap, id, signatureA, signatureB);
+        _useNonce(swap.partyA, swap.nonce);
+        emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
+        IERC20(swap.tokenA).safeTransferFrom(swap.partyA, swap.partyB, swap.amountA);
+        IERC20(swap.tokenB).safeTransferFrom(swap.partyB, swap.partyA, swap.amountB);
+    }
+
+    // ─── Escrow mode ─────────────────────────────────────────────────────────────────────
+    //
+    //   fund(first leg) ──► fund(second leg) = settle both          (any time up to the deadline)
+    //          │
+    //          └─ deadline passes ──► reclaim(funded leg) to its payer   (deadline + 1 onwards)
+
+    /// @inheritdoc IPvPEscrow
+    function fund(Swap calldata swap, Leg leg, bytes calldata signature) external nonReentrant returns (bytes32 id) {
+        id = _hash(swap);
+        uint8 state = _escrow[id];
+        uint8 fundedBit = leg == Leg.A ? _FUNDED_A : _FUNDED_B;
+        if (state & (fundedBit | _SETTLED | _RECLAIMED_A | _RECLAIMED_B) != 0) revert PvPLegState(id, leg, state);
+        // The first funding consumed the nonce; for the second that is expected, not a refusal.
+        Rejection terms = _checkTerms(swap, state == 0);
+        if (terms != Rejection.None) _revertWith(terms, swap, id);
+        (address payer, address token, uint256 amount) = _leg(swap, leg);
+        if (msg.sender != payer && !_signedBy(id, signature, payer)) revert PvPInvalidSignature(id, payer);
+        if (state == 0) {
+            // The first funding consumes the nonce, so direct settlement of the same terms is closed.
+            _useNonce(swap.partyA, swap.nonce);
+            _escrow[id] = fundedBit;
+            emit Funded(id, leg, payer, amount);
+            IERC20(token).safeTransferFrom(payer, address(this), amount);
+            return id;
+        }
+        _escrow[id] = state | fundedBit | _SETTLED;
+        emit Funded(id, leg, payer, amount);
+        _emitSettled(swap, id);
+        IERC20(token).safeTransferFrom(payer, address(this), amount);
+        IERC20(swap.tokenA).safeTransfer(swap.partyB, swap.amountA);
+        IERC20(swap.tokenB).safeTransfer(swap.partyA, swap.amountB);
+    }
+
+    function _emitSettled(Swap calldata swap, bytes32 id) private {
+        (uint256 mid, uint256 roundRef) = _checkRate(swap, id);
+        emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
+    }
+
+    function _leg(Swap calldata swap, Leg leg) private pure returns (address payer, address token, uint256 amount) {
+        return leg == Leg.A ? (swap.partyA, swap.tokenA, swap.amountA) : (swap.partyB, swap.tokenB, swap.amountB);
+    }
+
+    /// @inheritdoc IPvPEscrow
+    function reclaim(Swap calldata swap, Leg leg) external nonReentrant {
+        bytes32 id = _hash(swap);
+        if (block.timestamp <= swap.deadline) revert PvPReclaimTooEarly(id, swap.deadline);
+        uint8 state = _escrow[id];
+        uint8 fundedBit = leg == Leg.A ? _FUNDED_A : _FUNDED_B;
+        uint8 reclaimedBit = leg == Leg.A ? _RECLAIMED_A : _RECLAIMED_B;
+        if (state & fundedBit == 0 || state & (_SETTLED | reclaimedBit) != 0) revert PvPLegState(id, leg, state);
+        _escrow[id] = state | reclaimedBit;
+        (address payer, address token, uint256 amount) = _leg(swap, leg);
+        emit Reclaimed(id, leg, payer, amount);
+        IERC20(token).safeTransfer(payer, amount);
+    }
+
+    // ─── Batch settlement with multilateral netting ──────────────────────────────────────
+
+    /// @dev One participant's running net position in one token during a batch (memory only).
+    struct Position {
+        address party;
+        address token;
+        int256 net;
+    }
+
+    /// @dev Gross value per token during a batch (memory only).
+    struct Gross {
+        address token;
+        uint256 value;
+    }
+
+    /// @dev A batch in progress (memory only).
+    struct Batch {
+        uint256 id;
+        uint256 settled;
+        Position[] positions;
+        uint256 positionCount;
+        Gross[] gross;
+        uint256 tokenCount;
+    }
+
+    /// @inheritdoc IPvPEscrow
+    function settleBatch(Swap[] calldata swaps, bytes[] calldata signaturesA, bytes[] calldata signaturesB)
+        external
+        nonReentrant
+        returns (uint256 batchId, uint256 settled)
+    {
+        uint256 n = swaps.length;
+        if (n == 0 || signaturesA.length != n || signaturesB.length != n) {
+            revert PvPBatchMalformed(n, signaturesA.length, signaturesB.length);
+        }
+        Batch memory batch = Batch({
+            id: ++_batchCount,
+            settled: 0,
+            positions: new Position[](4 * n),
+            positionCount: 0,
+            gross: new Gross[](2 * n),
+            tokenCount: 0
+        });
+        for (uint256 i; i < n; ++i) {
+            _batchOne(batch, i, swaps[i], signaturesA[i], signaturesB[i]);
+        }
+        emit BatchSettled(batch.id, batch.settled, n - batch.settled);
+        _moveNet(batch);
+        return (batch.id, batch.settled);
+    }
+
+    /// @dev Validates one swap of a batch and books it into the net positions, or reports why not.
+    function _batchOne(
+        Batch memory batch,
+        uint256 index,
+        Swap calldata swap,
+        bytes calldata signatureA,
+        bytes calldata signatureB
+    ) private {
+        bytes32 id = _hash(swap);
+        // _validate sees nonces consumed earlier in this batch, so a duplicate swap is refused.
+        (Rejection rejection, uint256 mid, uint256 roundRef) = _validate(swap, id, signatureA, signatureB);
+        if (rejection != Rejection.None) {
+            emit BatchSwapRejected(batch.id, index, id, rejection);
+            return;
+        }
+        _useNonce(swap.partyA, swap.nonce);
+        emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
+        _book(batch, swap.partyA, swap.tokenA, -int256(swap.amountA));
+        _book(batch, swap.partyB, swap.tokenA, int256(swap.amountA));
+        _book(batch, swap.partyB, swap.tokenB, -int256(swap.amountB));
+        _book(batch, swap.partyA, swap.tokenB, int256(swap.amountB));
+        _addGross(batch, swap.tokenA, swap.amountA);
+        _addGross(batch, swap.tokenB, swap.amountB);
+        ++batch.settled;
+    }
+
+    /// @dev Debtors pay in first, so the escrow never pays out what it does not yet hold.
+    function _moveNet(Batch memory batch) private {
+        for (uint256 t; t < batch.tokenCount; ++t) {
+            uint256 moved;
+            for (uint256 p; p < batch.positionCount; ++p) {
+                Position memory position = batch.positions[p];
+                if (position.token == batch.gross[t].token && position.net > 0) moved += uint256(position.net);
+            }
+            emit BatchNetted(batch.id, batch.gross[t].token, batch.gross[t].value, moved);
+        }
+        for (uint256 p; p < batch.positionCount; ++p) {
+            Position memory position = batch.positions[p];
+            if (position.net < 0) {
+                IERC20(position.token).safeTransferFrom(position.party, address(this), uint256(-position.net));
+            }
+        }
+        for (uint256 p; p < batch.positionCount; ++p) {
+            Position memory position = batch.positions[p];
+            if (position.net > 0) IERC20(position.token).safeTransfer(position.party, uint256(position.net));
+        }
+    }
+
+    function _book(Batch memory batch, address party, address token, int256 delta) private pure {
+        for (uint256 p; p < batch.positionCount; ++p) {
+            Position memory position = batch.positions[p];
+            if (position.party == party && position.token == token) {
+                position.net += delta;
+                return;
+            }
+        }
+        batch.positions[batch.positionCount++] = Position({party: party, token: token, net: delta});
+    }
+
+    function _addGross(Batch memory batch, address token, uint256 amount) private pure {
+        for (uint256 t; t < batch.tokenCount; ++t) {
+            if (batch.gross[t].token == token) {
+                batch.gross[t].value += amount;
+                return;
+            }
+        }
+        batch.gross[batch.tokenCount++] = Gross({token: token, value: amount});
+    }
+
+    // ─── Operator ────────────────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IPvPEscrow
+    function listAsset(address token, bytes3 currency, uint8 decimals, bool listed) external {
+        if (!registry.hasRole(_OPERATOR_ROLE, msg.sender)) revert PvPUnauthorized(msg.sender);
+        if (token.code.length == 0 || currency == bytes3(0) || decimals > 18) revert PvPInvalidAsset(token);
+        _assets[token] = Asset({currency: currency, decimals: decimals, listed: listed});
+        emit AssetListed(token, currency, decimals, listed);
+    }
+
+    // ─── Views ───────────────────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IPvPEscrow
+    function swapId(Swap calldata swap) external view returns (bytes32) {
+        return _hash(swap);
+    }
+
+    /// @inheritdoc IPvPEscrow
+    function nonceUsed(address partyA, uint256 nonce) external view returns (bool) {
+        return _nonceIsUsed(partyA, nonce);
+    }
+
+    /// @inheritdoc IPvPEscrow
+    function escrowState(bytes32 id) external view returns (uint8) {
+        return _escrow[id];
+    }
+
+    /// @inheritdoc IPvPEscrow
+    function check(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+        external
+        view
+        returns (Rejection rejection)
+    {
+        (rejection,,) = _validate(swap, _hash(swap), signatureA, signatureB);
+    }
+
+    /// @inheritdoc IPvPEscrow
+    function asset(address token) external view returns (Asset memory) {
+        return _assets[token];
+    }
+
+    // ─── Validation ──────────────────────────────────────────────────────────────────────
+
+    function _validateOrRevert(Swap calldata swap, bytes32 id, bytes calldata signatureA, bytes calldata signatureB)
+        private
+        view
+        returns (uint256 mid, uint256 roundRef)
+    {
+        Rejection rejection = _checkTerms(swap, true);
+        if (rejection != Rejection.None) _revertWith(rejection, swap, id);
+        if (!_signedBy(id, signatureA, swap.partyA)) revert PvPInvalidSignature(id, swap.partyA);
+        if (!_signedBy(id, signatureB, swap.partyB)) revert PvPInvalidSignature(id, swap.partyB);
+        return _checkRate(swap, id);
+    }
+
+    /// @dev The non-reverting twin of {_validateOrRevert}, for batches and {check}.
+    function _validate(Swap calldata swap, bytes32 id, bytes calldata signatureA, bytes calldata signatureB)
+        private
+        view
+        returns (Rejection, uint256 mid, uint256 roundRef)
+    {
+        Rejection rejection = _checkTerms(swap, true);
+        if (rejection != Rejection.None) return (rejection, 0, 0);
+        if (!_signedBy(id, signatureA, swap.partyA)) return (Rejection.InvalidSignatureA, 0, 0);
+        if (!_signedBy(id, signatureB, swap.partyB)) return (Rejection.InvalidSignatureB, 0, 0);
+        try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
+            uint256 oracleMid, uint256 ref
+        ) {
+            if (FxMath.deviationBps(swap.rate, oracleMid) > swap.maxDeviationBps) {
+                return (Rejection.RateOutsideTolerance, 0, 0);
+            }
+            return (Rejection.None, oracleMid, ref);
+        } catch {
+            return (Rejection.OracleUnavailable, 0, 0);
+        }
+    }
+
+    /// @dev Everything about the terms that needs neither signatures nor the oracle.
+    function _checkTerms(Swap calldata swap, bool checkNonce) private view returns (Rejection) {
+        if (block.timestamp > swap.deadline) return Rejection.DeadlinePassed;
+        if (checkNonce && _nonceIsUsed(swap.partyA, swap.nonce)) return Rejection.NonceUsed;
+        if (
+            swap.partyA == swap.partyB || swap.partyA == address(0) || swap.partyB == address(0)
+                || swap.tokenA == swap.tokenB
+        ) return Rejection.InvalidParties;
+        if (swap.amountA == 0 || swap.amountB == 0) return Rejection.ZeroAmount;
+        Asset memory assetA = _assets[swap.tokenA];
+        Asset memory assetB = _assets[swap.tokenB];
+        if (!assetA.listed || !assetB.listed) return Rejection.TokenNotListed;
+        if (swap.rate == 0 || swap.rate > FxMath.MAX_RATE) return Rejection.InvalidRate;
+        uint256 expectedB = FxMath.convert(swap.amountA, swap.rate, assetA.decimals, assetB.decimals);
+        uint256 gap = expectedB > swap.amountB ? expectedB - swap.amountB : swap.amountB - expectedB;
+        if (gap > 1) return Rejection.AmountsInconsistentWithRate;
+        return Rejection.None;
+    }
+
+    /// @dev Reads the oracle (which reverts with its own error when halted, stale or unknown) and
+    ///      checks the agreed rate against the mid.
+    function _checkRate(Swap calldata swap, bytes32 id) private view returns (uint256 mid, uint256 roundRef) {
+        (mid, roundRef) = oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency);
+        uint256 deviation = FxMath.deviationBps(swap.rate, mid);
+        if (deviation > swap.maxDeviationBps) {
+            revert PvPRateOutsideTolerance(id, swap.rate, mid, deviation, swap.maxDeviationBps);
+        }
+    }
+
+    function _revertWith(Rejection rejection, Swap calldata swap, bytes32 id) private view {
+        if (rejection == Rejection.DeadlinePassed) revert PvPDeadlinePassed(id, swap.deadline);
+        if (rejection == Rejection.NonceUsed) revert PvPNonceUsed(id, swap.partyA, swap.nonce);
+        if (rejection == Rejection.InvalidParties) revert PvPInvalidParties(id);
+        if (rejection == Rejection.ZeroAmount) revert PvPZeroAmount(id);
+        if (rejection == Rejection.TokenNotListed) {
+            revert PvPTokenNotListed(_assets[swap.tokenA].listed ? swap.tokenB : swap.tokenA);
+        }
+        if (rejection == Rejection.InvalidRate) revert PvPInvalidRate(id, swap.rate);
+        Asset memory assetA = _assets[swap.tokenA];
+        uint256 expectedB = FxMath.convert(swap.amountA, swap.rate, assetA.decimals, _assets[swap.tokenB].decimals);
+        revert PvPAmountsInconsistentWithRate(id, expectedB, swap.amountB);
+    }
+
+    function _signedBy(bytes32 id, bytes calldata signature, address party) private pure returns (bool) {
+        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(id, signature);
+        return error == ECDSA.RecoverError.NoError && signer == party;
+    }
+
+    function _hash(Swap calldata swap) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(_SWAP_TYPEHASH, swap)));
+    }
+
+    function _nonceIsUsed(address partyA, uint256 nonce) private view returns (bool) {
+        return _nonceBitmap[partyA][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    function _useNonce(address partyA, uint256 nonce) private {
+        _nonceBitmap[partyA][nonce >> 8] |= 1 << (nonce & 0xff);
+    }
+}

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IPvPEscrow} from "../../src/interfaces/IPvPEscrow.sol";
+import {ISettlementToken} from "../../src/interfaces/ISettlementToken.sol";
+import {PvPEscrow} from "../../src/settlement/PvPEscrow.sol";
+import {StubFxOracle} from "../mocks/StubFxOracle.sol";
+import {SettlementBase} from "../utils/SettlementBase.sol";
+
+contract PvPEscrowTest is SettlementBase {
+    uint256 internal constant AMOUNT = 100_000_00; // 100,000.00 CNY
+
+    // ─── settle ──────────────────────────────────────────────────────────────────────────
+
+    function test_settle_MovesBothLegs() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes32 id = pvp.swapId(swap);
+        vm.expectEmit(address(pvp));
+        emit IPvPEscrow.Settled(id, alice, bob, AMOUNT, swap.amountB, CNY_HKD, oracle.round());
+        vm.prank(carol); // any relayer
+        bytes32 returned = pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertEq(returned, id);
+        assertEq(cny.balanceOf(alice), OPENING - AMOUNT);
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+        assertEq(hkd.balanceOf(alice), OPENING + swap.amountB);
+        assertEq(hkd.balanceOf(bob), OPENING - swap.amountB);
+        assertEq(cny.balanceOf(address(pvp)) + hkd.balanceOf(address(pvp)), 0);
+        assertTrue(pvp.nonceUsed(alice, 1));
+    }
+
+    function test_settle_RevertWhen_Replayed() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes memory sigA = _sign(aliceKey, swap);
+        bytes memory sigB = _sign(bobKey, swap);
+        pvp.settle(swap, sigA, sigB);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPNonceUsed.selector, pvp.swapId(swap), alice, 1));
+        pvp.settle(swap, sigA, sigB);
+    }
+
+    function test_settle_RevertWhen_DeadlinePassed() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes memory sigA = _sign(aliceKey, swap);
+        bytes memory sigB = _sign(bobKey, swap);
+        vm.warp(swap.deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPDeadlinePassed.selector, pvp.swapId(swap), swap.deadline));
+        pvp.settle(swap, sigA, sigB);
+    }
+
+    function test_settle_AtDeadlineStillSettles() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        vm.warp(swap.deadline);
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+    }
+
+    function test_settle_RevertWhen_SignatureOfWrongParty() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes32 id = pvp.swapId(swap);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, id, bob));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(carolKey, swap));
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, id, alice));
+        pvp.settle(swap, _sign(bobKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_TermsAlteredAfterSigning() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes memory sigA = _sign(aliceKey, swap);
+        bytes memory sigB = _sign(bobKey, swap);
+        swap.amountA += 1; // a relayer trying to take one more minor unit
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
+        pvp.settle(swap, sigA, sigB);
+    }
+
+    function test_settle_RevertWhen_SignatureFromOtherEscrow() external {
+        PvPEscrow other = new PvPEscrow(registry, oracle);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes memory foreignSigA = _signFor(aliceKey, swap, address(other));
+        assertEq(other.swapId(swap), _swapDigest(swap, address(other)));
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
+        pvp.settle(swap, foreignSigA, _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_SignatureFromOtherChain() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes memory sigA = _sign(aliceKey, swap);
+        bytes memory sigB = _sign(bobKey, swap);
+        vm.chainId(block.chainid + 1);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
+        pvp.settle(swap, sigA, sigB);
+    }
+
+    function test_settle_RevertWhen_SameParty() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        swap.partyB = alice;
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidParties.selector, pvp.swapId(swap)));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(aliceKey, swap));
+    }
+
+    function test_settle_RevertWhen_SameToken() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        swap.tokenB = address(cny);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidParties.selector, pvp.swapId(swap)));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_ZeroAmount() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        swap.amountA = 0;
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPZeroAmount.selector, pvp.swapId(swap)));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_TokenNotListed() external {
+        vm.prank(operator);
+        pvp.listAsset(address(hkd), "HKD", 2, false);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPTokenNotListed.selector, address(hkd)));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_RateZero() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        swap.rate = 0;
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidRate.selector, pvp.swapId(swap), 0));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_AmountsDisagreeWithRate() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        uint256 expected = swap.amountB;
+        swap.amountB = expected - 2;
+        vm.expectRevert(
+            abi.encodeWithSelector(IPvPEscrow.PvPAmountsInconsistentWithRate.selector, pvp.swapId(swap), expected, expected - 2)
+        );
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_RateOutsideTolerance() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        swap.rate = CNY_HKD * 10_100 / 10_000; // 100 bps above the mid, tolerance 50
+        swap.amountB = AMOUNT * swap.rate / 1e18;
+        vm.expectRevert(
+            abi.encodeWithSelector(IPvPEscrow.PvPRateOutsideTolerance.selector, pvp.swapId(swap), swap.rate, CNY_HKD, 100, 50)
+        );
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_AtToleranceEdge() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        swap.rate = CNY_HKD * 10_050 / 10_000; // exactly 50 bps
+        swap.amountB = AMOUNT * swap.rate / 1e18;
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertEq(hkd.balanceOf(alice), OPENING + swap.amountB);
+    }
+
+    function test_settle_RevertWhen_OracleUnavailable() external {
+        oracle.setUnavailable("CNY", "HKD", true);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        vm.expectRevert(abi.encodeWithSelector(StubFxOracle.StubPairUnavailable.selector, bytes3("CNY"), bytes3("HKD")));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_settle_RevertWhen_LegBUnfunded_NothingMoves() external {
+        vm.prank(bob);
+        hkd.approve(address(pvp), 0);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(pvp), 0, swap.amountB)
+        );
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertEq(cny.balanceOf(alice), OPENING, "leg A moved without leg B");
+        assertFalse(pvp.nonceUsed(alice, 1));
+    }
+
+    function test_settle_RevertWhen_PartyFrozen() external {
+        vm.prank(regulator);
+        hkd.freeze(bob);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountFrozen.selector, bob));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertEq(cny.balanceOf(alice), OPENING);
+    }
+
+    function test_settle_RevertWhen_CurrencyPaused() external {
+        vm.prank(regulator);
+        cny.pause();
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_check_ReportsWithoutReverting() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        bytes memory sigA = _sign(aliceKey, swap);
+        bytes memory sigB = _sign(bobKey, swap);
+        assertEq(uint8(pvp.check(swap, sigA, sigB)), uint8(IPvPEscrow.Rejection.None));
+        assertEq(uint8(pvp.check(swap, sigA, sigA)), uint8(IPvPEscrow.Rejection.InvalidSignatureB));
+        oracle.setUnavailable("CNY", "HKD", true);
+        assertEq(uint8(pvp.check(swap, sigA, sigB)), uint8(IPvPEscrow.Rejection.OracleUnavailable));
+    }
+
+    // ─── escrow mode ─────────────────────────────────────────────────────────────────────
+
+    function test_fund_SecondFundingSettlesBoth() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        bytes32 id = pvp.swapId(swap);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        assertEq(cny.balanceOf(address(pvp)), AMOUNT);
+        assertEq(pvp.escrowState(id), 1);
+        vm.expectEmit(address(pvp));
+        emit IPvPEscrow.Settled(id, alice, bob, AMOUNT, swap.amountB, CNY_HKD, oracle.round());
+        pvp.fund(swap, IPvPEscrow.Leg.B, _sign(bobKey, swap)); // relayed with bob's signature
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+        assertEq(hkd.balanceOf(alice), OPENING + swap.amountB);
+        assertEq(cny.balanceOf(address(pvp)) + hkd.balanceOf(address(pvp)), 0);
+        assertEq(pvp.escrowState(id), 1 | 2 | 4);
+    }
+
+    function test_fund_ClosesDirectSettlement() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPNonceUsed.selector, pvp.swapId(swap), alice, 7));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+    }
+
+    function test_fund_RevertWhen_LegFundedTwice() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.startPrank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPLegState.selector, pvp.swapId(swap), IPvPEscrow.Leg.A, 1));
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.stopPrank();
+    }
+
+    function test_fund_RevertWhen_RelayedWithoutPayerSignature() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
+        vm.prank(carol);
+        pvp.fund(swap, IPvPEscrow.Leg.A, _sign(carolKey, swap));
+    }
+
+    function test_fund_RevertWhen_SecondFundingAfterDeadline() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.warp(swap.deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPDeadlinePassed.selector, pvp.swapId(swap), swap.deadline));
+        vm.prank(bob);
+        pvp.fund(swap, IPvPEscrow.Leg.B, "");
+    }
+
+    function test_fund_RevertWhen_RateLeftToleranceBeforeSecondFunding() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        oracle.setMid("CNY", "HKD", CNY_HKD * 2);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPvPEscrow.PvPRateOutsideTolerance.selector, pvp.swapId(swap), CNY_HKD, CNY_HKD * 2, 5000, 50)
+        );
+        vm.prank(bob);
+        pvp.fund(swap, IPvPEscrow.Leg.B, "");
+    }
+
+    function test_reclaim_ReturnsFundedLegToPayerAfterDeadline() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.warp(swap.deadline + 1);
+        vm.expectEmit(address(pvp));
+        emit IPvPEscrow.Reclaimed(pvp.swapId(swap), IPvPEscrow.Leg.A, alice, AMOUNT);
+        vm.prank(carol); // anyone may trigger it; only alice is paid
+        pvp.reclaim(swap, IPvPEscrow.Leg.A);
+        assertEq(cny.balanceOf(alice), OPENING);
+        assertEq(cny.balanceOf(carol), OPENING);
+        assertEq(cny.balanceOf(address(pvp)), 0);
+    }
+
+    function test_reclaim_RevertWhen_AtOrBeforeDeadline() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.warp(swap.deadline);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPReclaimTooEarly.selector, pvp.swapId(swap), swap.deadline));
+        pvp.reclaim(swap, IPvPEscrow.Leg.A);
+    }
+
+    function test_reclaim_RevertWhen_Twice() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.warp(swap.deadline + 1);
+        pvp.reclaim(swap, IPvPEscrow.Leg.A);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPLegState.selector, pvp.swapId(swap), IPvPEscrow.Leg.A, 1 | 8));
+        pvp.reclaim(swap, IPvPEscrow.Leg.A);
+    }
+
+    function test_reclaim_RevertWhen_LegNeverFunded() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.warp(swap.deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPLegState.selector, pvp.swapId(swap), IPvPEscrow.Leg.B, 1));
+        pvp.reclaim(swap, IPvPEscrow.Leg.B);
+    }
+
+    function test_reclaim_RevertWhen_Settled() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.prank(bob);
+        pvp.fund(swap, IPvPEscrow.Leg.B, "");
+        vm.warp(swap.deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPLegState.selector, pvp.swapId(swap), IPvPEscrow.Leg.A, 7));
+        pvp.reclaim(swap, IPvPEscrow.Leg.A);
+    }
+
+    function test_fund_RevertWhen_AfterReclaim() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.warp(swap.deadline + 1);
+        pvp.reclaim(swap, IPvPEscrow.Leg.A);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPLegState.selector, pvp.swapId(swap), IPvPEscrow.Leg.B, 9));
+        vm.prank(bob);
+        pvp.fund(swap, IPvPEscrow.Leg.B, "");
+    }
+
+    // ─── batch netting ───────────────────────────────────────────────────────────────────
+
+    function test_settleBatch_NetsToGrossBalances() external {
+        // alice sells CNY to bob, bob sells the same CNY back: gross 2 x legs, net nearly nothing.
+        IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](2);
+        swaps[0] = _swap(AMOUNT, 1);
+        swaps[1] = _reverse(swaps[0], 2);
+        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        // Gross: each CNY leg and each HKD leg once in each direction; net: nothing moves.
+        vm.expectEmit(address(pvp));
+        emit IPvPEscrow.BatchNetted(1, address(cny), 2 * AMOUNT, 0);
+        vm.expectEmit(address(pvp));
+        emit IPvPEscrow.BatchNetted(1, address(hkd), 2 * swaps[0].amountB, 0);
+        (uint256 batchId, uint256 settled) = pvp.settleBatch(swaps, sigsA, sigsB);
+        assertEq(batchId, 1);
+        assertEq(settled, 2);
+        assertEq(cny.balanceOf(alice), OPENING);
+        assertEq(hkd.balanceOf(alice), OPENING);
+        assertTrue(pvp.nonceUsed(alice, 1) && pvp.nonceUsed(bob, 2));
+        assertEq(cny.balanceOf(alice) + cny.balanceOf(bob), 2 * OPENING);
+        assertEq(cny.balanceOf(address(pvp)) + hkd.balanceOf(address(pvp)), 0);
+    }
+
+    function test_settleBatch_SkipsInvalidSwapAndReportsIt() external {
+        IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](3);
+        swaps[0] = _swap(AMOUNT, 1);
+        swaps[1] = _swap(2 * AMOUNT, 2);
+        swaps[2] = _swap(3 * AMOUNT, 3);
+        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        sigsB[1] = sigsA[1]; // swap 1 carries a bad signature
+        vm.expectEmit(address(pvp));
+        emit IPvPEscrow.BatchSwapRejected(1, 1, pvp.swapId(swaps[1]), IPvPEscrow.Rejection.InvalidSignatureB);
+        (, uint256 settled) = pvp.settleBatch(swaps, sigsA, sigsB);
+        assertEq(settled, 2);
+        assertEq(cny.balanceOf(bob), OPENING + 4 * AMOUNT);
+        assertFalse(pvp.nonceUsed(alice, 2));
+    }
+
+    function test_settleBatch_RefusesDuplicateWithinBatch() external {
+        IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](2);
+        swaps[0] = _swap(AMOUNT, 1);
+        swaps[1] = swaps[0];
+        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        vm.expectEmit(address(pvp));
+        emit IPvPEscrow.BatchSwapRejected(1, 1, pvp.swapId(swaps[1]), IPvPEscrow.Rejection.NonceUsed);
+        pvp.settleBatch(swaps, sigsA, sigsB);
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+    }
+
+    function test_settleBatch_RevertWhen_Malformed() external {
+        IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](1);
+        swaps[0] = _swap(AMOUNT, 1);
+        bytes[] memory none = new bytes[](0);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPBatchMalformed.selector, 1, 0, 0));
+        pvp.settleBatch(swaps, none, none);
+    }
+
+    function test_settleBatch_RevertWhole_WhenNetDebtorCannotPay() external {
+        IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](1);
+        swaps[0] = _swap(AMOUNT, 1);
+        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        vm.prank(regulator);
+        cny.freeze(alice);
+        vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountFrozen.selector, alice));
+        pvp.settleBatch(swaps, sigsA, sigsB);
+        assertFalse(pvp.nonceUsed(alice, 1));
+    }
+
+    // ─── listing ─────────────────────────────────────────────────────────────────────────
+
+    function test_listAsset_RevertWhen_NotOperator() external {
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPUnauthorized.selector, alice));
+        vm.prank(alice);
+        pvp.listAsset(address(cny), "CNY", 2, true);
+    }
+
+    function test_listAsset_RevertWhen_NotAContract() external {
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidAsset.selector, outsider));
+        vm.prank(operator);
+        pvp.listAsset(outsider, "CNY", 2, true);
+    }
+
+    // ─── fuzz ────────────────────────────────────────────────────────────────────────────
+
+    function testFuzz_settle_ConservesBothCurrencies(uint256 amount, uint16 offsetBps) external {
+        amount = bound(amount, 1_00, OPENING / 2);
+        offsetBps = uint16(bound(offsetBps, 0, 50));
+        IPvPEscrow.Swap memory swap = _swap(amount, 1);
+        swap.rate = CNY_HKD * (10_000 + offsetBps) / 10_000;
+        swap.amountB = amount * swap.rate / 1e18;
+        vm.assume(swap.amountB > 0);
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertEq(cny.balanceOf(alice) + cny.balanceOf(bob), 2 * OPENING);
+        assertEq(hkd.balanceOf(alice) + hkd.balanceOf(bob), 2 * OPENING);
+        assertEq(cny.balanceOf(bob) - OPENING, amount);
+        assertEq(hkd.balanceOf(alice) - OPENING, swap.amountB);
+    }
+
+    function testFuzz_settle_RefusesAnyOtherSigner(uint256 key) external {
+        key = bound(key, 1, 1e60);
+        vm.assume(key != aliceKey);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
+        pvp.settle(swap, _sign(key, swap), _sign(bobKey, swap));
+    }
+
+    function testFuzz_settle_ToleranceBoundary(uint16 deviation, uint16 tolerance) external {
+        deviation = uint16(bound(deviation, 0, 2000));
+        tolerance = uint16(bound(tolerance, 0, 1000));
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        swap.rate = CNY_HKD * (10_000 + deviation) / 10_000;
+        swap.amountB = AMOUNT * swap.rate / 1e18;
+        swap.maxDeviationBps = tolerance;
+        if (deviation > tolerance) vm.expectRevert();
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertEq(pvp.nonceUsed(alice, 1), deviation <= tolerance);
+    }
+
+    // ─── helpers ─────────────────────────────────────────────────────────────────────────
+
+    function _reverse(IPvPEscrow.Swap memory swap, uint256 nonce) internal view returns (IPvPEscrow.Swap memory r) {
+        r = _swap(swap.amountA, nonce);
+        (r.partyA, r.partyB) = (bob, alice);
+    }
+
+    function _signAll(IPvPEscrow.Swap[] memory swaps) internal view returns (bytes[] memory sigsA, bytes[] memory sigsB) {
+        sigsA = new bytes[](swaps.length);
+        sigsB = new bytes[](swaps.length);
+        for (uint256 i; i < swaps.length; ++i) {
+            sigsA[i] = _sign(_keyOf(swaps[i].partyA), swaps[i]);
+            sigsB[i] = _sign(_keyOf(swaps[i].partyB), swaps[i]);
+        }
+    }
+
+    function _keyOf(address party) internal view returns (uint256) {
+        if (party == alice) return aliceKey;
+        if (party == bob) return bobKey;
+        if (party == carol) return carolKey;
+        return daveKey;
+    }
+}

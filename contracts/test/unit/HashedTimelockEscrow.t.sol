@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IHashedTimelockEscrow} from "../../src/interfaces/IHashedTimelockEscrow.sol";
+import {HashedTimelockEscrow} from "../../src/settlement/HashedTimelockEscrow.sol";
+import {SettlementBase} from "../utils/SettlementBase.sol";
+
+contract HashedTimelockEscrowTest is SettlementBase {
+    uint256 internal constant AMOUNT = 50_000_00;
+    uint64 internal expiry;
+
+    function setUp() public override {
+        super.setUp();
+        expiry = uint64(block.timestamp + 1 hours);
+    }
+
+    function _open() internal returns (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) {
+        request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.prank(alice);
+        lockId = htlc.lock(request);
+    }
+
+    // ─── lock ────────────────────────────────────────────────────────────────────────────
+
+    function test_lock_ParksFundsAndCommits() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes32 lockId = htlc.lockIdOf(alice, request.terms.hashlock);
+        vm.expectEmit(address(htlc));
+        emit IHashedTimelockEscrow.Locked(
+            lockId, request.terms.hashlock, request.swapId, address(cny), alice, bob, AMOUNT, expiry, QUOTE
+        );
+        vm.prank(alice);
+        assertEq(htlc.lock(request), lockId);
+        assertTrue(htlc.isOpen(lockId));
+        assertEq(cny.balanceOf(address(htlc)), AMOUNT);
+        assertEq(cny.balanceOf(alice), OPENING - AMOUNT);
+    }
+
+    function test_lock_RevertWhen_CallerNotSender() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcNotSender.selector, bob, alice));
+        vm.prank(bob);
+        htlc.lock(request);
+    }
+
+    function test_lock_RevertWhen_ZeroAmount() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, 0, SECRET, expiry);
+        vm.expectRevert(IHashedTimelockEscrow.HtlcZeroAmount.selector);
+        vm.prank(alice);
+        htlc.lock(req0);
+    }
+
+    function test_lock_RevertWhen_ReceiverIsSenderOrZero() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, alice, AMOUNT, SECRET, expiry);
+        IHashedTimelockEscrow.LockRequest memory req1 = _request(alice, address(0), AMOUNT, SECRET, expiry);
+        vm.startPrank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidReceiver.selector, alice));
+        htlc.lock(req0);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidReceiver.selector, address(0)));
+        htlc.lock(req1);
+        vm.stopPrank();
+    }
+
+    function test_lock_RevertWhen_ZeroHashlock() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        request.terms.hashlock = bytes32(0);
+        vm.expectRevert(IHashedTimelockEscrow.HtlcZeroHashlock.selector);
+        vm.prank(alice);
+        htlc.lock(request);
+    }
+
+    function test_lock_RevertWhen_ExpiryNotInFuture() external {
+        uint64 nowTs = uint64(block.timestamp);
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, nowTs);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryInPast.selector, nowTs, block.timestamp));
+        vm.prank(alice);
+        htlc.lock(req0);
+    }
+
+    function test_lock_RevertWhen_ExpiryBeyondMaximum() external {
+        uint64 tooFar = uint64(block.timestamp + MAX_LOCK + 1);
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, tooFar);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryTooFar.selector, tooFar, block.timestamp + MAX_LOCK)
+        );
+        vm.prank(alice);
+        htlc.lock(req0);
+    }
+
+    function test_lock_AtMaximumExpiry() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, uint64(block.timestamp + MAX_LOCK));
+        vm.prank(alice);
+        htlc.lock(req0);
+        assertEq(cny.balanceOf(address(htlc)), AMOUNT);
+    }
+
+    function test_lock_RevertWhen_LockIdReused() external {
+        (, bytes32 lockId) = _open();
+        IHashedTimelockEscrow.LockRequest memory again = _request(alice, carol, 1, SECRET, expiry);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockExists.selector, lockId));
+        vm.prank(alice);
+        htlc.lock(again);
+    }
+
+    function test_lock_SameHashlockByOtherSenderIsAnotherLock() external {
+        _open();
+        IHashedTimelockEscrow.LockRequest memory counter = _request(bob, alice, AMOUNT, SECRET, expiry - 10 minutes);
+        vm.prank(bob);
+        bytes32 counterId = htlc.lock(counter);
+        assertTrue(htlc.isOpen(counterId));
+        assertEq(cny.balanceOf(address(htlc)), 2 * AMOUNT);
+    }
+
+    function test_lock_RevertWhen_QuoteMissing() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        request.quoteHash = bytes32(0);
+        vm.expectRevert(IHashedTimelockEscrow.HtlcMissingQuote.selector);
+        vm.prank(alice);
+        htlc.lock(request);
+    }
+
+    function test_lock_RevertWhen_QuoteExpired() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.warp(request.quoteValidUntil + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteExpired.selector, QUOTE, request.quoteValidUntil)
+        );
+        vm.prank(alice);
+        htlc.lock(request);
+    }
+
+    function test_lock_RevertWhen_QuoteOutlivesLock() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        request.quoteValidUntil = expiry + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteOutlivesLock.selector, QUOTE, expiry + 1, expiry)
+        );
+        vm.prank(alice);
+        htlc.lock(request);
+    }
+
+    function test_lock_RevertWhen_ReceiverNotParticipant() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, outsider, AMOUNT, SECRET, expiry);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, outsider)
+        );
+        vm.prank(alice);
+        htlc.lock(req0);
+    }
+
+    function test_lock_RevertWhen_ReceiverFrozen() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.prank(regulator);
+        cny.freeze(bob);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
+        );
+        vm.prank(alice);
+        htlc.lock(req0);
+        assertEq(cny.balanceOf(alice), OPENING);
+    }
+
+    function test_lock_RevertWhen_SenderFrozen() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.prank(regulator);
+        cny.freeze(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
+        );
+        vm.prank(alice);
+        htlc.lock(req0);
+    }
+
+    function test_lock_RevertWhen_SenderSuspended() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.prank(operator);
+        registry.suspend(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
+        );
+        vm.prank(alice);
+        htlc.lock(req0);
+    }
+
+    function test_lock_RevertWhen_TokenPaused() external {
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.prank(regulator);
+        cny.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
+        );
+        vm.prank(alice);
+        htlc.lock(req0);
+    }
+
+    // ─── lockFor (relayed) ───────────────────────────────────────────────────────────────
+
+    function test_lockFor_RelayerLocksWithAuthorisation() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory signature = _authorise(aliceKey, request, 42);
+        vm.prank(carol);
+        bytes32 lockId = htlc.lockFor(request, 42, signature);
+        assertTrue(htlc.isOpen(lockId));
+        assertTrue(htlc.authorisationUsed(alice, 42));
+        assertEq(cny.balanceOf(alice), OPENING - AMOUNT);
+    }
+
+    function test_lockFor_RevertWhen_AuthorisationReplayedAfterClaim() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory signature = _authorise(aliceKey, request, 42);
+        htlc.lockFor(request, 42, signature);
+        htlc.claim(request.terms, SECRET);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcAuthorisationUsed.selector, alice, 42));
+        htlc.lockFor(request, 42, signature);
+        assertEq(cny.balanceOf(alice), OPENING - AMOUNT, "alice paid twice");
+    }
+
+    function test_lockFor_RevertWhen_SignedByAnotherAccount() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory signature = _authorise(bobKey, request, 1);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
+        htlc.lockFor(request, 1, signature);
+    }
+
+    function test_lockFor_RevertWhen_TermsAltered() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory signature = _authorise(aliceKey, request, 1);
+        request.terms.receiver = carol; // a relayer redirecting the funds
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
+        htlc.lockFor(request, 1, signature);
+    }
+
+    function test_lockFor_RevertWhen_ReplayedOnAnotherContract() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory signature = _authorise(aliceKey, request, 1);
+        HashedTimelockEscrow other = new HashedTimelockEscrow(MAX_LOCK);
+        vm.prank(operator);
+        registry.setSettlementContract(address(other), true);
+        vm.prank(alice);
+        cny.approve(address(other), type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
+        other.lockFor(request, 1, signature);
+    }
+
+    function test_lockFor_RevertWhen_ReplayedOnAnotherChain() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory signature = _authorise(aliceKey, request, 1);
+        vm.chainId(block.chainid + 7);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
+        htlc.lockFor(request, 1, signature);
+    }
+
+    function test_lockForBatch_LocksAll() external {
+        IHashedTimelockEscrow.LockRequest[] memory requests = new IHashedTimelockEscrow.LockRequest[](3);
+        uint256[] memory nonces = new uint256[](3);
+        bytes[] memory signatures = new bytes[](3);
+        for (uint256 i; i < 3; ++i) {
+            requests[i] = _request(alice, bob, AMOUNT + i, keccak256(abi.encode(i)), expiry);
+            nonces[i] = i;
+            signatures[i] = _authorise(aliceKey, requests[i], i);
+        }
+        bytes32[] memory ids = htlc.lockForBatch(requests, nonces, signatures);
+        assertEq(ids.length, 3);
+        assertEq(cny.balanceOf(address(htlc)), 3 * AMOUNT + 3);
+    }
+
+    function test_lockForBatch_RevertWhen_Malformed() external {
+        IHashedTimelockEscrow.LockRequest[] memory requests = new IHashedTimelockEscrow.LockRequest[](1);
+        vm.expectRevert(IHashedTimelockEscrow.HtlcBatchMalformed.selector);
+        htlc.lockForBatch(requests, new uint256[](0), new bytes[](1));
+    }
+
+    // ─── claim ───────────────────────────────────────────────────────────────────────────
+
+    function test_claim_PaysReceiverAndRevealsSecret() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.expectEmit(address(htlc));
+        emit IHashedTimelockEscrow.Claimed(lockId, request.terms.hashlock, bob, SECRET);
+        vm.prank(carol); // anyone holding the secret
+        htlc.claim(request.terms, SECRET);
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+        assertEq(cny.balanceOf(carol), OPENING);
+        assertFalse(htlc.isOpen(lockId));
+        assertEq(cny.balanceOf(address(htlc)), 0);
+    }
+
+    function test_claim_RevertWhen_WrongSecret() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcWrongSecret.selector, lockId));
+        htlc.claim(request.terms, keccak256("guess"));
+    }
+
+    function test_claim_RevertWhen_AtExpiry() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.warp(expiry);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockExpired.selector, lockId, expiry));
+        htlc.claim(request.terms, SECRET);
+    }
+
+    function test_claim_JustBeforeExpiry() external {
+        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+        vm.warp(expiry - 1);
+        htlc.claim(request.terms, SECRET);
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+    }
+
+    function test_claim_RevertWhen_Twice() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        htlc.claim(request.terms, SECRET);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, lockId));
+        htlc.claim(request.terms, SECRET);
+    }
+
+    function test_claim_RevertWhen_ReceiverRedirected() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        request.terms.receiver = carol;
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTermsMismatch.selector, lockId));
+        htlc.claim(request.terms, SECRET);
+    }
+
+    function test_claim_RevertWhen_AmountInflated() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        request.terms.amount += 1;
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTermsMismatch.selector, lockId));
+        htlc.claim(request.terms, SECRET);
+    }
+
+    function test_claimBatch_SkipsSettledLocks() external {
+        IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](2);
+        bytes32[] memory secrets = new bytes32[](2);
+        for (uint256 i; i < 2; ++i) {
+            secrets[i] = keccak256(abi.encode("s", i));
+            IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, secrets[i], expiry);
+            terms[i] = request.terms;
+            vm.prank(alice);
+            htlc.lock(request);
+        }
+        htlc.claim(terms[0], secrets[0]); // the receiver claimed one directly
+        assertEq(htlc.claimBatch(terms, secrets), 1);
+        assertEq(cny.balanceOf(bob), OPENING + 2 * AMOUNT);
+    }
+
+    function test_claimBatch_RevertWhen_AnyWrongSecret() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](1);
+        terms[0] = request.terms;
+        bytes32[] memory secrets = new bytes32[](1);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcWrongSecret.selector, lockId));
+        htlc.claimBatch(terms, secrets);
+    }
+
+    // ─── refund ──────────────────────────────────────────────────────────────────────────
+
+    function test_refund_ReturnsToSenderFromExpiry() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.warp(expiry);
+        vm.expectEmit(address(htlc));
+        emit IHashedTimelockEscrow.Refunded(lockId, request.terms.hashlock, alice);
+        vm.prank(carol); // anyone
+        htlc.refund(request.terms);
+        assertEq(cny.balanceOf(alice), OPENING);
+        assertEq(cny.balanceOf(carol), OPENING);
+        assertFalse(htlc.isOpen(lockId));
+    }
+
+    function test_refund_RevertWhen_BeforeExpiry() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.warp(expiry - 1);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotExpired.selector, lockId, expiry));
+        htlc.refund(request.terms);
+    }
+
+    function test_refund_RevertWhen_Twice() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.warp(expiry);
+        htlc.refund(request.terms);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, lockId));
+        htlc.refund(request.terms);
+    }
+
+    function test_refund_RevertWhen_AlreadyClaimed() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        htlc.claim(request.terms, SECRET);
+        vm.warp(expiry);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, lockId));
+        htlc.refund(request.terms);
+    }
+
+    function test_claim_RevertWhen_AlreadyRefunded() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.warp(expiry);
+        htlc.refund(request.terms);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, lockId));
+        htlc.claim(request.terms, SECRET);
+    }
+
+    function test_refund_RevertWhen_SenderRedirected() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.warp(expiry);
+        request.terms.sender = carol;
+        bytes32 otherId = htlc.lockIdOf(carol, request.terms.hashlock);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, otherId));
+        htlc.refund(request.terms);
+        assertTrue(htlc.isOpen(lockId));
+    }
+
+    function test_refundBatch_SkipsSettledLocks() external {
+        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+        IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](2);
+        terms[0] = request.terms;
+        terms[1] = request.terms;
+        vm.warp(expiry);
+        assertEq(htlc.refundBatch(terms), 1);
+        assertEq(cny.balanceOf(alice), OPENING);
+    }
+
+    // ─── fuzz ────────────────────────────────────────────────────────────────────────────
+
+    function testFuzz_lock_ConservesAmount(uint256 amount) external {
+        amount = bound(amount, 1, OPENING);
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, amount, SECRET, expiry);
+        vm.prank(alice);
+        htlc.lock(req0);
+        assertEq(cny.balanceOf(alice) + cny.balanceOf(address(htlc)), OPENING);
+        assertEq(cny.balanceOf(address(htlc)), amount);
+    }
+
+    function testFuzz_windows_ClaimStrictlyBeforeRefundFrom(uint256 dt) external {
+        dt = bound(dt, 0, 3 hours);
+        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+        vm.warp(block.timestamp + dt);
+        bool beforeExpiry = block.timestamp < expiry;
+        if (beforeExpiry) {
+            htlc.claim(request.terms, SECRET);
+            assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+        } else {
+            htlc.refund(request.terms);
+            assertEq(cny.balanceOf(alice), OPENING);
+        }
+    }
+
+    function testFuzz_lock_ExpiryBounds(uint64 offset) external {
+        offset = uint64(bound(offset, 0, 10 days));
+        uint64 lockExpiry = uint64(block.timestamp) + offset;
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, lockExpiry);
+        request.quoteValidUntil = uint64(block.timestamp);
+        bool valid = offset > 0 && offset <= MAX_LOCK;
+        if (!valid) vm.expectRevert();
+        vm.prank(alice);
+        htlc.lock(request);
+        assertEq(cny.balanceOf(address(htlc)), valid ? AMOUNT : 0);
+    }
+
+    function testFuzz_claim_RefusesAnyOtherPreimage(bytes32 guess) external {
+        vm.assume(guess != SECRET);
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcWrongSecret.selector, lockId));
+        htlc.claim(request.terms, guess);
+    }
+
+    function testFuzz_lockFor_RefusesAnyOtherSigner(uint256 key) external {
+        key = bound(key, 1, 1e60);
+        vm.assume(key != aliceKey);
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory signature = _authorise(key, request, 9);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
+        htlc.lockFor(request, 9, signature);
+    }
+}

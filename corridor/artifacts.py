@@ -27,6 +27,7 @@ CACHE_DIR = STATE_DIR / "artifacts"
 COMPILER_SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",
+    "viaIR": True,
     "metadata": {"bytecodeHash": "none"},
     "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
     "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
@@ -58,9 +59,13 @@ class BuildResult:
         return [artifact.abi for artifact in self.artifacts.values()]
 
 
-def _sources(sources_dir: Path) -> dict[str, str]:
+MOCKS_DIR = CONTRACTS_DIR / "test" / "mocks"
+
+
+def _sources(*sources_dirs: Path) -> dict[str, str]:
     return {
         path.relative_to(REPO_ROOT).as_posix(): path.read_text(encoding="utf-8")
+        for sources_dir in sources_dirs
         for path in sorted(sources_dir.rglob("*.sol"))
     }
 
@@ -84,9 +89,12 @@ def cache_key(sources: dict[str, str]) -> str:
     return digest.hexdigest()[:32]
 
 
-def build(sources_dir: Path = SOURCES_DIR, cache_dir: Path = CACHE_DIR) -> BuildResult:
-    """Compiles the contracts, or returns the cached artifacts when nothing changed."""
-    sources = _sources(sources_dir)
+def build(
+    sources_dir: Path = SOURCES_DIR, cache_dir: Path = CACHE_DIR, *, extra_dirs: tuple[Path, ...] = ()
+) -> BuildResult:
+    """Compiles the contracts (plus ``extra_dirs``, e.g. the test mocks a benchmark deploys), or
+    returns the cached artifacts when nothing changed."""
+    sources = _sources(sources_dir, *extra_dirs)
     key = cache_key(sources)
     cached = cache_dir / f"{key}.json"
     if cached.is_file():
@@ -118,7 +126,7 @@ def _compile(sources: dict[str, str]) -> dict[str, Artifact]:
         raise CompilationError(messages=errors)
     artifacts: dict[str, Artifact] = {}
     for path, contracts in output["contracts"].items():
-        if not path.startswith("contracts/src/"):
+        if path not in sources:  # libraries pulled in by import (OpenZeppelin) are not ours to deploy
             continue
         for name, compiled in contracts.items():
             bytecode = compiled["evm"]["bytecode"]["object"]

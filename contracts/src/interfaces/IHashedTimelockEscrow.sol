@@ -87,9 +87,10 @@ interface IHashedTimelockEscrow {
         bytes32 quoteHash
     );
     /// @notice Emitted when a lock is claimed; carries the preimage so the other ledger learns it.
-    event Claimed(bytes32 indexed lockId, bytes32 indexed hashlock, address receiver, bytes32 secret);
+    /// @dev A watcher that knows the hashlock and the lock's sender derives the lock id with {lockIdOf}.
+    event Claimed(bytes32 indexed lockId, bytes32 secret);
     /// @notice Emitted when a lock is refunded to its sender.
-    event Refunded(bytes32 indexed lockId, bytes32 indexed hashlock, address sender);
+    event Refunded(bytes32 indexed lockId);
 
     /// @notice Locks `request.terms.amount` of the caller's tokens.
     /// @dev Requirements: caller is `terms.sender` and has approved this contract; amount > 0; receiver

@@ -113,6 +113,8 @@ interface IPvPEscrow {
         uint256 oracleMid,
         uint256 roundRef
     );
+    /// @notice Emitted by {settleBatch} for each swap it settled (both legs, netted with the rest of the batch).
+    event SettledInBatch(bytes32 indexed swapId, uint256 indexed batchId);
     /// @notice Emitted when a leg is parked in escrow mode.
     event Funded(bytes32 indexed swapId, Leg leg, address indexed party, uint256 amount);
     /// @notice Emitted when a funded party takes its leg back after the deadline.
@@ -159,7 +161,7 @@ interface IPvPEscrow {
 
     /// @notice Settles a batch with multilateral netting; see the contract notes for skipped swaps.
     /// @dev Requirements: the three arrays have the same, non-zero length. Emits {BatchSwapRejected}
-    ///      per skipped swap, {Settled} per settled swap, {BatchNetted} per token and {BatchSettled}.
+    ///      per skipped swap, {SettledInBatch} per settled swap, {BatchNetted} per token and {BatchSettled}.
     /// @param swaps The signed terms.
     /// @param signaturesA Party A's signature for each swap.
     /// @param signaturesB Party B's signature for each swap.

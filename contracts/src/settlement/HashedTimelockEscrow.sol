@@ -139,7 +139,7 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
         if (block.timestamp >= terms.expiry) revert HtlcLockExpired(lockId, terms.expiry);
         if (sha256(abi.encodePacked(secret)) != terms.hashlock) revert HtlcWrongSecret(lockId);
         delete _commitments[lockId];
-        emit Claimed(lockId, terms.hashlock, terms.receiver, secret);
+        emit Claimed(lockId, secret);
         IERC20(terms.token).safeTransfer(terms.receiver, terms.amount);
     }
 
@@ -168,7 +168,7 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     function _refund(bytes32 lockId, LockTerms calldata terms) private {
         if (block.timestamp < terms.expiry) revert HtlcLockNotExpired(lockId, terms.expiry);
         delete _commitments[lockId];
-        emit Refunded(lockId, terms.hashlock, terms.sender);
+        emit Refunded(lockId);
         IERC20(terms.token).safeTransfer(terms.sender, terms.amount);
     }
 

@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPvPEscrow} from "../interfaces/IPvPEscrow.sol";
@@ -15,6 +16,7 @@ import {FxMath} from "../libraries/FxMath.sol";
 /// @notice Same-ledger payment-versus-payment with direct, escrow-mode and netted batch settlement.
 contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using TransientSlot for TransientSlot.Uint256Slot;
 
     bytes32 private constant _SWAP_TYPEHASH = keccak256(
         "Swap(address partyA,address tokenA,uint256 amountA,address partyB,address tokenB,uint256 amountB,uint256 rate,uint16 maxDeviationBps,uint64 deadline,uint256 nonce)"
@@ -128,7 +130,17 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         uint256 value;
     }
 
-    /// @dev A batch in progress (memory only).
+    /// @dev The oracle's answer for one token pair, asked once per batch (memory only).
+    struct RateQuote {
+        address tokenA;
+        address tokenB;
+        bool available;
+        uint256 mid;
+        uint256 roundRef;
+    }
+
+    /// @dev A batch in progress (memory only). Position lookups go through transient storage
+    ///      (key: batch id, party, token) so booking a leg costs the same however many positions exist.
     struct Batch {
         uint256 id;
         uint256 settled;
@@ -136,6 +148,8 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         uint256 positionCount;
         Gross[] gross;
         uint256 tokenCount;
+        RateQuote[] rates;
+        uint256 rateCount;
     }
 
     /// @inheritdoc IPvPEscrow
@@ -154,7 +168,9 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
             positions: new Position[](4 * n),
             positionCount: 0,
             gross: new Gross[](2 * n),
-            tokenCount: 0
+            tokenCount: 0,
+            rates: new RateQuote[](n),
+            rateCount: 0
         });
         for (uint256 i; i < n; ++i) {
             _batchOne(batch, i, swaps[i], signaturesA[i], signaturesB[i]);
@@ -173,14 +189,15 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         bytes calldata signatureB
     ) private {
         bytes32 id = _hash(swap);
-        // _validate sees nonces consumed earlier in this batch, so a duplicate swap is refused.
-        (Rejection rejection, uint256 mid, uint256 roundRef) = _validate(swap, id, signatureA, signatureB);
+        // _checkTerms sees nonces consumed earlier in this batch, so a duplicate swap is refused.
+        Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
+        if (rejection == Rejection.None) rejection = _checkBatchRate(batch, swap);
         if (rejection != Rejection.None) {
             emit BatchSwapRejected(batch.id, index, id, rejection);
             return;
         }
         _useNonce(swap.partyA, swap.nonce);
-        emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
+        emit SettledInBatch(id, batch.id);
         _book(batch, swap.partyA, swap.tokenA, -int256(swap.amountA));
         _book(batch, swap.partyB, swap.tokenA, int256(swap.amountA));
         _book(batch, swap.partyB, swap.tokenB, -int256(swap.amountB));
@@ -188,6 +205,31 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         _addGross(batch, swap.tokenA, swap.amountA);
         _addGross(batch, swap.tokenB, swap.amountB);
         ++batch.settled;
+    }
+
+    /// @dev The oracle is asked once per token pair per batch; its answer (or failure) is reused.
+    function _checkBatchRate(Batch memory batch, Swap calldata swap) private view returns (Rejection) {
+        RateQuote memory quote;
+        for (uint256 r; r < batch.rateCount; ++r) {
+            RateQuote memory cached = batch.rates[r];
+            if (cached.tokenA == swap.tokenA && cached.tokenB == swap.tokenB) {
+                quote = cached;
+                break;
+            }
+        }
+        if (quote.tokenA == address(0)) {
+            quote.tokenA = swap.tokenA;
+            quote.tokenB = swap.tokenB;
+            try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
+                uint256 mid, uint256 roundRef
+            ) {
+                (quote.available, quote.mid, quote.roundRef) = (true, mid, roundRef);
+            } catch {}
+            batch.rates[batch.rateCount++] = quote;
+        }
+        if (!quote.available) return Rejection.OracleUnavailable;
+        if (FxMath.deviationBps(swap.rate, quote.mid) > swap.maxDeviationBps) return Rejection.RateOutsideTolerance;
+        return Rejection.None;
     }
 
     /// @dev Debtors pay in first, so the escrow never pays out what it does not yet hold.
@@ -212,15 +254,15 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         }
     }
 
-    function _book(Batch memory batch, address party, address token, int256 delta) private pure {
-        for (uint256 p; p < batch.positionCount; ++p) {
-            Position memory position = batch.positions[p];
-            if (position.party == party && position.token == token) {
-                position.net += delta;
-                return;
-            }
+    function _book(Batch memory batch, address party, address token, int256 delta) private {
+        TransientSlot.Uint256Slot slot = TransientSlot.asUint256(keccak256(abi.encode(batch.id, party, token)));
+        uint256 oneBasedIndex = slot.tload();
+        if (oneBasedIndex != 0) {
+            batch.positions[oneBasedIndex - 1].net += delta;
+            return;
         }
         batch.positions[batch.positionCount++] = Position({party: party, token: token, net: delta});
+        slot.tstore(batch.positionCount);
     }
 
     function _addGross(Batch memory batch, address token, uint256 amount) private pure {
@@ -264,9 +306,9 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     function check(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
         external
         view
-        returns (Rejection rejection)
+        returns (Rejection)
     {
-        (rejection,,) = _validate(swap, _hash(swap), signatureA, signatureB);
+        return _validate(swap, _hash(swap), signatureA, signatureB);
     }
 
     /// @inheritdoc IPvPEscrow
@@ -288,26 +330,35 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         return _checkRate(swap, id);
     }
 
-    /// @dev The non-reverting twin of {_validateOrRevert}, for batches and {check}.
+    /// @dev The non-reverting twin of {_validateOrRevert}, for {check}.
     function _validate(Swap calldata swap, bytes32 id, bytes calldata signatureA, bytes calldata signatureB)
         private
         view
-        returns (Rejection, uint256 mid, uint256 roundRef)
+        returns (Rejection)
     {
-        Rejection rejection = _checkTerms(swap, true);
-        if (rejection != Rejection.None) return (rejection, 0, 0);
-        if (!_signedBy(id, signatureA, swap.partyA)) return (Rejection.InvalidSignatureA, 0, 0);
-        if (!_signedBy(id, signatureB, swap.partyB)) return (Rejection.InvalidSignatureB, 0, 0);
+        Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
+        if (rejection != Rejection.None) return rejection;
         try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
-            uint256 oracleMid, uint256 ref
+            uint256 oracleMid, uint256
         ) {
-            if (FxMath.deviationBps(swap.rate, oracleMid) > swap.maxDeviationBps) {
-                return (Rejection.RateOutsideTolerance, 0, 0);
-            }
-            return (Rejection.None, oracleMid, ref);
+            if (FxMath.deviationBps(swap.rate, oracleMid) > swap.maxDeviationBps) return Rejection.RateOutsideTolerance;
+            return Rejection.None;
         } catch {
-            return (Rejection.OracleUnavailable, 0, 0);
+            return Rejection.OracleUnavailable;
         }
+    }
+
+    function _checkTermsAndSignatures(
+        Swap calldata swap,
+        bytes32 id,
+        bytes calldata signatureA,
+        bytes calldata signatureB
+    ) private view returns (Rejection) {
+        Rejection rejection = _checkTerms(swap, true);
+        if (rejection != Rejection.None) return rejection;
+        if (!_signedBy(id, signatureA, swap.partyA)) return Rejection.InvalidSignatureA;
+        if (!_signedBy(id, signatureB, swap.partyB)) return Rejection.InvalidSignatureB;
+        return Rejection.None;
     }
 
     /// @dev Everything about the terms that needs neither signatures nor the oracle.

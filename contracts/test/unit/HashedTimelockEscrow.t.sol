@@ -275,7 +275,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
     function test_claim_PaysReceiverAndRevealsSecret() external {
         (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
         vm.expectEmit(address(htlc));
-        emit IHashedTimelockEscrow.Claimed(lockId, request.terms.hashlock, bob, SECRET);
+        emit IHashedTimelockEscrow.Claimed(lockId, SECRET);
         vm.prank(carol); // anyone holding the secret
         htlc.claim(request.terms, SECRET);
         assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
@@ -355,7 +355,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
         vm.warp(expiry);
         vm.expectEmit(address(htlc));
-        emit IHashedTimelockEscrow.Refunded(lockId, request.terms.hashlock, alice);
+        emit IHashedTimelockEscrow.Refunded(lockId);
         vm.prank(carol); // anyone
         htlc.refund(request.terms);
         assertEq(cny.balanceOf(alice), OPENING);

@@ -360,6 +360,8 @@ contract PvPEscrowTest is SettlementBase {
         (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
         sigsB[1] = sigsA[1]; // swap 1 carries a bad signature
         vm.expectEmit(address(pvp));
+        emit IPvPEscrow.SettledInBatch(pvp.swapId(swaps[0]), 1);
+        vm.expectEmit(address(pvp));
         emit IPvPEscrow.BatchSwapRejected(1, 1, pvp.swapId(swaps[1]), IPvPEscrow.Rejection.InvalidSignatureB);
         (, uint256 settled) = pvp.settleBatch(swaps, sigsA, sigsB);
         assertEq(settled, 2);

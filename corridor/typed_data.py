@@ -1,0 +1,144 @@
+"""EIP-712 typed data for everything a bank signs, matching the contracts field for field.
+
+Each builder returns the ``full_message`` dict that ``eth_account.Account.sign_typed_data`` and
+``eth_account.messages.encode_typed_data`` accept. The domain always carries the ledger's chain id
+and the contract address, so a signature made for one ledger or contract is useless on another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+_DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+PVP_DOMAIN_NAME = "Corridor PvPEscrow"
+HTLC_DOMAIN_NAME = "Corridor HTLC"
+
+
+@dataclass(frozen=True)
+class Swap:
+    """PvPEscrow.Swap: party A pays amountA of tokenA for amountB of tokenB from party B."""
+
+    partyA: str
+    tokenA: str
+    amountA: int
+    partyB: str
+    tokenB: str
+    amountB: int
+    rate: int
+    maxDeviationBps: int
+    deadline: int
+    nonce: int
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return tuple(asdict(self).values())
+
+
+@dataclass(frozen=True)
+class LockTerms:
+    """HashedTimelockEscrow.LockTerms: what a lock pays out on."""
+
+    token: str
+    sender: str
+    receiver: str
+    amount: int
+    hashlock: bytes
+    expiry: int
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return tuple(asdict(self).values())
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    """HashedTimelockEscrow.LockRequest: the terms plus their swap and quote."""
+
+    terms: LockTerms
+    swapId: bytes
+    quoteHash: bytes
+    quoteValidUntil: int
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (self.terms.as_tuple(), self.swapId, self.quoteHash, self.quoteValidUntil)
+
+
+def _domain(name: str, chain_id: int, contract: str) -> dict[str, Any]:
+    return {"name": name, "version": "1", "chainId": chain_id, "verifyingContract": contract}
+
+
+def swap_message(chain_id: int, escrow: str, swap: Swap) -> dict[str, Any]:
+    return {
+        "types": {
+            "EIP712Domain": _DOMAIN_FIELDS,
+            "Swap": [
+                {"name": "partyA", "type": "address"},
+                {"name": "tokenA", "type": "address"},
+                {"name": "amountA", "type": "uint256"},
+                {"name": "partyB", "type": "address"},
+                {"name": "tokenB", "type": "address"},
+                {"name": "amountB", "type": "uint256"},
+                {"name": "rate", "type": "uint256"},
+                {"name": "maxDeviationBps", "type": "uint16"},
+                {"name": "deadline", "type": "uint64"},
+                {"name": "nonce", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Swap",
+        "domain": _domain(PVP_DOMAIN_NAME, chain_id, escrow),
+        "message": asdict(swap),
+    }
+
+
+def lock_authorisation_message(chain_id: int, escrow: str, request: LockRequest, nonce: int) -> dict[str, Any]:
+    return {
+        "types": {
+            "EIP712Domain": _DOMAIN_FIELDS,
+            "LockAuthorisation": [
+                {"name": "token", "type": "address"},
+                {"name": "sender", "type": "address"},
+                {"name": "receiver", "type": "address"},
+                {"name": "amount", "type": "uint256"},
+                {"name": "hashlock", "type": "bytes32"},
+                {"name": "expiry", "type": "uint64"},
+                {"name": "swapId", "type": "bytes32"},
+                {"name": "quoteHash", "type": "bytes32"},
+                {"name": "quoteValidUntil", "type": "uint64"},
+                {"name": "nonce", "type": "uint256"},
+            ],
+        },
+        "primaryType": "LockAuthorisation",
+        "domain": _domain(HTLC_DOMAIN_NAME, chain_id, escrow),
+        "message": {
+            **asdict(request.terms),
+            "swapId": request.swapId,
+            "quoteHash": request.quoteHash,
+            "quoteValidUntil": request.quoteValidUntil,
+            "nonce": nonce,
+        },
+    }
+
+
+def digest(message: dict[str, Any]) -> bytes:
+    """The 32-byte EIP-712 digest a contract recovers the signer from (for a swap, its id)."""
+    signable = encode_typed_data(full_message=message)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def sign(account: LocalAccount, message: dict[str, Any]) -> bytes:
+    """A 65-byte (r, s, v) signature of ``message`` by ``account``."""
+    return bytes(account.sign_message(encode_typed_data(full_message=message)).signature)
+
+
+def recover(message: dict[str, Any], signature: bytes) -> str:
+    """The address that signed ``message``."""
+    return str(Account.recover_message(encode_typed_data(full_message=message), signature=signature))

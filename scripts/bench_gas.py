@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Gas benchmark for the settlement contracts, measured from real transaction receipts on anvil.
+
+Every figure is a receipt's ``gasUsed`` (21,000 intrinsic gas and calldata included), in steady
+state: the escrow already holds other open locks and every balance touched is non-zero. Each
+figure is measured twice: against a plain OpenZeppelin ERC20 (``PlainToken``: OZ ERC20 plus a
+constant ``canTransfer``), which compares with public HTLC and DvP contracts, and against
+``SettlementToken``, so the cost of permissioning is visible.
+
+Prints one JSON document. Usage: ``python scripts/bench_gas.py [--swaps 100] [--banks 10]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+
+from corridor.artifacts import MOCKS_DIR, build
+from corridor.chain import ErrorDecoder, LedgerClient
+from corridor.ledgers import LedgerSpec, embedded_ledgers
+from corridor.typed_data import LockRequest, LockTerms, Swap, lock_authorisation_message, sign, swap_message
+
+RATE = 1_085_000_000_000_000_000  # 1.085 HKD per CNY, 18 decimals
+OPENING = 10**15
+MAX_LOCK = 2 * 24 * 3600
+
+
+@dataclass
+class Setup:
+    client: LedgerClient
+    operator: LocalAccount
+    banks: list[LocalAccount]
+    token_a: Contract
+    token_b: Contract
+    pvp: Contract
+    htlc: Contract
+
+
+def _rpc(client: LedgerClient, method: str, params: list[Any]) -> Any:
+    return client.w3.provider.make_request(method, params)["result"]  # type: ignore[arg-type]
+
+
+def _gas(client: LedgerClient, account: LocalAccount, call: Any) -> int:
+    return int(client.transact(account, call)["gasUsed"])
+
+
+def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list[LocalAccount], operator: LocalAccount) -> Setup:
+    registry = client.deploy(operator, artifacts["ParticipantRegistry"], operator.address)
+    issuer = operator if not permissioned else Account.create()
+    if permissioned:
+        _rpc(client, "anvil_setBalance", [issuer.address, hex(10**21)])
+    tokens = []
+    for code in (b"CNY", b"HKD"):
+        if permissioned:
+            client.transact(operator, registry.functions.registerCurrency(code, issuer.address))
+            tokens.append(client.deploy(operator, artifacts["SettlementToken"], registry.address, code, f"Corridor {code.decode()}", 2))
+        else:
+            tokens.append(client.deploy(operator, artifacts["PlainToken"], code.decode(), 2))
+    oracle = client.deploy(operator, artifacts["StubFxOracle"])
+    client.transact(operator, oracle.functions.setMid(b"CNY", b"HKD", RATE))
+    pvp = client.deploy(operator, artifacts["PvPEscrow"], registry.address, oracle.address)
+    htlc = client.deploy(operator, artifacts["HashedTimelockEscrow"], MAX_LOCK)
+    client.transact(operator, pvp.functions.listAsset(tokens[0].address, b"CNY", 2, True))
+    client.transact(operator, pvp.functions.listAsset(tokens[1].address, b"HKD", 2, True))
+    if permissioned:
+        for i, bank in enumerate(banks):
+            client.transact(operator, registry.functions.onboard(bank.address, f"BANK{i:02d}XX".encode().ljust(11, b"\0"), b"SG"))
+        client.transact(operator, registry.functions.setSettlementContract(pvp.address, True))
+        client.transact(operator, registry.functions.setSettlementContract(htlc.address, True))
+    max_allowance = 2**256 - 1
+    for bank in banks:
+        for token in tokens:
+            client.transact(issuer, token.functions.mint(bank.address, OPENING))
+            client.transact(bank, token.functions.approve(pvp.address, max_allowance))
+            client.transact(bank, token.functions.approve(htlc.address, max_allowance))
+    return Setup(client, operator, banks, tokens[0], tokens[1], pvp, htlc)
+
+
+# ─── HTLC ────────────────────────────────────────────────────────────────────────────────
+
+
+class LockFactory:
+    def __init__(self, setup: Setup) -> None:
+        self.setup = setup
+        self.counter = 0
+
+    def request(self, sender: LocalAccount, receiver: LocalAccount, ttl: int = 3600) -> tuple[LockRequest, bytes]:
+        self.counter += 1
+        secret = os.urandom(32)
+
+        now = self.setup.client.w3.eth.get_block("latest")["timestamp"]
+        terms = LockTerms(self.setup.token_a.address, sender.address, receiver.address, 1_000_00 + self.counter,
+                          hashlib.sha256(secret).digest(), now + ttl)  # fmt: skip
+        return LockRequest(terms, os.urandom(32), os.urandom(32), now + 60), secret
+
+
+def bench_htlc(setup: Setup) -> dict[str, Any]:
+    client, htlc = setup.client, setup.htlc
+    alice, bob, relayer = setup.banks[0], setup.banks[1], setup.banks[2]
+    factory = LockFactory(setup)
+    anchor, _ = factory.request(alice, bob, ttl=MAX_LOCK - 10)  # keeps the escrow's balance non-zero
+    client.transact(alice, htlc.functions.lock(anchor.as_tuple()))
+    figures: dict[str, int] = {}
+    for _ in range(3):  # last round is steady state
+        request, secret = factory.request(alice, bob)
+        figures["lock"] = _gas(client, alice, htlc.functions.lock(request.as_tuple()))
+        figures["claim"] = _gas(client, relayer, htlc.functions.claim(request.terms.as_tuple(), secret))
+        request, _ = factory.request(alice, bob, ttl=60)
+        client.transact(alice, htlc.functions.lock(request.as_tuple()))
+        _rpc(client, "evm_increaseTime", [61])
+        _rpc(client, "evm_mine", [])
+        figures["refund"] = _gas(client, relayer, htlc.functions.refund(request.terms.as_tuple()))
+        request, secret = factory.request(alice, bob)
+        nonce = factory.counter
+        signature = sign(alice, lock_authorisation_message(client.chain_id, htlc.address, request, nonce))
+        figures["lockFor"] = _gas(client, relayer, htlc.functions.lockFor(request.as_tuple(), nonce, signature))
+        figures["claim_after_lockFor"] = _gas(client, relayer, htlc.functions.claim(request.terms.as_tuple(), secret))
+    batch = 10
+    requests, secrets, nonces, signatures = [], [], [], []
+    for _ in range(batch):
+        request, secret = factory.request(alice, bob)
+        nonce = 10_000 + factory.counter
+        requests.append(request)
+        secrets.append(secret)
+        nonces.append(nonce)
+        signatures.append(sign(alice, lock_authorisation_message(client.chain_id, htlc.address, request, nonce)))
+    lock_batch = _gas(client, relayer, htlc.functions.lockForBatch([r.as_tuple() for r in requests], nonces, signatures))
+    claim_batch = _gas(client, relayer, htlc.functions.claimBatch([r.terms.as_tuple() for r in requests], secrets))
+    single_relayed = figures["lockFor"] + figures["claim_after_lockFor"]
+    per_swap_batched = (lock_batch + claim_batch) / batch
+    return {
+        "lock": figures["lock"],
+        "claim": figures["claim"],
+        "lock_plus_claim": figures["lock"] + figures["claim"],
+        "refund": figures["refund"],
+        "lockFor_relayed": figures["lockFor"],
+        "lockFor_plus_claim": single_relayed,
+        f"lockForBatch_{batch}_per_swap": round(lock_batch / batch),
+        f"claimBatch_{batch}_per_swap": round(claim_batch / batch),
+        "batched_per_swap_vs_single_relayed": round(per_swap_batched / single_relayed, 3),
+    }
+
+
+# ─── PvP ─────────────────────────────────────────────────────────────────────────────────
+
+
+class SwapFactory:
+    def __init__(self, setup: Setup) -> None:
+        self.setup = setup
+        self.nonces: dict[str, int] = {}
+
+    def make(self, a: LocalAccount, b: LocalAccount, amount_a: int) -> tuple[Swap, bytes, bytes]:
+        nonce = self.nonces.get(a.address, 0)
+        self.nonces[a.address] = nonce + 1
+        deadline = self.setup.client.w3.eth.get_block("latest")["timestamp"] + 3600
+        swap = Swap(a.address, self.setup.token_a.address, amount_a, b.address, self.setup.token_b.address,
+                    amount_a * RATE // 10**18, RATE, 50, deadline, nonce)  # fmt: skip
+        message = swap_message(self.setup.client.chain_id, self.setup.pvp.address, swap)
+        return swap, sign(a, message), sign(b, message)
+
+
+def balanced_batch(setup: Setup, factory: SwapFactory, count: int, rng: random.Random) -> list[tuple[Swap, bytes, bytes]]:
+    """Pairs of offsetting swaps (A sells CNY to B, later B sells about as much CNY back to A), as on
+    a day when flows between banks roughly balance; amounts jitter by up to 5%."""
+    swaps = []
+    while len(swaps) < count:
+        a, b = rng.sample(setup.banks, 2)
+        amount = rng.randint(10_000_00, 1_000_000_00)
+        swaps.append(factory.make(a, b, amount))
+        if len(swaps) < count:
+            swaps.append(factory.make(b, a, int(amount * rng.uniform(0.95, 1.05))))
+    rng.shuffle(swaps)
+    return swaps
+
+
+def bench_pvp(setup: Setup, swaps: int) -> dict[str, Any]:
+    client, pvp = setup.client, setup.pvp
+    relayer = setup.banks[-1]
+    factory = SwapFactory(setup)
+    single = 0
+    for _ in range(3):
+        swap, sig_a, sig_b = factory.make(setup.banks[0], setup.banks[1], 100_000_00)
+        single = _gas(client, relayer, pvp.functions.settle(swap.as_tuple(), sig_a, sig_b))
+    batch = balanced_batch(setup, factory, swaps, random.Random(7))
+    snapshot = _rpc(client, "evm_snapshot", [])
+    gross_total = sum(_gas(client, relayer, pvp.functions.settle(s.as_tuple(), a, b)) for s, a, b in batch)
+    gross_balances = _balances(setup)
+    _rpc(client, "evm_revert", [snapshot])
+    client.reset_nonces()
+    receipt = client.transact(relayer, pvp.functions.settleBatch([s.as_tuple() for s, _, _ in batch],
+                                                                  [a for _, a, _ in batch], [b for _, _, b in batch]), gas=29_000_000)  # fmt: skip
+    netted = pvp.events.BatchNetted().process_receipt(receipt)
+    gross_value = sum(e["args"]["grossValue"] for e in netted)
+    net_moved = sum(e["args"]["netMoved"] for e in netted)
+    return {
+        "settle_single": single,
+        f"settle_{swaps}_single_total": gross_total,
+        f"settleBatch_{swaps}_netted": int(receipt["gasUsed"]),
+        "netted_vs_single_gas": round(int(receipt["gasUsed"]) / gross_total, 3),
+        "netted_per_swap": round(int(receipt["gasUsed"]) / swaps),
+        "liquidity_gross_minor_units": gross_value,
+        "liquidity_net_moved_minor_units": net_moved,
+        "liquidity_net_vs_gross": round(net_moved / gross_value, 4),
+        "final_balances_equal_gross": _balances(setup) == gross_balances,
+    }
+
+
+def _balances(setup: Setup) -> list[int]:
+    return [t.functions.balanceOf(b.address).call() for b in setup.banks for t in (setup.token_a, setup.token_b)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--swaps", type=int, default=100, help="swaps in the netted batch")
+    parser.add_argument("--banks", type=int, default=10, help="banks taking part")
+    args = parser.parse_args()
+    if args.swaps < 2 or args.banks < 3:
+        parser.error("--swaps must be at least 2 and --banks at least 3")
+    started = time.monotonic()
+    artifacts = build(extra_dirs=(MOCKS_DIR,))
+    result: dict[str, Any] = {"solc": "0.8.30", "optimizer_runs": 200, "evm": "cancun"}
+    with embedded_ledgers([LedgerSpec("bench", 48899, accounts=args.banks + 2)]) as running:
+        client = LedgerClient.connect("bench", running["bench"].rpc_url, decoder=ErrorDecoder(artifacts.all_abis()))
+        operator = Account.create()
+        _rpc(client, "anvil_setBalance", [operator.address, hex(10**24)])
+        banks = [Account.create() for _ in range(args.banks)]
+        for bank in banks:
+            _rpc(client, "anvil_setBalance", [bank.address, hex(10**22)])
+        for label, permissioned in (("plain_erc20", False), ("settlement_token", True)):
+            setup = deploy(client, artifacts, permissioned, banks, operator)
+            result[label] = {"htlc": bench_htlc(setup), "pvp": bench_pvp(setup, args.swaps)}
+    result["seconds"] = round(time.monotonic() - started, 1)
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

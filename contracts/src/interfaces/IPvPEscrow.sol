@@ -136,10 +136,10 @@ interface IPvPEscrow {
     /// @param swap The signed terms.
     /// @param signatureA Party A's EIP-712 signature over `swap`.
     /// @param signatureB Party B's EIP-712 signature over `swap`.
-    /// @return swapId The EIP-712 digest of `swap`.
+    /// @return id The EIP-712 digest of `swap`, which is also its id.
     function settle(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
         external
-        returns (bytes32 swapId);
+        returns (bytes32 id);
 
     /// @notice Escrow mode: parks one leg here; the second funding settles both legs atomically.
     /// @dev Requirements: as {settle} for the terms, with the funding party's signature (or the
@@ -149,8 +149,8 @@ interface IPvPEscrow {
     /// @param swap The signed terms.
     /// @param leg Which leg is funded.
     /// @param signature The funding party's signature over `swap`.
-    /// @return swapId The EIP-712 digest of `swap`.
-    function fund(Swap calldata swap, Leg leg, bytes calldata signature) external returns (bytes32 swapId);
+    /// @return id The EIP-712 digest of `swap`, which is also its id.
+    function fund(Swap calldata swap, Leg leg, bytes calldata signature) external returns (bytes32 id);
 
     /// @notice Escrow mode: after the deadline, returns a funded leg to the party that funded it.
     /// @dev Anyone may call; the funds go only to that leg's payer. Requirements: `block.timestamp`
@@ -182,7 +182,7 @@ interface IPvPEscrow {
     function nonceUsed(address partyA, uint256 nonce) external view returns (bool);
 
     /// @notice Escrow-mode state bits of a swap: 1 leg A funded, 2 leg B funded, 4 settled, 8 A reclaimed, 16 B reclaimed.
-    function escrowState(bytes32 swapId) external view returns (uint8);
+    function escrowState(bytes32 id) external view returns (uint8);
 
     /// @notice Why `swap` would be refused now (Rejection.None when it would settle), without reverting.
     function check(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)

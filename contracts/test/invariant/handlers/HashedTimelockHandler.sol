@@ -42,7 +42,7 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
         address receiver = actors[receiverSeed % actors.length];
         if (sender == receiver) receiver = actors[(receiverSeed + 1) % actors.length];
         amount = bound(amount, 1, token.balanceOf(sender) / 4 + 1);
-        ttl = bound(ttl, 1, 1 days);
+        ttl = bound(ttl, 1, 6 hours);
         bytes32 secret = keccak256(abi.encode(_locks.length, senderSeed));
         IHashedTimelockEscrow.LockTerms memory terms = IHashedTimelockEscrow.LockTerms({
             token: address(token),
@@ -66,9 +66,9 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
         } catch {}
     }
 
-    function claim(uint256 seed, address caller) external {
+    function claim(uint256 seed, address caller, bool preferOpen) external {
         if (_locks.length == 0) return;
-        uint256 i = seed % _locks.length;
+        uint256 i = preferOpen ? _openLockFrom(seed) : seed % _locks.length;
         IHashedTimelockEscrow.LockTerms memory terms = _locks[i];
         uint256 receiverBefore = token.balanceOf(terms.receiver);
         vm.prank(caller);
@@ -81,10 +81,11 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
         } catch {}
     }
 
-    function refund(uint256 seed, address caller) external {
+    function refund(uint256 seed, address caller, bool preferOpen, bool waitForExpiry) external {
         if (_locks.length == 0) return;
-        uint256 i = seed % _locks.length;
+        uint256 i = preferOpen ? _openLockFrom(seed) : seed % _locks.length;
         IHashedTimelockEscrow.LockTerms memory terms = _locks[i];
+        if (waitForExpiry && block.timestamp < terms.expiry) vm.warp(terms.expiry);
         uint256 senderBefore = token.balanceOf(terms.sender);
         vm.prank(caller);
         try htlc.refund(terms) {
@@ -97,7 +98,18 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function warp(uint256 dt) external {
-        vm.warp(block.timestamp + bound(dt, 1, 12 hours));
+        vm.warp(block.timestamp + bound(dt, 1, 3 hours));
+    }
+
+    /// @dev The first lock still open at or after `seed` (wrapping), so most calls act on a live lock;
+    ///      `preferOpen = false` still exercises settled ones.
+    function _openLockFrom(uint256 seed) private view returns (uint256) {
+        uint256 n = _locks.length;
+        for (uint256 k; k < n; ++k) {
+            uint256 i = (seed + k) % n;
+            if (fate[i] == 0) return i;
+        }
+        return seed % n;
     }
 
     /// @notice Open locks according to the escrow, cross-checked against the ghost fates.

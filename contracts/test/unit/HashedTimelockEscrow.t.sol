@@ -11,7 +11,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
 
     function setUp() public override {
         super.setUp();
-        expiry = uint64(block.timestamp + 1 hours);
+        expiry = uint64(vm.getBlockTimestamp() + 1 hours);
     }
 
     function _open() internal returns (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) {
@@ -70,25 +70,25 @@ contract HashedTimelockEscrowTest is SettlementBase {
     }
 
     function test_lock_RevertWhen_ExpiryNotInFuture() external {
-        uint64 nowTs = uint64(block.timestamp);
+        uint64 nowTs = uint64(vm.getBlockTimestamp());
         IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, nowTs);
-        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryInPast.selector, nowTs, block.timestamp));
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryInPast.selector, nowTs, vm.getBlockTimestamp()));
         vm.prank(alice);
         htlc.lock(req0);
     }
 
     function test_lock_RevertWhen_ExpiryBeyondMaximum() external {
-        uint64 tooFar = uint64(block.timestamp + MAX_LOCK + 1);
+        uint64 tooFar = uint64(vm.getBlockTimestamp() + MAX_LOCK + 1);
         IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, tooFar);
         vm.expectRevert(
-            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryTooFar.selector, tooFar, block.timestamp + MAX_LOCK)
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryTooFar.selector, tooFar, vm.getBlockTimestamp() + MAX_LOCK)
         );
         vm.prank(alice);
         htlc.lock(req0);
     }
 
     function test_lock_AtMaximumExpiry() external {
-        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, uint64(block.timestamp + MAX_LOCK));
+        IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, uint64(vm.getBlockTimestamp() + MAX_LOCK));
         vm.prank(alice);
         htlc.lock(req0);
         assertEq(cny.balanceOf(address(htlc)), AMOUNT);
@@ -428,8 +428,8 @@ contract HashedTimelockEscrowTest is SettlementBase {
     function testFuzz_windows_ClaimStrictlyBeforeRefundFrom(uint256 dt) external {
         dt = bound(dt, 0, 3 hours);
         (IHashedTimelockEscrow.LockRequest memory request,) = _open();
-        vm.warp(block.timestamp + dt);
-        bool beforeExpiry = block.timestamp < expiry;
+        vm.warp(vm.getBlockTimestamp() + dt);
+        bool beforeExpiry = vm.getBlockTimestamp() < expiry;
         if (beforeExpiry) {
             htlc.claim(request.terms, SECRET);
             assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
@@ -441,9 +441,9 @@ contract HashedTimelockEscrowTest is SettlementBase {
 
     function testFuzz_lock_ExpiryBounds(uint64 offset) external {
         offset = uint64(bound(offset, 0, 10 days));
-        uint64 lockExpiry = uint64(block.timestamp) + offset;
+        uint64 lockExpiry = uint64(vm.getBlockTimestamp()) + offset;
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, lockExpiry);
-        request.quoteValidUntil = uint64(block.timestamp);
+        request.quoteValidUntil = uint64(vm.getBlockTimestamp());
         bool valid = offset > 0 && offset <= MAX_LOCK;
         if (!valid) vm.expectRevert();
         vm.prank(alice);

@@ -250,7 +250,7 @@ contract SettlementTokenTest is BaseTest {
     // ─── permit ──────────────────────────────────────────────────────────────────────────
 
     function test_permit_SetsAllowanceFromSignature() external {
-        uint256 deadline = block.timestamp + 1 hours;
+        uint256 deadline = vm.getBlockTimestamp() + 1 hours;
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(aliceKey, alice, bob, 250, 0, deadline);
         cny.permit(alice, bob, 250, deadline, v, r, s);
         assertEq(cny.allowance(alice, bob), 250);
@@ -261,7 +261,7 @@ contract SettlementTokenTest is BaseTest {
     }
 
     function test_permit_RevertWhen_SignatureReplayed() external {
-        uint256 deadline = block.timestamp + 1 hours;
+        uint256 deadline = vm.getBlockTimestamp() + 1 hours;
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(aliceKey, alice, bob, 250, 0, deadline);
         cny.permit(alice, bob, 250, deadline, v, r, s);
         vm.expectRevert(); // ERC2612InvalidSigner: the nonce moved on, so the recovered signer differs
@@ -269,7 +269,7 @@ contract SettlementTokenTest is BaseTest {
     }
 
     function test_permit_RevertWhen_SignedForOtherToken() external {
-        uint256 deadline = block.timestamp + 1 hours;
+        uint256 deadline = vm.getBlockTimestamp() + 1 hours;
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(aliceKey, alice, bob, 250, 0, deadline);
         vm.expectRevert();
         hkd.permit(alice, bob, 250, deadline, v, r, s);

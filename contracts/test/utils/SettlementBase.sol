@@ -63,7 +63,7 @@ abstract contract SettlementBase is BaseTest {
             amountB: amountCny * CNY_HKD / 1e18,
             rate: CNY_HKD,
             maxDeviationBps: 50,
-            deadline: uint64(block.timestamp + 1 hours),
+            deadline: uint64(vm.getBlockTimestamp() + 1 hours),
             nonce: nonce
         });
     }
@@ -119,7 +119,7 @@ abstract contract SettlementBase is BaseTest {
             }),
             swapId: keccak256(abi.encode("swap", secret)),
             quoteHash: QUOTE,
-            quoteValidUntil: uint64(block.timestamp + 5 minutes)
+            quoteValidUntil: uint64(vm.getBlockTimestamp() + 5 minutes)
         });
     }
 

@@ -50,13 +50,13 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
             receiver: receiver,
             amount: amount,
             hashlock: sha256(abi.encodePacked(secret)),
-            expiry: uint64(block.timestamp + ttl)
+            expiry: uint64(vm.getBlockTimestamp() + ttl)
         });
         IHashedTimelockEscrow.LockRequest memory request = IHashedTimelockEscrow.LockRequest({
             terms: terms,
             swapId: secret,
             quoteHash: keccak256("quote"),
-            quoteValidUntil: uint64(block.timestamp)
+            quoteValidUntil: uint64(vm.getBlockTimestamp())
         });
         vm.prank(sender);
         try htlc.lock(request) {
@@ -85,7 +85,7 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
         if (_locks.length == 0) return;
         uint256 i = preferOpen ? _openLockFrom(seed) : seed % _locks.length;
         IHashedTimelockEscrow.LockTerms memory terms = _locks[i];
-        if (waitForExpiry && block.timestamp < terms.expiry) vm.warp(terms.expiry);
+        if (waitForExpiry && vm.getBlockTimestamp() < terms.expiry) vm.warp(terms.expiry);
         uint256 senderBefore = token.balanceOf(terms.sender);
         vm.prank(caller);
         try htlc.refund(terms) {
@@ -98,7 +98,7 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function warp(uint256 dt) external {
-        vm.warp(block.timestamp + bound(dt, 1, 3 hours));
+        vm.warp(vm.getBlockTimestamp() + bound(dt, 1, 3 hours));
     }
 
     /// @dev The first lock still open at or after `seed` (wrapping), so most calls act on a live lock;

@@ -116,7 +116,7 @@ contract PvPHandler is CommonBase, StdCheats, StdUtils {
             amountB: amount * rate / 1e18,
             rate: rate,
             maxDeviationBps: 10,
-            deadline: uint64(block.timestamp + 1 hours),
+            deadline: uint64(vm.getBlockTimestamp() + 1 hours),
             nonce: _nonces[actors[a]]++
         });
         bytes32 id = pvp.swapId(swap);

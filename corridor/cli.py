@@ -41,11 +41,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     """Corridor: permissioned cross-border PvP settlement."""
     logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
-    ctx.obj = config_path
+    ctx.obj = {"config_path": config_path, "settings": lambda: load_settings(config_path), "console": console}
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return load_settings(ctx.obj)
+    return ctx.obj["settings"]()
 
 
 @cli.group()
@@ -95,6 +95,15 @@ def demo(ctx: click.Context) -> None:
 
     if not run_demo(_settings(ctx), console):
         sys.exit(1)
+
+
+def _register_subcommands() -> None:
+    from oracle.cli import oracle_cli
+
+    cli.add_command(oracle_cli)
+
+
+_register_subcommands()
 
 
 def main() -> None:

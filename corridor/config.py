@@ -99,11 +99,23 @@ class ParticipantConfig(_Strict):
     opening_balances: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
 
 
+CurrencyCode = Annotated[str, _check(_CURRENCY, "ISO 4217 currency code")]
+
+
 class OracleConfig(_Strict):
-    """FX oracle reporters and the quorum of distinct signatures a round needs."""
+    """FX oracle: reporters and quorum, the pairs published against the base currency, their
+    staleness, dispersion and breaker limits, the holiday calendar, and the quotes it signs."""
 
     reporters: Annotated[int, Field(ge=1, le=32)] = 4
     quorum: Annotated[int, Field(ge=1, le=32)] = 3
+    base_currency: CurrencyCode = "EUR"
+    pairs: list[CurrencyCode] = Field(default_factory=lambda: ["CNY", "HKD", "THB"])
+    max_age_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 26
+    dispersion_bps: Annotated[int, Field(ge=0, le=10_000)] = 50
+    breaker_bps: Annotated[int, Field(ge=1, le=10_000)] = 500
+    holiday_years: tuple[Annotated[int, Field(ge=1999, le=2100)], Annotated[int, Field(ge=1999, le=2100)]] = (2014, 2027)
+    quote_validity_seconds: Annotated[int, Field(ge=5, le=3600)] = 120
+    quote_spread_bps: Annotated[int, Field(ge=0, le=1000)] = 5
 
     @model_validator(mode="after")
     def _quorum_fits(self) -> OracleConfig:
@@ -112,6 +124,12 @@ class OracleConfig(_Strict):
         if self.quorum * 2 <= self.reporters:
             raise ValueError(f"quorum ({self.quorum}) must be a majority of {self.reporters} reporters")
         return self
+
+
+class SettlementConfig(_Strict):
+    """Settlement contract parameters."""
+
+    htlc_max_lock_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 2 * 86400
 
 
 class KeysConfig(_Strict):
@@ -132,6 +150,7 @@ class Settings(BaseSettings):
     currencies: dict[str, CurrencyConfig]
     participants: dict[str, ParticipantConfig]
     oracle: OracleConfig = OracleConfig()
+    settlement: SettlementConfig = SettlementConfig()
     keys: KeysConfig = KeysConfig()
 
     @classmethod
@@ -178,6 +197,9 @@ class Settings(BaseSettings):
                 problems[f"currencies.{code}.issuer"] = f"unknown participant {currency.issuer!r}"
             elif issuer.kind != "central_bank":
                 problems[f"currencies.{code}.issuer"] = f"{currency.issuer!r} is not a central_bank"
+        for code in self.currencies:
+            if code != self.oracle.base_currency and code not in self.oracle.pairs:
+                problems["oracle.pairs"] = f"{code} is a configured currency but {self.oracle.base_currency}/{code} is not published"
         for name, participant in self.participants.items():
             for code in participant.opening_balances:
                 if code.upper() not in self.currencies:

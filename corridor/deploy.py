@@ -18,6 +18,7 @@ from corridor.artifacts import BuildResult
 from corridor.chain import LedgerClient
 from corridor.config import Settings
 from corridor.keys import OPERATOR, REGULATOR, KeyRing
+from oracle.calendar import target_holidays, unix_day
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ class LedgerDeployment:
     chain_id: int
     rpc_url: str
     registry: str
+    oracle: str
+    pvp: str
+    htlc: str
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -79,12 +83,40 @@ class Deployer:
             )
             client.transact(operator, call)
         tokens = {code: self._deploy_token(client, registry, code) for code in self.settings.currencies_on(ledger)}
+        oracle = self._deploy_oracle(client, registry)
+        pvp = client.deploy(operator, self.build["PvPEscrow"], registry.address, oracle.address)
+        htlc = client.deploy(operator, self.build["HashedTimelockEscrow"], self.settings.settlement.htlc_max_lock_seconds)
+        for escrow in (pvp, htlc):
+            client.transact(operator, registry.functions.setSettlementContract(escrow.address, True))
+        for code, token in tokens.items():
+            decimals = self.settings.currencies[code].decimals
+            client.transact(operator, pvp.functions.listAsset(token.address, _bytes(code, 3), decimals, True))
         return LedgerDeployment(
             chain_id=client.chain_id,
             rpc_url=str(client.w3.provider.endpoint_uri),  # type: ignore[attr-defined]
             registry=registry.address,
+            oracle=oracle.address,
+            pvp=pvp.address,
+            htlc=htlc.address,
             tokens={code: token.address for code, token in tokens.items()},
         )
+
+    def _deploy_oracle(self, client: LedgerClient, registry: Contract) -> Contract:
+        """The FX oracle with every reporter, the quorum, each EUR/<code> pair and the TARGET2 calendar."""
+        operator = self.keys.account(OPERATOR)
+        config = self.settings.oracle
+        oracle = client.deploy(operator, self.build["FxOracle"], registry.address, _bytes(config.base_currency, 3))
+        for reporter in self.keys.reporters():
+            client.transact(operator, oracle.functions.setReporter(reporter.address, True))
+        client.transact(operator, oracle.functions.setQuorum(config.quorum))
+        for code in config.pairs:
+            pair = _bytes(config.base_currency + code, 6)
+            client.transact(operator, oracle.functions.configurePair(
+                pair, config.max_age_hours * 3600, config.dispersion_bps, config.breaker_bps, True))  # fmt: skip
+        first, last = config.holiday_years
+        days = [unix_day(day) for year in range(first, last + 1) for day in target_holidays(year)]
+        client.transact(operator, oracle.functions.setHolidays(days, True))
+        return oracle
 
     def _grant_roles(self, client: LedgerClient, registry: Contract) -> None:
         operator = self.keys.account(OPERATOR)

@@ -44,6 +44,7 @@ class LedgerSpec:
     state_file: Path | None = None
     accounts: int = 20
     mnemonic: str = DEV_MNEMONIC
+    genesis_timestamp: int | None = None  # start the chain's clock here (history replays)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class LedgerLauncher:
         ]  # fmt: skip
         if spec.block_time:
             command += ["--block-time", str(spec.block_time)]
+        if spec.genesis_timestamp is not None:
+            command += ["--timestamp", str(spec.genesis_timestamp)]
         if spec.state_file is not None:
             spec.state_file.parent.mkdir(parents=True, exist_ok=True)
             command += ["--state", str(spec.state_file), "--state-interval", "1"]

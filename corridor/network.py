@@ -37,12 +37,31 @@ class Network:
         ledger = self.settings.currency_ledger(currency)
         return self.clients[ledger].contract(self.build["SettlementToken"], self.deployment.ledgers[ledger].tokens[currency])
 
+    def contract(self, ledger: str, name: str):  # noqa: ANN201 - web3 Contract
+        """The deployed ``name`` ("oracle", "pvp", "htlc", "registry") on ``ledger``."""
+        assert self.deployment is not None, "deploy() first"
+        artifact = {"oracle": "FxOracle", "pvp": "PvPEscrow", "htlc": "HashedTimelockEscrow",
+                    "registry": "ParticipantRegistry"}[name]  # fmt: skip
+        return self.clients[ledger].contract(self.build[artifact], getattr(self.deployment.ledgers[ledger], name))
+
+    def embedded(self, ledger: str) -> bool:
+        return self.settings.ledgers[ledger].embedded
+
+    def set_time(self, timestamp: int) -> None:
+        """Mines a block at ``timestamp`` on every embedded ledger (anvil only; history replays, tests)."""
+        for name, client in self.clients.items():
+            if self.embedded(name):
+                client.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+                client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
     def registry(self, ledger: str):  # noqa: ANN201 - web3 Contract
         assert self.deployment is not None, "deploy() first"
         return self.clients[ledger].contract(self.build["ParticipantRegistry"], self.deployment.ledgers[ledger].registry)
 
 
-def ledger_specs(settings: Settings, state_dir: Path | None = None) -> list[LedgerSpec]:
+def ledger_specs(
+    settings: Settings, state_dir: Path | None = None, *, genesis_timestamp: int | None = None
+) -> list[LedgerSpec]:
     """Launcher specs for the embedded ledgers of ``settings``."""
     mnemonic = settings.keys.mnemonic.get_secret_value() if settings.keys.mnemonic else None
     accounts = len(KeyRing(settings).roles) + 4
@@ -54,19 +73,21 @@ def ledger_specs(settings: Settings, state_dir: Path | None = None) -> list[Ledg
         state = state_dir / f"ledger-{name}.json" if state_dir else None
         specs.append(
             LedgerSpec(name=name, chain_id=ledger.chain_id, port=ledger.port, block_time=ledger.block_time,
-                       state_file=state, accounts=accounts, **extra)
+                       state_file=state, accounts=accounts, genesis_timestamp=genesis_timestamp, **extra)
         )  # fmt: skip
     return specs
 
 
 @contextmanager
-def open_network(settings: Settings, *, state_dir: Path | None = None) -> Iterator[Network]:
+def open_network(
+    settings: Settings, *, state_dir: Path | None = None, genesis_timestamp: int | None = None
+) -> Iterator[Network]:
     """Starts the embedded ledgers of ``settings`` (external ones are only connected to) and yields a
     :class:`Network`; every process it started is stopped on exit."""
     artifacts = build()
     decoder = ErrorDecoder(artifacts.all_abis())
     with LedgerLauncher() as launcher:
-        running = launcher.start(ledger_specs(settings, state_dir))
+        running = launcher.start(ledger_specs(settings, state_dir, genesis_timestamp=genesis_timestamp))
         clients = {}
         for name, ledger in settings.ledgers.items():
             url = running[name].rpc_url if ledger.embedded else ledger.rpc

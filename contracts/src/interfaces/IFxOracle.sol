@@ -161,8 +161,8 @@ interface IFxOracle is IFxRateSource {
     /// @notice Sets the quorum. Requirements: caller has OPERATOR_ROLE; a majority of reporters, at least 1.
     function setQuorum(uint8 quorum) external;
 
-    /// @notice Marks or unmarks a market holiday. Requirements: caller has OPERATOR_ROLE.
-    function setHoliday(uint256 day, bool holiday) external;
+    /// @notice Marks or unmarks market holidays (day = unix time / 86400). Requirements: caller has OPERATOR_ROLE.
+    function setHolidays(uint256[] calldata dayNumbers, bool holiday) external;
 
     /// @notice The common base currency cross rates are derived through.
     function baseCurrency() external view returns (bytes3);

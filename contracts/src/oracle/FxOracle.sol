@@ -323,11 +323,14 @@ contract FxOracle is IFxOracle, EIP712 {
     }
 
     /// @inheritdoc IFxOracle
-    function setHoliday(uint256 day, bool holiday) external onlyRole(_OPERATOR_ROLE) {
-        uint256 bit = 1 << (day & 0xff);
-        if (holiday) _holidays[day >> 8] |= bit;
-        else _holidays[day >> 8] &= ~bit;
-        emit HolidayChanged(day, holiday);
+    function setHolidays(uint256[] calldata dayNumbers, bool holiday) external onlyRole(_OPERATOR_ROLE) {
+        for (uint256 i; i < dayNumbers.length; ++i) {
+            uint256 day = dayNumbers[i];
+            uint256 bit = 1 << (day & 0xff);
+            if (holiday) _holidays[day >> 8] |= bit;
+            else _holidays[day >> 8] &= ~bit;
+            emit HolidayChanged(day, holiday);
+        }
     }
 
     /// @inheritdoc IFxOracle

@@ -255,10 +255,10 @@ contract FxOracleTest is OracleBase {
     }
 
     function test_calendar_EasterHolidaysDoNotCount() external {
-        vm.startPrank(operator);
-        fx.setHoliday(20_196, true); // Good Friday 2025-04-18
-        fx.setHoliday(20_199, true); // Easter Monday 2025-04-21
-        vm.stopPrank();
+        uint256[] memory easter = new uint256[](2);
+        (easter[0], easter[1]) = (20_196, 20_199); // Good Friday 2025-04-18, Easter Monday 2025-04-21
+        vm.prank(operator);
+        fx.setHolidays(easter, true);
         vm.warp(1_744_898_400); // Thursday 2025-04-17 14:00
         _publish("EURCNY", EUR_CNY);
         vm.warp(1_745_326_800); // Tuesday 13:00: 10 h Thursday + 13 h Tuesday
@@ -279,9 +279,11 @@ contract FxOracleTest is OracleBase {
     }
 
     function test_setHoliday_RevertWhen_NotOperator() external {
+        uint256[] memory dayNumbers = new uint256[](1);
+        dayNumbers[0] = 20_196;
         vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, regulator));
         vm.prank(regulator);
-        fx.setHoliday(20_196, true);
+        fx.setHolidays(dayNumbers, true);
     }
 
     // ─── cross rates ─────────────────────────────────────────────────────────────────────

@@ -1,0 +1,148 @@
+"""The FX oracle on real anvil ledgers, fed with the real ECB history."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from corridor.config import Settings, load_settings
+from corridor.errors import ChainRejected
+from corridor.keys import RELAYER
+from corridor.network import Network, open_network
+from corridor.toolchain import REPO_ROOT
+from corridor.typed_data import Swap, sign, swap_message
+from oracle.feeds import EcbHistoryFeed
+from oracle.replay import publisher_for, replay, start_of
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def chf_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The default network plus EUR and CHF settlement tokens on ledger A."""
+    text = (REPO_ROOT / "corridor.toml").read_text()
+    text = text.replace("[participants.pboc]", '''[currencies.EUR]
+name = "Corridor Digital EUR"
+decimals = 2
+ledger = "A"
+issuer = "pboc"
+
+[currencies.CHF]
+name = "Corridor Digital CHF"
+decimals = 2
+ledger = "A"
+issuer = "hkma"
+
+[participants.pboc]''')
+    text = text.replace("CNY = 50_000_000_00, HKD = 10_000_000_00, THB = 10_000_000_00 }\n\n[participants.harbour]",
+                        "CNY = 50_000_000_00, HKD = 10_000_000_00, THB = 10_000_000_00, EUR = 1_000_000_00 }\n\n[participants.harbour]", 1)
+    text = text.replace("CNY = 10_000_000_00, HKD = 50_000_000_00, THB = 10_000_000_00 }",
+                        "CNY = 10_000_000_00, HKD = 50_000_000_00, THB = 10_000_000_00, CHF = 1_000_000_00 }", 1)
+    path = tmp_path_factory.mktemp("config") / "corridor.toml"
+    path.write_text(text)
+    return load_settings(path)
+
+
+@pytest.fixture(scope="module")
+def shock(chf_settings: Settings) -> Iterator[tuple[Network, dict[date, list]]]:
+    with open_network(chf_settings, genesis_timestamp=start_of(date(2015, 1, 12))) as network:
+        network.deploy()
+        days = dict(replay(network, date(2015, 1, 12), date(2015, 1, 20)))
+        yield network, days
+
+
+def test_replay_trips_the_chf_breaker_on_2015_01_15(shock: tuple[Network, dict]) -> None:
+    network, days = shock
+    tripped = {day: {p for r in rounds for p in r.breaker_tripped} for day, rounds in days.items()}
+    assert tripped[date(2015, 1, 15)] == {"EURCHF"}
+    assert all(not pairs for day, pairs in tripped.items() if day != date(2015, 1, 15))
+    assert sorted(days) == [date(2015, 1, d) for d in (12, 13, 14, 15, 16, 19, 20)]  # no weekend rounds
+    oracle = network.contract("A", "oracle")
+    pair = oracle.functions.pair(b"EURCHF").call()
+    assert pair[4] is True  # halted
+    assert pair[5] == 7  # the rounds after the shock are kept (no clamping), the pair stays halted
+    round4 = oracle.functions.roundData(b"EURCHF", 4).call()
+    assert round4[0] == 102_800_000  # the real 1.0280 fixing
+    assert round4[4] == int(datetime(2015, 1, 15, 15, tzinfo=timezone.utc).timestamp())
+
+
+def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Network, dict]) -> None:
+    network, _ = shock
+    keys, client = network.keys, network.clients["A"]
+    pvp = network.contract("A", "pvp")
+    eur, chf = network.token("EUR"), network.token("CHF")
+    alice, bob = keys.account("yangtze"), keys.account("harbour")
+    client.transact(alice, eur.functions.approve(pvp.address, 2**256 - 1))
+    client.transact(bob, chf.functions.approve(pvp.address, 2**256 - 1))
+    now = client.w3.eth.get_block("latest")["timestamp"]
+    rate = 1_028 * 10**15  # 1.028 CHF per EUR, the post-shock market
+    swap = Swap(alice.address, eur.address, 100_00, bob.address, chf.address, 102_80, rate, 100, now + 3600, 1)
+    message = swap_message(client.chain_id, pvp.address, swap)
+    with pytest.raises(ChainRejected) as caught:
+        client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), sign(alice, message), sign(bob, message)))
+    assert caught.value.error == "FxPairHalted"
+    assert bytes.fromhex(caught.value.args_by_name["pair"][2:]) == b"EURCHF"
+    # the regulator resumes the pair; a swap at the current oracle level then settles
+    oracle = network.contract("A", "oracle")
+    client.transact(keys.account("regulator"), oracle.functions.resume(b"EURCHF"))
+    mid, _ = oracle.functions.settlementRate(b"EUR", b"CHF").call()
+    swap = Swap(alice.address, eur.address, 100_00, bob.address, chf.address, 100_00 * mid // 10**18, mid, 100, now + 3600, 2)
+    message = swap_message(client.chain_id, pvp.address, swap)
+    client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), sign(alice, message), sign(bob, message)))
+    assert chf.functions.balanceOf(alice.address).call() == swap.amountB
+
+
+def test_easter_2025_raises_no_staleness_alarm(settings: Settings) -> None:
+    with open_network(settings, genesis_timestamp=start_of(date(2025, 4, 16))) as network:
+        network.deploy()
+        oracle = network.contract("A", "oracle")
+        list(replay(network, date(2025, 4, 16), date(2025, 4, 17)))
+        checkpoints = [datetime(2025, 4, d, h, tzinfo=timezone.utc) for d in (18, 19, 20, 21, 22) for h in (9, 13)]
+        for moment in checkpoints:
+            network.set_time(int(moment.timestamp()))
+            for quote in (b"CNY", b"HKD", b"THB"):
+                rate = oracle.functions.latest(b"EUR", quote).call()  # reverts with FxStale if stale
+                assert rate[4] == int(datetime(2025, 4, 17, 14, tzinfo=timezone.utc).timestamp())
+            cross = oracle.functions.latest(b"CNY", b"HKD").call()
+            assert cross[8] is True  # derived through EUR
+        # without a new fixing, Wednesday afternoon is stale: the calendar is not a blanket pass
+        network.set_time(int(datetime(2025, 4, 23, 17, tzinfo=timezone.utc).timestamp()))
+        with pytest.raises(Exception, match="0x"):
+            oracle.functions.latest(b"EUR", b"CNY").call()
+
+
+def test_publisher_never_reuses_a_sequence(settings: Settings) -> None:
+    with open_network(settings, genesis_timestamp=start_of(date(2025, 4, 16))) as network:
+        network.deploy()
+        network.set_time(int(datetime(2025, 4, 16, 14, 10, tzinfo=timezone.utc).timestamp()))
+        publisher = publisher_for(network)
+        fixings = publisher.fixings(EcbHistoryFeed(), date(2025, 4, 16), ["CNY", "HKD"])
+        first = publisher.publish(fixings)
+        second = publisher.publish(fixings)
+        assert [r.sequence for r in first] == [1, 1]
+        assert [r.sequence for r in second] == [2, 2]
+        target = publisher.targets[0]
+        observations, signatures = publisher._collect(target, fixings, 2)  # replaying sequence 2
+        with pytest.raises(ChainRejected) as caught:
+            target.client.transact(target.submitter, target.oracle.functions.publish(observations, signatures))
+        assert caught.value.error == "FxSequenceNotIncreasing"
+
+
+def test_cli_replay_shows_the_halt() -> None:
+    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-14",
+                             "--to", "2015-01-16"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "CHF/" not in result.stdout.split("2015-01-14")[1].split("2015-01-15")[0]
+    assert "EUR/CHF HALTED" in result.stdout
+
+
+def test_cli_replay_refuses_reversed_dates() -> None:
+    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-20",
+                             "--to", "2015-01-12"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert "--to" in result.stderr and "Traceback" not in result.stderr

@@ -30,8 +30,9 @@ from corridor.artifacts import MOCKS_DIR, build
 from corridor.chain import ErrorDecoder, LedgerClient
 from corridor.ledgers import LedgerSpec, embedded_ledgers
 from corridor.typed_data import LockRequest, LockTerms, Swap, lock_authorisation_message, sign, swap_message
+from oracle.signing import Reporter, encode_observation
 
-RATE = 1_085_000_000_000_000_000  # 1.085 HKD per CNY, 18 decimals
+RATE = 1_085_000_010_000_000_000  # 1.08500001 HKD per CNY, 18 decimals (the rig's published CNY/HKD)
 OPENING = 10**15
 MAX_LOCK = 2 * 24 * 3600
 
@@ -45,6 +46,7 @@ class Setup:
     token_b: Contract
     pvp: Contract
     htlc: Contract
+    rig: OracleRig
 
 
 def _rpc(client: LedgerClient, method: str, params: list[Any]) -> Any:
@@ -53,6 +55,50 @@ def _rpc(client: LedgerClient, method: str, params: list[Any]) -> Any:
 
 def _gas(client: LedgerClient, account: LocalAccount, call: Any) -> int:
     return int(client.transact(account, call)["gasUsed"])
+
+
+class OracleRig:
+    """A real FxOracle with four reporters (quorum 3) publishing EUR/CNY, EUR/HKD, EUR/THB, EUR/CHF
+    and CNY/HKD directly."""
+
+    PAIRS = (b"EURCNY", b"EURHKD", b"EURTHB", b"EURCHF", b"CNYHKD")
+    MIDS = {b"EURCNY": 780_000_000, b"EURHKD": 846_300_000, b"EURTHB": 3_750_000_000, b"EURCHF": 94_000_000,
+            b"CNYHKD": 108_500_000}  # fmt: skip
+
+    def __init__(self, client: LedgerClient, artifacts: Any, registry: Contract, operator: LocalAccount) -> None:
+        self.client = client
+        self.reporters = [Reporter(Account.create(), source_id=i + 1) for i in range(4)]
+        reporter_role = registry.functions.REPORTER_ROLE().call()
+        self.oracle = client.deploy(operator, artifacts["FxOracle"], registry.address, b"EUR")
+        for reporter in self.reporters:
+            client.transact(operator, registry.functions.grantRole(reporter_role, reporter.address))
+            client.transact(operator, self.oracle.functions.setReporter(reporter.address, True))
+        client.transact(operator, self.oracle.functions.setQuorum(3))
+        for pair in self.PAIRS:
+            client.transact(operator, self.oracle.functions.configurePair(pair, 26 * 3600, 50, 500, True))
+        self.submitter = operator
+        self.sequence = 0
+
+    def publish(self, pairs: tuple[bytes, ...], signers: int = 3) -> int:
+        self.sequence += 1
+        now = self.client.w3.eth.get_block("latest")["timestamp"]
+        observations, signatures = [], []
+        for reporter in self.reporters[:signers]:
+            report = [encode_observation(p, self.MIDS[p] + self.sequence, self.MIDS[p] - 1000, self.MIDS[p] + 1000 + 2 * self.sequence,
+                                         now, reporter.source_id, self.sequence) for p in pairs]  # fmt: skip
+            observations.extend(report)
+            signatures.append(reporter.sign(self.client.chain_id, self.oracle.address, report))
+        return _gas(self.client, self.submitter, self.oracle.functions.publish(observations, signatures))
+
+
+def bench_oracle(rig: OracleRig) -> dict[str, Any]:
+    """Gas per round in steady state (every pair already has history), 3 signatures."""
+    for _ in range(2):
+        rig.publish(rig.PAIRS[:4])
+    figures = {f"round_{n}_pairs": rig.publish(rig.PAIRS[:n]) for n in (1, 2, 3, 4)}
+    figures["extra_pair_marginal_max"] = max(figures[f"round_{n}_pairs"] - figures[f"round_{n - 1}_pairs"] for n in (2, 3, 4))
+    figures["round_1_pair_4_signatures"] = rig.publish(rig.PAIRS[:1], signers=4)
+    return figures
 
 
 def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list[LocalAccount], operator: LocalAccount) -> Setup:
@@ -67,8 +113,9 @@ def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list
             tokens.append(client.deploy(operator, artifacts["SettlementToken"], registry.address, code, f"Corridor {code.decode()}", 2))
         else:
             tokens.append(client.deploy(operator, artifacts["PlainToken"], code.decode(), 2))
-    oracle = client.deploy(operator, artifacts["StubFxOracle"])
-    client.transact(operator, oracle.functions.setMid(b"CNY", b"HKD", RATE))
+    rig = OracleRig(client, artifacts, registry, operator)
+    rig.publish(rig.PAIRS)
+    oracle = rig.oracle
     pvp = client.deploy(operator, artifacts["PvPEscrow"], registry.address, oracle.address)
     htlc = client.deploy(operator, artifacts["HashedTimelockEscrow"], MAX_LOCK)
     client.transact(operator, pvp.functions.listAsset(tokens[0].address, b"CNY", 2, True))
@@ -84,7 +131,7 @@ def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list
             client.transact(issuer, token.functions.mint(bank.address, OPENING))
             client.transact(bank, token.functions.approve(pvp.address, max_allowance))
             client.transact(bank, token.functions.approve(htlc.address, max_allowance))
-    return Setup(client, operator, banks, tokens[0], tokens[1], pvp, htlc)
+    return Setup(client, operator, banks, tokens[0], tokens[1], pvp, htlc, rig)
 
 
 # ─── HTLC ────────────────────────────────────────────────────────────────────────────────
@@ -160,12 +207,12 @@ class SwapFactory:
         self.setup = setup
         self.nonces: dict[str, int] = {}
 
-    def make(self, a: LocalAccount, b: LocalAccount, amount_a: int) -> tuple[Swap, bytes, bytes]:
+    def make(self, a: LocalAccount, b: LocalAccount, amount_a: int, rate: int = RATE) -> tuple[Swap, bytes, bytes]:
         nonce = self.nonces.get(a.address, 0)
         self.nonces[a.address] = nonce + 1
         deadline = self.setup.client.w3.eth.get_block("latest")["timestamp"] + 3600
         swap = Swap(a.address, self.setup.token_a.address, amount_a, b.address, self.setup.token_b.address,
-                    amount_a * RATE // 10**18, RATE, 50, deadline, nonce)  # fmt: skip
+                    amount_a * rate // 10**18, rate, 50, deadline, nonce)  # fmt: skip
         message = swap_message(self.setup.client.chain_id, self.setup.pvp.address, swap)
         return swap, sign(a, message), sign(b, message)
 
@@ -192,6 +239,12 @@ def bench_pvp(setup: Setup, swaps: int) -> dict[str, Any]:
     for _ in range(3):
         swap, sig_a, sig_b = factory.make(setup.banks[0], setup.banks[1], 100_000_00)
         single = _gas(client, relayer, pvp.functions.settle(swap.as_tuple(), sig_a, sig_b))
+    # the same swap checked against a cross rate derived through EUR instead of a published pair
+    client.transact(setup.operator, setup.rig.oracle.functions.configurePair(b"CNYHKD", 26 * 3600, 50, 500, False))
+    derived_mid = setup.rig.oracle.functions.settlementRate(b"CNY", b"HKD").call()[0]
+    swap, sig_a, sig_b = factory.make(setup.banks[0], setup.banks[1], 100_000_00, rate=derived_mid)
+    single_derived = _gas(client, relayer, pvp.functions.settle(swap.as_tuple(), sig_a, sig_b))
+    client.transact(setup.operator, setup.rig.oracle.functions.configurePair(b"CNYHKD", 26 * 3600, 50, 500, True))
     batch = balanced_batch(setup, factory, swaps, random.Random(7))
     snapshot = _rpc(client, "evm_snapshot", [])
     gross_total = sum(_gas(client, relayer, pvp.functions.settle(s.as_tuple(), a, b)) for s, a, b in batch)
@@ -205,6 +258,7 @@ def bench_pvp(setup: Setup, swaps: int) -> dict[str, Any]:
     net_moved = sum(e["args"]["netMoved"] for e in netted)
     return {
         "settle_single": single,
+        "settle_single_cross_rate_via_EUR": single_derived,
         f"settle_{swaps}_single_total": gross_total,
         f"settleBatch_{swaps}_netted": int(receipt["gasUsed"]),
         "netted_vs_single_gas": round(int(receipt["gasUsed"]) / gross_total, 3),
@@ -240,6 +294,8 @@ def main() -> int:
         for label, permissioned in (("plain_erc20", False), ("settlement_token", True)):
             setup = deploy(client, artifacts, permissioned, banks, operator)
             result[label] = {"htlc": bench_htlc(setup), "pvp": bench_pvp(setup, args.swaps)}
+            if not permissioned:
+                result["fx_oracle"] = bench_oracle(setup.rig)
     result["seconds"] = round(time.monotonic() - started, 1)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -100,8 +100,8 @@ interface IFxOracle is IFxRateSource {
     /// @notice Thrown when resuming a pair that is not halted.
     error FxNotHalted(bytes6 pair);
 
-    /// @notice Emitted for each pair of an accepted round.
-    event RoundPublished(bytes6 indexed pair, uint256 indexed roundId, uint256 mid, uint256 observedAt);
+    /// @notice Emitted for each pair of an accepted round (the full round is in {roundData}).
+    event RoundPublished(bytes6 indexed pair, uint256 indexed roundId, uint256 mid);
     /// @notice Emitted when a jump beyond the pair's threshold halts it.
     event BreakerTripped(bytes6 indexed pair, uint256 indexed roundId, uint256 previousMid, uint256 mid, uint256 jumpBps);
     /// @notice Emitted when the regulator or operator resumes a halted pair.

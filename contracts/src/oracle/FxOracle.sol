@@ -79,55 +79,97 @@ contract FxOracle is IFxOracle, EIP712 {
         }
     }
 
+    /// @dev The medians of one pair's observations across the k reports.
+    struct Column {
+        uint256 mid;
+        uint256 bid;
+        uint256 ask;
+        uint256 observedAt;
+        uint256 dispersionBps;
+    }
+
     /// @dev Checks column `j` (one pair across the k reports), takes medians and stores the round.
     function _aggregate(uint256[] calldata observations, uint256 k, uint256 p, uint256 j) private {
         bytes6 pairId = observations[j].pair();
         Pair memory state = _pairs[pairId];
         if (!state.listed) revert FxPairNotListed(pairId);
-        uint256[] memory mids = new uint256[](k);
-        uint256[] memory bids = new uint256[](k);
-        uint256[] memory asks = new uint256[](k);
-        uint256[] memory times = new uint256[](k);
         uint256 maxSequence;
         for (uint256 r; r < k; ++r) {
             uint256 word = observations[r * p + j];
             if (word.pair() != pairId) revert FxPairMismatch(r * p + j, pairId, word.pair());
-            (mids[r], bids[r], asks[r], times[r]) = (word.mid(), word.bid(), word.ask(), word.observedAt());
-            if (bids[r] == 0 || bids[r] > mids[r] || mids[r] > asks[r]) {
-                revert FxInvalidPrices(pairId, bids[r], mids[r], asks[r]);
-            }
-            _checkFresh(pairId, times[r], state.maxAge);
+            (uint256 mid, uint256 bid, uint256 ask) = (word.mid(), word.bid(), word.ask());
+            if (bid == 0 || bid > mid || mid > ask) revert FxInvalidPrices(pairId, bid, mid, ask);
+            _checkFresh(pairId, word.observedAt(), state.maxAge);
             uint256 sequence = word.sequence();
             if (sequence <= state.lastSequence) revert FxSequenceNotIncreasing(pairId, sequence, state.lastSequence);
             if (sequence > maxSequence) maxSequence = sequence;
         }
-        uint256 mid = _median(mids);
-        uint256 dispersion = Math.mulDiv(_max(mids) - _min(mids), _BPS, mid, Math.Rounding.Ceil);
-        if (dispersion > state.maxDispersionBps) revert FxDispersionTooHigh(pairId, dispersion, state.maxDispersionBps);
+        Column memory column = k == 3
+            ? _column3(observations[j], observations[p + j], observations[2 * p + j])
+            : _columnOf(observations, k, p, j);
+        if (column.dispersionBps > state.maxDispersionBps) {
+            revert FxDispersionTooHigh(pairId, column.dispersionBps, state.maxDispersionBps);
+        }
+        _store(pairId, state, column, maxSequence);
+    }
 
+    /// @dev Medians of three observations, on the stack (the common 3-of-n round).
+    function _column3(uint256 a, uint256 b, uint256 c) private pure returns (Column memory column) {
+        column.mid = _median3(a.mid(), b.mid(), c.mid());
+        column.bid = _median3(a.bid(), b.bid(), c.bid());
+        column.ask = _median3(a.ask(), b.ask(), c.ask());
+        column.observedAt = _median3(a.observedAt(), b.observedAt(), c.observedAt());
+        uint256 high = Math.max(a.mid(), Math.max(b.mid(), c.mid()));
+        uint256 low = Math.min(a.mid(), Math.min(b.mid(), c.mid()));
+        column.dispersionBps = Math.mulDiv(high - low, _BPS, column.mid, Math.Rounding.Ceil);
+    }
+
+    /// @dev Medians of any number of observations (sorted copies in memory).
+    function _columnOf(uint256[] calldata observations, uint256 k, uint256 p, uint256 j)
+        private
+        pure
+        returns (Column memory column)
+    {
+        uint256[] memory mids = new uint256[](k);
+        uint256[] memory bids = new uint256[](k);
+        uint256[] memory asks = new uint256[](k);
+        uint256[] memory times = new uint256[](k);
+        for (uint256 r; r < k; ++r) {
+            uint256 word = observations[r * p + j];
+            (mids[r], bids[r], asks[r], times[r]) = (word.mid(), word.bid(), word.ask(), word.observedAt());
+        }
+        column.mid = _median(mids); // sorts `mids` in place
+        column.bid = _median(bids);
+        column.ask = _median(asks);
+        column.observedAt = _median(times);
+        column.dispersionBps = Math.mulDiv(mids[k - 1] - mids[0], _BPS, column.mid, Math.Rounding.Ceil);
+    }
+
+    /// @dev Appends the round, moves the pair's pointer and trips the breaker on a jump.
+    function _store(bytes6 pairId, Pair memory state, Column memory column, uint256 maxSequence) private {
         uint256 roundId = uint256(state.latestRound) + 1;
         _rounds[pairId][roundId] = Round({
-            mid: uint48(mid),
-            bid: uint48(_median(bids)),
-            ask: uint48(_median(asks)),
-            dispersionBps: uint16(dispersion),
-            observedAt: uint32(_median(times)),
+            mid: uint48(column.mid),
+            bid: uint48(column.bid),
+            ask: uint48(column.ask),
+            dispersionBps: uint16(column.dispersionBps),
+            observedAt: uint32(column.observedAt),
             publishedAt: uint32(block.timestamp)
         });
         uint256 previous = state.lastMid;
-        bool trips = false;
         uint256 jump;
         if (previous != 0 && !state.halted) {
-            jump = Math.mulDiv(mid > previous ? mid - previous : previous - mid, _BPS, previous);
-            trips = jump > state.breakerBps;
+            jump = Math.mulDiv(column.mid > previous ? column.mid - previous : previous - column.mid, _BPS, previous);
         }
+        bool trips = jump > state.breakerBps;
         state.latestRound = uint32(roundId);
         state.lastSequence = uint24(maxSequence);
-        state.lastMid = uint48(mid);
+        state.lastMid = uint48(column.mid);
         if (trips) state.halted = true;
+        // One packed write: the optimiser turns this whole-struct assignment into a single SSTORE.
         _pairs[pairId] = state;
-        emit RoundPublished(pairId, roundId, mid, _median(times));
-        if (trips) emit BreakerTripped(pairId, roundId, previous, mid, jump);
+        emit RoundPublished(pairId, roundId, column.mid);
+        if (trips) emit BreakerTripped(pairId, roundId, previous, column.mid, jump);
     }
 
     function _checkFresh(bytes6 pairId, uint256 observedAt, uint256 maxAge) private view {
@@ -369,11 +411,7 @@ contract FxOracle is IFxOracle, EIP712 {
         return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
-    function _max(uint256[] memory sorted) private pure returns (uint256) {
-        return sorted[sorted.length - 1];
-    }
-
-    function _min(uint256[] memory sorted) private pure returns (uint256) {
-        return sorted[0];
+    function _median3(uint256 a, uint256 b, uint256 c) private pure returns (uint256) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
     }
 }

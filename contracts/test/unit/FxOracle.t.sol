@@ -15,7 +15,7 @@ contract FxOracleTest is OracleBase {
 
     function test_publish_AcceptsQuorumAndStoresRound() external {
         vm.expectEmit(address(fx));
-        emit IFxOracle.RoundPublished("EURCNY", 1, EUR_CNY, vm.getBlockTimestamp());
+        emit IFxOracle.RoundPublished("EURCNY", 1, EUR_CNY);
         _publish("EURCNY", EUR_CNY);
         IFxOracle.Round memory round = fx.roundData("EURCNY", 1);
         assertEq(round.mid, EUR_CNY);

@@ -1,0 +1,1 @@
+"""Pure swap logic: states, transitions, instruction signatures. No web, chain or SQL imports."""

@@ -1,0 +1,133 @@
+"""One state machine for both settlement models.
+
+Same ledger (PvP)::
+
+    PROPOSED ─accept─► ACCEPTED ─► SETTLING ─► SETTLED
+        └─cancel─► CANCELLED        └─(deadline passes unsettled)─► EXPIRED
+
+Linked ledgers (HTLC)::
+
+    PROPOSED ─accept─► ACCEPTED ─► LOCKING_A ─► LOCKED_A ─► LOCKING_B ─► LOCKED_B
+        └─cancel─► CANCELLED                         │                      │ secret revealed
+                                                      │                      ▼
+                                                      │            CLAIMING_B ─► CLAIMING_A ─► SETTLED
+                                                      └─ expiry ─► REFUNDING ─► REFUNDED
+
+Every transition is recorded before the action it leads to; the transaction hash after sending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Model(StrEnum):
+    PVP = "pvp"  # both currencies on one ledger
+    HTLC = "htlc"  # currencies on two ledgers
+
+
+class SwapState(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    SETTLING = "settling"
+    LOCKING_A = "locking_a"
+    LOCKED_A = "locked_a"
+    LOCKING_B = "locking_b"
+    LOCKED_B = "locked_b"
+    CLAIMING_B = "claiming_b"
+    CLAIMING_A = "claiming_a"
+    REFUNDING = "refunding"
+    SETTLED = "settled"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+TERMINAL = frozenset({SwapState.SETTLED, SwapState.REFUNDED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED})
+
+ALLOWED: dict[SwapState, frozenset[SwapState]] = {
+    SwapState.PROPOSED: frozenset({SwapState.ACCEPTED, SwapState.CANCELLED, SwapState.EXPIRED}),
+    SwapState.ACCEPTED: frozenset({SwapState.SETTLING, SwapState.LOCKING_A, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED}),
+    SwapState.SETTLING: frozenset({SwapState.SETTLED, SwapState.EXPIRED, SwapState.FAILED}),
+    SwapState.LOCKING_A: frozenset({SwapState.LOCKED_A, SwapState.FAILED}),
+    SwapState.LOCKED_A: frozenset({SwapState.LOCKING_B, SwapState.REFUNDING}),
+    SwapState.LOCKING_B: frozenset({SwapState.LOCKED_B, SwapState.REFUNDING}),
+    SwapState.LOCKED_B: frozenset({SwapState.CLAIMING_B, SwapState.REFUNDING}),
+    SwapState.CLAIMING_B: frozenset({SwapState.CLAIMING_A, SwapState.REFUNDING}),
+    SwapState.CLAIMING_A: frozenset({SwapState.SETTLED}),
+    SwapState.REFUNDING: frozenset({SwapState.REFUNDED, SwapState.CLAIMING_A, SwapState.SETTLED}),
+}
+
+
+class TransitionRefused(Exception):
+    """A transition the state machine does not allow (a programming or concurrency error)."""
+
+    def __init__(self, *, swap_id: str, current: SwapState, wanted: SwapState) -> None:
+        self.swap_id, self.current, self.wanted = swap_id, current, wanted
+        super().__init__(f"swap {swap_id}: {current} -> {wanted} is not allowed")
+
+
+def check_transition(swap_id: str, current: SwapState, wanted: SwapState) -> None:
+    if wanted not in ALLOWED.get(current, frozenset()):
+        raise TransitionRefused(swap_id=swap_id, current=current, wanted=wanted)
+
+
+@dataclass
+class Leg:
+    """One currency's movement: who pays whom, on which ledger."""
+
+    currency: str
+    ledger: str
+    amount: int
+    payer: str
+    receiver: str
+    expiry: int | None = None  # HTLC legs only
+    lock_nonce: int | None = None
+    authorisation: str | None = None  # hex signature of the payer (HTLC lock authorisation)
+    lock_tx: str | None = None
+    settle_tx: str | None = None  # claim (or the PvP settlement)
+    refund_tx: str | None = None
+
+
+@dataclass
+class Swap:
+    """A swap as the bridge knows it. ``id`` is the EIP-712 digest both parties signed."""
+
+    id: str
+    model: Model
+    state: SwapState
+    initiator: str  # participant name
+    counterparty: str
+    initiator_address: str
+    counterparty_address: str
+    leg_a: Leg  # paid by the initiator
+    leg_b: Leg  # paid by the counterparty
+    rate: int  # 18-decimal: leg B units per leg A unit (whole units)
+    max_deviation_bps: int
+    deadline: int
+    nonce: int
+    terms: dict[str, Any]  # exactly what was signed, for resubmission
+    signature_a: str
+    signature_b: str | None = None
+    hashlock: str | None = None
+    secret: str | None = None  # stored only once the initiator reveals it
+    quote_hash: str | None = None
+    quote_valid_until: int | None = None
+    oracle_mid: int | None = None
+    oracle_round: int | None = None
+    failure: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+    def party_of(self, participant: str) -> str | None:
+        if participant == self.initiator:
+            return "initiator"
+        if participant == self.counterparty:
+            return "counterparty"
+        return None

@@ -1,0 +1,1 @@
+"""The swap engine: checks instructions, drives both legs, recovers after a restart."""

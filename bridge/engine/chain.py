@@ -1,0 +1,78 @@
+"""The bridge's view of the ledgers: contracts by ledger and currency, and the on-chain facts the
+engine re-derives after a restart (is a lock open, was a nonce used, what did a claim reveal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from web3.contract import Contract
+
+from corridor.chain import LedgerClient
+from corridor.network import Network
+from corridor.typed_data import LockRequest, LockTerms
+
+
+@dataclass
+class ChainView:
+    network: Network
+
+    def client(self, ledger: str) -> LedgerClient:
+        return self.network.clients[ledger]
+
+    def contract(self, ledger: str, name: str) -> Contract:
+        return self.network.contract(ledger, name)
+
+    def token(self, currency: str) -> Contract:
+        return self.network.token(currency)
+
+    def ledger_of(self, currency: str) -> str:
+        return self.network.settings.currency_ledger(currency)
+
+    def now(self, ledger: str) -> int:
+        return int(self.client(ledger).w3.eth.get_block("latest")["timestamp"])
+
+    def is_active(self, ledger: str, address: str) -> bool:
+        return bool(self.contract(ledger, "registry").functions.isActiveParticipant(address).call())
+
+    def settlement_rate(self, ledger: str, base: str, quote: str) -> tuple[int, int]:
+        """(mid 1e18, round) from the oracle on ``ledger``; raises ChainRejected when halted or stale."""
+        oracle = self.contract(ledger, "oracle")
+        mid, round_ref = self.client(ledger).call(oracle.functions.settlementRate(base.encode(), quote.encode()))
+        return int(mid), int(round_ref)
+
+    # ─── HTLC facts ──────────────────────────────────────────────────────────────────────
+
+    def lock_id(self, ledger: str, sender: str, hashlock: bytes) -> bytes:
+        return bytes(self.contract(ledger, "htlc").functions.lockIdOf(sender, hashlock).call())
+
+    def lock_open(self, ledger: str, terms: LockTerms) -> bool:
+        htlc = self.contract(ledger, "htlc")
+        return bool(htlc.functions.isOpen(htlc.functions.lockIdOf(terms.sender, terms.hashlock).call()).call())
+
+    def authorisation_used(self, ledger: str, sender: str, nonce: int) -> bool:
+        return bool(self.contract(ledger, "htlc").functions.authorisationUsed(sender, nonce).call())
+
+    def revealed_secret(self, ledger: str, terms: LockTerms, from_block: int = 0) -> bytes | None:
+        """The preimage from a ``Claimed`` event of this lock, if it was claimed on chain."""
+        htlc = self.contract(ledger, "htlc")
+        lock_id = htlc.functions.lockIdOf(terms.sender, terms.hashlock).call()
+        logs = htlc.events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_id})
+        return bytes(logs[-1]["args"]["secret"]) if logs else None
+
+    def settled_event(self, ledger: str, terms: LockTerms, event: str, from_block: int = 0) -> dict[str, Any] | None:
+        htlc = self.contract(ledger, "htlc")
+        lock_id = htlc.functions.lockIdOf(terms.sender, terms.hashlock).call()
+        logs = getattr(htlc.events, event)().get_logs(from_block=from_block, argument_filters={"lockId": lock_id})
+        return dict(logs[-1]) if logs else None
+
+    def request_for(self, leg: Any, swap: Any) -> LockRequest:
+        """The LockRequest a leg's payer authorised."""
+        hashlock = bytes.fromhex(swap.hashlock[2:])
+        terms = LockTerms(self.token(leg.currency).address, _address(swap, leg.payer), _address(swap, leg.receiver),
+                          leg.amount, hashlock, leg.expiry)  # fmt: skip
+        return LockRequest(terms, bytes.fromhex(swap.id[2:]), bytes.fromhex(swap.quote_hash[2:]), swap.quote_valid_until)
+
+
+def _address(swap: Any, participant: str) -> str:
+    return swap.initiator_address if participant == swap.initiator else swap.counterparty_address

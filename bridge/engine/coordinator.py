@@ -1,0 +1,520 @@
+"""Checks banks' instructions and drives each swap, one idempotent step at a time.
+
+:meth:`Coordinator.advance` is the only place that touches the ledgers. Each step records the
+state it moves to *before* acting (so a crash right after is resumed from that state), sends the
+transaction, journals its hash, and confirms. A resumed step first re-derives the truth from the
+chain (is the lock open, was the authorisation or nonce used, did a claim reveal the secret), so
+nothing is ever locked, claimed or paid twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from corridor.errors import ChainError, ChainRejected
+from corridor.keys import RELAYER
+from corridor.network import Network
+from corridor.typed_data import Swap as PvPSwap
+from corridor.typed_data import swap_message
+from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message, signed_by
+from bridge.domain.swap import Leg, Model, Swap, SwapState
+from bridge.engine.chain import ChainView
+from bridge.errors import Conflict, Forbidden, InvalidInstruction, SignatureInvalid
+from bridge.store.swaps import SwapRepository
+
+logger = logging.getLogger(__name__)
+RATE_ONE = 10**18
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Limits the bridge enforces before anything touches a ledger."""
+
+    max_amount: int = 10**15  # minor units per leg
+    expiry_margin: int = 600  # the initiator's lock outlives the counterparty's by at least this
+    min_counterparty_window: int = 120  # seconds the counterparty lock must run at least
+    claim_safety: int = 60  # do not start a claim this close to the lock's expiry
+
+
+class Coordinator:
+    def __init__(self, network: Network, repo: SwapRepository, *, policy: Policy | None = None,
+                 on_change: Callable[[Swap], None] | None = None) -> None:  # fmt: skip
+        self.network = network
+        self.chain = ChainView(network)
+        self.repo = repo
+        self.policy = policy or Policy()
+        self.relayer = network.keys.account(RELAYER)
+        self._on_change = on_change or (lambda swap: None)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # ─── participants ────────────────────────────────────────────────────────────────────
+
+    def participant_address(self, name: str) -> str:
+        return self.network.keys.address(name)
+
+    def participant_named(self, address: str) -> str | None:
+        for name in self.network.settings.participants:
+            if self.network.keys.address(name).lower() == address.lower():
+                return name
+        return None
+
+    def _require_active(self, name: str, *ledgers: str, field: str) -> None:
+        address = self.participant_address(name)
+        for ledger in ledgers:
+            if not self.chain.is_active(ledger, address):
+                raise Forbidden(f"{name} is not an active participant on ledger {ledger}", field=field)
+
+    # ─── instructions ────────────────────────────────────────────────────────────────────
+
+    def submit_pvp(self, participant: str, ledger: str, terms: dict[str, Any], signature: str) -> Swap:
+        """A same-ledger swap on ``ledger``: ``terms`` is the PvPEscrow ``Swap`` the initiator signed."""
+        swap_terms = _pvp_terms(terms)
+        code_a, code_b = self._pvp_currencies(ledger, swap_terms)
+        counterparty = self._named(swap_terms.partyB, field="terms.partyB")
+        self._check_initiator(participant, swap_terms.partyA, field="terms.partyA")
+        self._require_active(participant, ledger, field="terms.partyA")
+        self._require_active(counterparty, ledger, field="terms.partyB")
+        self._check_amounts(swap_terms.amountA, swap_terms.amountB, code_a, code_b, swap_terms.rate)
+        now = self.chain.now(ledger)
+        if swap_terms.deadline <= now:
+            raise InvalidInstruction(f"deadline {swap_terms.deadline} is not after the ledger's time {now}", field="terms.deadline")
+        mid, round_ref = self._check_rate(ledger, code_a, code_b, swap_terms.rate, swap_terms.maxDeviationBps)
+        pvp = self.chain.contract(ledger, "pvp")
+        message = swap_message(self.chain.client(ledger).chain_id, pvp.address, swap_terms)
+        if not signed_by(message, signature, swap_terms.partyA):
+            raise SignatureInvalid("the signature does not recover to partyA for these terms", field="signature")
+        if pvp.functions.nonceUsed(swap_terms.partyA, swap_terms.nonce).call():
+            raise Conflict(f"nonce {swap_terms.nonce} of partyA was already used", field="terms.nonce")
+        swap_id = "0x" + bytes(pvp.functions.swapId(swap_terms.as_tuple()).call()).hex()
+        swap = Swap(
+            id=swap_id, model=Model.PVP, state=SwapState.PROPOSED, initiator=participant, counterparty=counterparty,
+            initiator_address=swap_terms.partyA, counterparty_address=swap_terms.partyB,
+            leg_a=Leg(code_a, ledger, swap_terms.amountA, participant, counterparty),
+            leg_b=Leg(code_b, ledger, swap_terms.amountB, counterparty, participant),
+            rate=swap_terms.rate, max_deviation_bps=swap_terms.maxDeviationBps, deadline=swap_terms.deadline,
+            nonce=swap_terms.nonce, terms=_jsonable(terms), signature_a=signature, oracle_mid=mid, oracle_round=round_ref,
+        )  # fmt: skip
+        return self._created(self.repo.create(swap))
+
+    def submit_htlc(self, participant: str, order_json: dict[str, Any], signature: str,
+                    lock_signature: str, lock_nonce: int) -> Swap:  # fmt: skip
+        """A linked-ledger swap: the initiator's signed order and its authorisation to lock leg A."""
+        order = _order(order_json)
+        ledger_a, ledger_b = self._ledger(order.sellCurrency, "order.sellCurrency"), self._ledger(order.buyCurrency, "order.buyCurrency")
+        if ledger_a == ledger_b:
+            raise InvalidInstruction("both currencies live on one ledger: submit a same-ledger (PvP) swap", field="order.buyCurrency")
+        counterparty = self._named(order.counterparty, field="order.counterparty")
+        self._check_initiator(participant, order.initiator, field="order.initiator")
+        self._require_active(participant, ledger_a, ledger_b, field="order.initiator")
+        self._require_active(counterparty, ledger_a, ledger_b, field="order.counterparty")
+        self._check_amounts(order.sellAmount, order.buyAmount, order.sellCurrency, order.buyCurrency, order.rate)
+        now = self.chain.now(ledger_a)
+        self._check_expiries(order, now)
+        mid, round_ref = self._check_rate(ledger_a, order.sellCurrency, order.buyCurrency, order.rate, order.maxDeviationBps)
+        chain_a = self.chain.client(ledger_a).chain_id
+        if not signed_by(order_message(chain_a, order), signature, order.initiator):
+            raise SignatureInvalid("the order signature does not recover to the initiator", field="signature")
+        swap_id = order_id(chain_a, order)
+        htlc_a = self.chain.contract(ledger_a, "htlc")
+        request = lock_request(order, leg="a", token=self.chain.token(order.sellCurrency).address, swap_id=swap_id)
+        if not signed_by(lock_message(chain_a, htlc_a.address, request, lock_nonce), lock_signature, order.initiator):
+            raise SignatureInvalid("the lock authorisation does not recover to the initiator for leg A", field="lock_signature")
+        if self.chain.authorisation_used(ledger_a, order.initiator, lock_nonce):
+            raise Conflict(f"lock nonce {lock_nonce} was already used", field="lock_nonce")
+        swap = Swap(
+            id=swap_id, model=Model.HTLC, state=SwapState.PROPOSED, initiator=participant, counterparty=counterparty,
+            initiator_address=order.initiator, counterparty_address=order.counterparty,
+            leg_a=Leg(order.sellCurrency, ledger_a, order.sellAmount, participant, counterparty, order.initiatorExpiry,
+                      lock_nonce, lock_signature),
+            leg_b=Leg(order.buyCurrency, ledger_b, order.buyAmount, counterparty, participant, order.counterpartyExpiry),
+            rate=order.rate, max_deviation_bps=order.maxDeviationBps, deadline=order.deadline, nonce=order.nonce,
+            terms=order.to_json(), signature_a=signature, hashlock="0x" + order.hashlock.hex(),
+            quote_hash="0x" + order.quoteHash.hex(), quote_valid_until=order.quoteValidUntil,
+            oracle_mid=mid, oracle_round=round_ref,
+        )  # fmt: skip
+        return self._created(self.repo.create(swap))
+
+    def accept(self, participant: str, swap_id: str, signature: str, lock_signature: str | None = None,
+               lock_nonce: int | None = None) -> Swap:  # fmt: skip
+        swap = self.repo.get(swap_id)
+        if participant != swap.counterparty:
+            raise Forbidden("only the counterparty can accept", field="participant")
+        if swap.state is not SwapState.PROPOSED:
+            raise Conflict(f"swap is {swap.state}, only a proposed swap can be accepted", field="state")
+        now = self.chain.now(swap.leg_a.ledger)
+        if now > swap.deadline:
+            raise Conflict(f"the order's deadline {swap.deadline} has passed", field="deadline")
+        if swap.model is Model.PVP:
+            terms = _pvp_terms(swap.terms)
+            message = swap_message(self.chain.client(swap.leg_a.ledger).chain_id, self.chain.contract(swap.leg_a.ledger, "pvp").address, terms)
+            if not signed_by(message, signature, swap.counterparty_address):
+                raise SignatureInvalid("the signature does not recover to partyB for these terms", field="signature")
+        else:
+            order = SwapOrder.from_json(swap.terms)
+            chain_a = self.chain.client(swap.leg_a.ledger).chain_id
+            if not signed_by(order_message(chain_a, order), signature, swap.counterparty_address):
+                raise SignatureInvalid("the acceptance does not recover to the counterparty", field="signature")
+            if lock_signature is None or lock_nonce is None:
+                raise InvalidInstruction("a linked-ledger swap needs the counterparty's lock authorisation", field="lock_signature")
+            chain_b = self.chain.client(swap.leg_b.ledger).chain_id
+            htlc_b = self.chain.contract(swap.leg_b.ledger, "htlc")
+            request = lock_request(order, leg="b", token=self.chain.token(order.buyCurrency).address, swap_id=swap.id)
+            if not signed_by(lock_message(chain_b, htlc_b.address, request, lock_nonce), lock_signature, swap.counterparty_address):
+                raise SignatureInvalid("the lock authorisation does not recover to the counterparty for leg B", field="lock_signature")
+            if self.chain.authorisation_used(swap.leg_b.ledger, swap.counterparty_address, lock_nonce):
+                raise Conflict(f"lock nonce {lock_nonce} was already used", field="lock_nonce")
+            swap.leg_b.lock_nonce, swap.leg_b.authorisation = lock_nonce, lock_signature
+        swap.signature_b = signature
+        self.repo.transition(swap, SwapState.ACCEPTED, detail="counterparty accepted")
+        self._on_change(swap)
+        return swap
+
+    def reveal(self, participant: str, swap_id: str, secret: str) -> Swap:
+        swap = self.repo.get(swap_id)
+        if participant != swap.initiator:
+            raise Forbidden("only the initiator holds the secret", field="participant")
+        if swap.model is not Model.HTLC:
+            raise Conflict("same-ledger swaps have no secret", field="secret")
+        if swap.state is not SwapState.LOCKED_B:
+            raise Conflict(f"swap is {swap.state}; reveal the secret only once both legs are locked", field="state")
+        raw = _hex32(secret, field="secret")
+        if "0x" + hashlib.sha256(raw).hexdigest() != swap.hashlock:
+            raise InvalidInstruction("sha256(secret) is not the swap's hashlock", field="secret")
+        swap.secret = "0x" + raw.hex()
+        self.repo.transition(swap, SwapState.CLAIMING_B, detail="initiator revealed the secret")
+        self._on_change(swap)
+        return swap
+
+    def cancel(self, participant: str, swap_id: str) -> Swap:
+        swap = self.repo.get(swap_id)
+        if swap.party_of(participant) is None:
+            raise Forbidden("not a party to this swap", field="participant")
+        if swap.state not in (SwapState.PROPOSED, SwapState.ACCEPTED):
+            raise Conflict(f"swap is {swap.state}; only a swap with nothing locked can be cancelled", field="state")
+        self.repo.transition(swap, SwapState.CANCELLED, detail=f"cancelled by {participant}")
+        self._on_change(swap)
+        return swap
+
+    # ─── checks ──────────────────────────────────────────────────────────────────────────
+
+    def _named(self, address: str, *, field: str) -> str:
+        name = self.participant_named(address)
+        if name is None:
+            raise Forbidden(f"{address} is not a configured participant", field=field)
+        return name
+
+    def _check_initiator(self, participant: str, address: str, *, field: str) -> None:
+        if self.participant_address(participant).lower() != address.lower():
+            raise Forbidden(f"{participant} may only instruct for its own address", field=field)
+
+    def _ledger(self, currency: str, field: str) -> str:
+        if currency.upper() not in self.network.settings.currencies:
+            raise InvalidInstruction(f"unknown currency {currency!r}", field=field)
+        return self.chain.ledger_of(currency)
+
+    def _pvp_currencies(self, ledger: str, terms: PvPSwap) -> tuple[str, str]:
+        """The currencies of the two tokens on ``ledger`` (token addresses repeat across ledgers)."""
+        if ledger not in self.network.settings.ledgers:
+            raise InvalidInstruction(f"unknown ledger {ledger!r}", field="ledger")
+        by_token = {self.chain.token(code).address.lower(): code for code in self.network.settings.currencies_on(ledger)}
+        code_a, code_b = by_token.get(terms.tokenA.lower()), by_token.get(terms.tokenB.lower())
+        if code_a is None:
+            raise InvalidInstruction(f"{terms.tokenA} is not a currency token on ledger {ledger}", field="terms.tokenA")
+        if code_b is None:
+            raise InvalidInstruction(f"{terms.tokenB} is not a currency token on ledger {ledger}", field="terms.tokenB")
+        return code_a, code_b
+
+    def _check_amounts(self, amount_a: int, amount_b: int, code_a: str, code_b: str, rate: int) -> None:
+        for field, amount in (("amount_a", amount_a), ("amount_b", amount_b)):
+            if amount <= 0:
+                raise InvalidInstruction("amount must be positive", field=field)
+            if amount > self.policy.max_amount:
+                raise InvalidInstruction(f"amount {amount} exceeds the limit {self.policy.max_amount}", field=field)
+        if code_a.upper() == code_b.upper():
+            raise InvalidInstruction("a swap needs two different currencies", field="currency")
+        if rate <= 0:
+            raise InvalidInstruction("rate must be positive", field="rate")
+        decimals_a = self.network.settings.currencies[code_a.upper()].decimals
+        decimals_b = self.network.settings.currencies[code_b.upper()].decimals
+        expected = amount_a * rate * 10**decimals_b // (RATE_ONE * 10**decimals_a)
+        if abs(expected - amount_b) > 1:
+            raise InvalidInstruction(f"amount B {amount_b} is not amount A at the agreed rate ({expected})", field="amount_b")
+
+    def _check_rate(self, ledger: str, base: str, quote: str, rate: int, max_deviation_bps: int) -> tuple[int, int]:
+        try:
+            mid, round_ref = self.chain.settlement_rate(ledger, base.upper(), quote.upper())
+        except ChainRejected as exc:
+            raise Conflict(f"the oracle cannot price {base}/{quote} now: {exc.error} {exc.args_by_name}", field="rate") from exc
+        deviation = abs(rate - mid) * 10_000 / mid
+        if deviation > max_deviation_bps:
+            raise InvalidInstruction(f"rate deviates {deviation:.1f} bps from the oracle mid {mid} (round {round_ref}); "
+                                     f"the swap allows {max_deviation_bps}", field="rate")  # fmt: skip
+        return mid, round_ref
+
+    def _check_expiries(self, order: SwapOrder, now: int) -> None:
+        policy = self.policy
+        max_lock = self.network.settings.settlement.htlc_max_lock_seconds
+        if order.deadline <= now:
+            raise InvalidInstruction("the deadline has passed", field="order.deadline")
+        if order.counterpartyExpiry < now + policy.min_counterparty_window:
+            raise InvalidInstruction(f"the counterparty's lock must run at least {policy.min_counterparty_window}s",
+                                     field="order.counterpartyExpiry")  # fmt: skip
+        if order.initiatorExpiry < order.counterpartyExpiry + policy.expiry_margin:
+            raise InvalidInstruction(f"the initiator's expiry must come at least {policy.expiry_margin}s after the "
+                                     "counterparty's", field="order.initiatorExpiry")  # fmt: skip
+        if order.initiatorExpiry > now + max_lock:
+            raise InvalidInstruction(f"the initiator's lock may run at most {max_lock}s", field="order.initiatorExpiry")
+        if order.deadline > order.counterpartyExpiry:
+            raise InvalidInstruction("the acceptance deadline must come before the counterparty's expiry", field="order.deadline")
+        if order.quoteValidUntil < now:
+            raise Conflict("the quote has expired", field="order.quoteValidUntil")
+        if order.quoteValidUntil > order.counterpartyExpiry:
+            raise InvalidInstruction("the quote may not outlive the counterparty's lock", field="order.quoteValidUntil")
+        if order.hashlock == b"\0" * 32:
+            raise InvalidInstruction("the hashlock is empty", field="order.hashlock")
+
+    def _created(self, swap: Swap) -> Swap:
+        logger.info("swap proposed swap=%s model=%s %s->%s", swap.id, swap.model, swap.initiator, swap.counterparty)
+        self._on_change(swap)
+        return swap
+
+    # ─── driving ─────────────────────────────────────────────────────────────────────────
+
+    def _swap_lock(self, swap_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(swap_id, threading.Lock())
+
+    def advance(self, swap_id: str) -> Swap:
+        """Takes the next step of ``swap_id`` (no-op when it waits for a party or is finished)."""
+        with self._swap_lock(swap_id):
+            swap = self.repo.get(swap_id)
+            before = swap.state
+            try:
+                if swap.model is Model.PVP:
+                    self._advance_pvp(swap)
+                else:
+                    self._advance_htlc(swap)
+            except ChainError as exc:
+                logger.warning("step failed swap=%s state=%s: %s", swap.id, swap.state, exc)
+                for client in self.network.clients.values():
+                    client.reset_nonces()
+            swap = self.repo.get(swap_id)
+            if swap.state is not before:
+                self._on_change(swap)
+            return swap
+
+    def _advance_pvp(self, swap: Swap) -> None:
+        ledger = swap.leg_a.ledger
+        client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
+        terms = _pvp_terms(swap.terms)
+        now = self.chain.now(ledger)
+        if swap.state is SwapState.PROPOSED and now > swap.deadline:
+            self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
+        elif swap.state is SwapState.ACCEPTED:
+            self.repo.transition(swap, SwapState.SETTLING, ledger=ledger)
+            self._settle_pvp(swap, client, pvp, terms)
+        elif swap.state is SwapState.SETTLING:
+            if pvp.functions.nonceUsed(terms.partyA, terms.nonce).call():  # it landed before a crash
+                self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, detail="found settled on chain after a restart")
+            elif now > swap.deadline:
+                self.repo.transition(swap, SwapState.EXPIRED, ledger=ledger, detail="deadline passed unsettled; nothing moved")
+            else:
+                self._settle_pvp(swap, client, pvp, terms)
+
+    def _settle_pvp(self, swap: Swap, client: Any, pvp: Any, terms: PvPSwap) -> None:
+        call = pvp.functions.settle(terms.as_tuple(), _bytes(swap.signature_a), _bytes(swap.signature_b or ""))
+        try:
+            tx_hash = client.send(self.relayer, call)
+        except ChainRejected as exc:
+            self.repo.transition(swap, SwapState.FAILED, ledger=swap.leg_a.ledger,
+                                 detail=f"escrow refused, nothing moved: {exc.error} {exc.args_by_name}")  # fmt: skip
+            return
+        swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
+        self.repo.record_tx(swap, ledger=swap.leg_a.ledger, tx_hash=tx_hash, detail="settle sent")
+        receipt = client.wait(tx_hash)
+        self.repo.transition(swap, SwapState.SETTLED, ledger=swap.leg_a.ledger, tx_hash=tx_hash,
+                             block=receipt["blockNumber"], detail="both legs settled in one transaction")  # fmt: skip
+
+    def _advance_htlc(self, swap: Swap) -> None:
+        state = swap.state
+        now_b = self.chain.now(swap.leg_b.ledger)
+        now_a = self.chain.now(swap.leg_a.ledger)
+        if state is SwapState.PROPOSED and now_a > swap.deadline:
+            self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
+        elif state is SwapState.ACCEPTED:
+            self.repo.transition(swap, SwapState.LOCKING_A, ledger=swap.leg_a.ledger)
+            self._lock(swap, swap.leg_a, SwapState.LOCKED_A)
+        elif state is SwapState.LOCKING_A:
+            self._lock(swap, swap.leg_a, SwapState.LOCKED_A)
+        elif state is SwapState.LOCKED_A:
+            if now_b + self.policy.claim_safety >= swap.leg_b.expiry:
+                self.repo.transition(swap, SwapState.REFUNDING, detail="too late to lock leg B safely")
+            else:
+                self.repo.transition(swap, SwapState.LOCKING_B, ledger=swap.leg_b.ledger)
+                self._lock(swap, swap.leg_b, SwapState.LOCKED_B)
+        elif state is SwapState.LOCKING_B:
+            self._lock(swap, swap.leg_b, SwapState.LOCKED_B)
+        elif state is SwapState.LOCKED_B:
+            self._watch_locked(swap, now_b)
+        elif state is SwapState.CLAIMING_B:
+            self._claim(swap, swap.leg_b, SwapState.CLAIMING_A)
+        elif state is SwapState.CLAIMING_A:
+            self._claim(swap, swap.leg_a, SwapState.SETTLED)
+        elif state is SwapState.REFUNDING:
+            self._refund_all(swap, now_a, now_b)
+
+    def _lock(self, swap: Swap, leg: Leg, locked: SwapState) -> None:
+        client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
+        request = self.chain.request_for(leg, swap)
+        payer = request.terms.sender
+        if self.chain.authorisation_used(leg.ledger, payer, leg.lock_nonce) or self.chain.lock_open(leg.ledger, request.terms):
+            self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=leg.lock_tx, detail="lock confirmed on chain")
+            return
+        try:
+            tx_hash = client.send(self.relayer, htlc.functions.lockFor(request.as_tuple(), leg.lock_nonce, _bytes(leg.authorisation or "")))
+        except ChainRejected as exc:
+            failed = SwapState.FAILED if leg is swap.leg_a else SwapState.REFUNDING
+            detail = f"lock refused on {leg.ledger}: {exc.error} {exc.args_by_name}"
+            self.repo.transition(swap, failed, ledger=leg.ledger, detail=detail + (
+                "; nothing was locked" if failed is SwapState.FAILED else "; leg A will be refunded at its expiry"))  # fmt: skip
+            return
+        leg.lock_tx = tx_hash
+        self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"lock {leg.currency} sent")
+        receipt = client.wait(tx_hash)
+        self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                             detail=f"{leg.currency} {leg.amount} locked until {leg.expiry}")  # fmt: skip
+
+    def _watch_locked(self, swap: Swap, now_b: int) -> None:
+        """Both legs locked: the watchtower picks up a secret revealed on chain, or refunds at expiry."""
+        request_b = self.chain.request_for(swap.leg_b, swap)
+        revealed = self.chain.revealed_secret(swap.leg_b.ledger, request_b.terms)
+        if revealed is not None:
+            swap.secret = "0x" + revealed.hex()
+            self.repo.transition(swap, SwapState.CLAIMING_B, ledger=swap.leg_b.ledger, detail="secret seen on chain")
+        elif now_b >= swap.leg_b.expiry:
+            self.repo.transition(swap, SwapState.REFUNDING, detail="the initiator never revealed the secret")
+
+    def _claim(self, swap: Swap, leg: Leg, done: SwapState) -> None:
+        client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
+        terms = self.chain.request_for(leg, swap).terms
+        if not self.chain.lock_open(leg.ledger, terms):
+            claimed = self.chain.settled_event(leg.ledger, terms, "Claimed")
+            if claimed is not None:
+                leg.settle_tx = leg.settle_tx or "0x" + bytes(claimed["transactionHash"]).hex()
+                self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} leg claimed")
+            else:
+                self.repo.transition(swap, SwapState.REFUNDING, ledger=leg.ledger, detail=f"{leg.currency} leg was refunded before it was claimed")
+            return
+        if self.chain.now(leg.ledger) >= leg.expiry:
+            self.repo.transition(swap, SwapState.REFUNDING, ledger=leg.ledger, detail=f"{leg.currency} leg expired before its claim")
+            return
+        tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), _bytes(swap.secret or "")))
+        leg.settle_tx = tx_hash
+        self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent")
+        receipt = client.wait(tx_hash)
+        self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                             detail=f"{leg.currency} {leg.amount} paid to {leg.receiver}")  # fmt: skip
+
+    def _refund_all(self, swap: Swap, now_a: int, now_b: int) -> None:
+        """Refunds each locked leg once its expiry passes; a leg claimed meanwhile is left alone, and if
+        the counterparty's leg was claimed (secret public) the initiator's leg is claimed, not refunded."""
+        pending = False
+        for leg, now in ((swap.leg_b, now_b), (swap.leg_a, now_a)):
+            terms = self.chain.request_for(leg, swap).terms
+            if leg.lock_nonce is None or not self.chain.authorisation_used(leg.ledger, terms.sender, leg.lock_nonce):
+                continue  # never locked
+            if not self.chain.lock_open(leg.ledger, terms):
+                if leg is swap.leg_b and self.chain.settled_event(leg.ledger, terms, "Claimed") is not None:
+                    swap.secret = "0x" + (self.chain.revealed_secret(leg.ledger, terms) or b"").hex()
+                    self.repo.transition(swap, SwapState.CLAIMING_A, detail="leg B was claimed: claiming leg A for the counterparty")
+                    return
+                continue  # already refunded
+            if now < leg.expiry:
+                pending = True
+                continue
+            client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
+            tx_hash = client.send(self.relayer, htlc.functions.refund(terms.as_tuple()))
+            leg.refund_tx = tx_hash
+            self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"refund {leg.currency} sent")
+            client.wait(tx_hash)
+        if not pending:
+            self.repo.transition(swap, SwapState.REFUNDED, detail="every locked leg returned to its payer")
+
+
+def _pvp_terms(terms: dict[str, Any]) -> PvPSwap:
+    try:
+        return PvPSwap(**{k: (int(v) if k not in ("partyA", "partyB", "tokenA", "tokenB") else str(v)) for k, v in terms.items()})
+    except (TypeError, ValueError) as exc:
+        raise InvalidInstruction(f"malformed swap terms: {exc}", field="terms") from exc
+
+
+def _order(data: dict[str, Any]) -> SwapOrder:
+    try:
+        return SwapOrder.from_json(data)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InvalidInstruction(f"malformed order: {exc}", field="order") from exc
+
+
+def _hex32(value: str, *, field: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    except ValueError as exc:
+        raise InvalidInstruction("not hex", field=field) from exc
+    if len(raw) != 32:
+        raise InvalidInstruction("must be 32 bytes", field=field)
+    return raw
+
+
+def _bytes(hex_value: str) -> bytes:
+    return bytes.fromhex(hex_value[2:] if hex_value.startswith("0x") else hex_value)
+
+
+def _jsonable(terms: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, int) and v > 2**53 else v) for k, v in terms.items()}
+
+
+class Worker:
+    """Advances every active swap on a short poll, and at once when an instruction arrives."""
+
+    def __init__(self, coordinator: Coordinator, *, interval: float = 0.2) -> None:
+        self.coordinator = coordinator
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="bridge-worker", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def run_once(self) -> None:
+        for swap in self.coordinator.repo.active():
+            if self._stop.is_set():
+                return
+            try:
+                self.coordinator.advance(swap.id)
+            except Exception:  # a bad swap must not stop the others; it stays active and is retried
+                logger.exception("advance failed swap=%s", swap.id)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            self.run_once()
+            self._wake.wait(max(0.0, self.interval - (time.monotonic() - started)))
+            self._wake.clear()

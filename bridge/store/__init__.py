@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 (SQLite file with WAL by default, PostgreSQL by URL), Alembic migrations."""

@@ -1,0 +1,169 @@
+"""The swap repository and its step journal.
+
+Every state change goes through :meth:`SwapRepository.transition`, which checks it against the
+state machine and writes the new state and a journal row in one transaction, *before* the caller
+acts on it. :meth:`record_tx` stores a transaction hash right after it is sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bridge.domain.swap import Leg, Model, Swap, SwapState, check_transition
+from bridge.errors import Conflict, NotFound
+from bridge.store.db import IdempotencyRow, SeenRequestRow, SwapRow, TransitionRow
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_body(swap: Swap) -> dict[str, Any]:
+    body = dataclasses.asdict(swap)
+    body["history"] = []  # the journal table is the history
+    return body
+
+
+def from_body(body: dict[str, Any]) -> Swap:
+    data = dict(body)
+    data["model"] = Model(data["model"])
+    data["state"] = SwapState(data["state"])
+    data["leg_a"] = Leg(**data["leg_a"])
+    data["leg_b"] = Leg(**data["leg_b"])
+    return Swap(**data)
+
+
+class SwapRepository:
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    def create(self, swap: Swap) -> Swap:
+        now = _now()
+        with self._sessions.begin() as session:
+            if session.get(SwapRow, swap.id) is not None:
+                raise Conflict(f"swap {swap.id} already exists", field="order")
+            session.add(SwapRow(id=swap.id, model=swap.model.value, state=swap.state.value, initiator=swap.initiator,
+                                counterparty=swap.counterparty, body=to_body(swap), created_at=now, updated_at=now))  # fmt: skip
+            session.flush()
+            session.add(TransitionRow(swap_id=swap.id, from_state=None, to_state=swap.state.value, at=now, detail="order received"))
+        return swap
+
+    def get(self, swap_id: str) -> Swap:
+        with self._sessions() as session:
+            row = session.get(SwapRow, swap_id)
+            if row is None:
+                raise NotFound(f"no swap {swap_id}", field="id")
+            return from_body(row.body)
+
+    def save(self, swap: Swap) -> None:
+        """Stores fields that are not a state change (signatures, secret, tx hashes)."""
+        with self._sessions.begin() as session:
+            row = session.get(SwapRow, swap.id)
+            if row is None:
+                raise NotFound(f"no swap {swap.id}", field="id")
+            if row.state != swap.state.value:
+                raise Conflict(f"swap {swap.id} moved to {row.state} meanwhile", field="state")
+            row.body = to_body(swap)
+            row.updated_at = _now()
+            row.version += 1
+
+    def transition(self, swap: Swap, to: SwapState, *, detail: str | None = None, ledger: str | None = None,
+                   tx_hash: str | None = None, block: int | None = None) -> Swap:  # fmt: skip
+        """Moves ``swap`` to ``to`` (checked against the state machine and the stored state)."""
+        check_transition(swap.id, swap.state, to)
+        with self._sessions.begin() as session:
+            row = session.get(SwapRow, swap.id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no swap {swap.id}", field="id")
+            if row.state != swap.state.value:
+                raise Conflict(f"swap {swap.id} is {row.state}, not {swap.state}", field="state")
+            previous = swap.state
+            swap.state = to
+            row.state = to.value
+            row.body = to_body(swap)
+            row.updated_at = _now()
+            row.version += 1
+            session.add(TransitionRow(swap_id=swap.id, from_state=previous.value, to_state=to.value, at=row.updated_at,
+                                      ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
+        return swap
+
+    def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
+        """Journals a transaction hash right after sending (the swap's state does not change)."""
+        with self._sessions.begin() as session:
+            row = session.get(SwapRow, swap.id)
+            if row is None:
+                raise NotFound(f"no swap {swap.id}", field="id")
+            row.body = to_body(swap)
+            row.updated_at = _now()
+            session.add(TransitionRow(swap_id=swap.id, from_state=swap.state.value, to_state=swap.state.value,
+                                      at=row.updated_at, ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
+
+    def journal(self, swap_id: str) -> list[dict[str, Any]]:
+        with self._sessions() as session:
+            rows = session.scalars(select(TransitionRow).where(TransitionRow.swap_id == swap_id).order_by(TransitionRow.seq))
+            return [{"from": r.from_state, "to": r.to_state, "at": r.at.isoformat(), "ledger": r.ledger,
+                     "tx_hash": r.tx_hash, "block": r.block_number, "detail": r.detail} for r in rows]  # fmt: skip
+
+    def list(self, *, participant: str | None = None, state: str | None = None, since: datetime | None = None,
+             limit: int = 50, offset: int = 0) -> list[Swap]:  # fmt: skip
+        query = select(SwapRow).order_by(SwapRow.created_at, SwapRow.id)
+        if participant:
+            query = query.where((SwapRow.initiator == participant) | (SwapRow.counterparty == participant))
+        if state:
+            query = query.where(SwapRow.state == state)
+        if since:
+            query = query.where(SwapRow.created_at >= since)
+        with self._sessions() as session:
+            return [from_body(row.body) for row in session.scalars(query.offset(offset).limit(limit))]
+
+    def active(self) -> list[Swap]:
+        """Every swap not yet in a terminal state (the worker's and recovery's queue)."""
+        terminal = [s.value for s in (SwapState.SETTLED, SwapState.REFUNDED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED)]
+        with self._sessions() as session:
+            return [from_body(row.body) for row in session.scalars(select(SwapRow).where(SwapRow.state.not_in(terminal)))]
+
+    def count_by_state(self) -> dict[str, int]:
+        with self._sessions() as session:
+            counts: dict[str, int] = {}
+            for state in session.scalars(select(SwapRow.state)):
+                counts[state] = counts.get(state, 0) + 1
+            return counts
+
+    # ─── idempotency and replay protection ───────────────────────────────────────────────
+
+    def idempotent_response(self, participant: str, key: str, request_body: bytes) -> tuple[int, dict[str, Any]] | None:
+        digest = hashlib.sha256(request_body).hexdigest()
+        with self._sessions() as session:
+            row = session.get(IdempotencyRow, (participant, key))
+            if row is None:
+                return None
+            if row.request_hash != digest:
+                raise Conflict("this Idempotency-Key was used with a different request body", field="Idempotency-Key")
+            return row.status, row.response
+
+    def remember_response(self, participant: str, key: str, request_body: bytes, status: int, response: dict[str, Any]) -> None:
+        digest = hashlib.sha256(request_body).hexdigest()
+        try:
+            with self._sessions.begin() as session:
+                session.add(IdempotencyRow(participant=participant, key=key, request_hash=digest, status=status,
+                                           response=json.loads(json.dumps(response, default=str)), created_at=_now()))  # fmt: skip
+        except IntegrityError:
+            pass  # a concurrent retry stored the same first response
+
+    def claim_request_signature(self, signature: str, expires_at: int, now: int) -> bool:
+        """Records a request signature; False when it was seen before (a replay)."""
+        try:
+            with self._sessions.begin() as session:
+                session.execute(delete(SeenRequestRow).where(SeenRequestRow.expires_at < now))
+                session.add(SeenRequestRow(signature=signature, expires_at=expires_at))
+            return True
+        except IntegrityError:
+            return False

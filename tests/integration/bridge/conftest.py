@@ -1,0 +1,97 @@
+"""Bridge fixtures: a coordinator over the session's deployed network with a fresh SQLite file per
+test, banks' signers, approvals in place, and the oracle publishing today's rates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bridge.engine.coordinator import Coordinator
+from bridge.engine.network_info import network_info
+from bridge.sdk.signer import BankSigner, NetworkInfo
+from bridge.store.db import make_engine, migrate, session_factory
+from bridge.store.swaps import SwapRepository
+from corridor.network import Network
+from oracle.feeds import StaticFeed
+from oracle.replay import publisher_for
+
+RATES = {"CNY": "7.80", "HKD": "8.46", "THB": "37.50", "CHF": "0.94"}  # per EUR
+
+
+def publish_rates(network: Network) -> None:
+    """Publishes RATES observed at the ledgers' current time, on every ledger."""
+    now = max(int(c.w3.eth.get_block("latest")["timestamp"]) for c in network.clients.values())
+    network.set_time(now + 1)
+    feed = StaticFeed(RATES, observed_at=datetime.fromtimestamp(now + 1, timezone.utc))
+    publisher = publisher_for(network)
+    publisher.publish(publisher.fixings(feed, datetime.now(timezone.utc).date(), list(RATES)))
+
+
+def approve_all(network: Network) -> None:
+    for bank in network.settings.banks:
+        account = network.keys.account(bank)
+        for code in network.settings.currencies:
+            ledger = network.settings.currency_ledger(code)
+            token = network.token(code)
+            for escrow in ("pvp", "htlc"):
+                spender = network.contract(ledger, escrow).address
+                if token.functions.allowance(account.address, spender).call() == 0:
+                    network.clients[ledger].transact(account, token.functions.approve(spender, 2**256 - 1))
+
+
+@pytest.fixture()
+def bridge_network(chain: Network) -> Network:
+    approve_all(chain)
+    publish_rates(chain)
+    return chain
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> SwapRepository:
+    url = f"sqlite:///{tmp_path / 'bridge.db'}"
+    migrate(url)
+    return SwapRepository(session_factory(make_engine(url)))
+
+
+@pytest.fixture()
+def coordinator(bridge_network: Network, repo: SwapRepository) -> Coordinator:
+    return Coordinator(bridge_network, repo)
+
+
+@pytest.fixture()
+def signers(bridge_network: Network) -> dict[str, BankSigner]:
+    info = NetworkInfo.from_json(network_info(bridge_network))
+    return {bank: BankSigner(bridge_network.keys.account(bank), info) for bank in bridge_network.settings.banks}
+
+
+def mid(network: Network, ledger: str, base: str, quote: str) -> int:
+    return int(network.contract(ledger, "oracle").functions.settlementRate(base.encode(), quote.encode()).call()[0])
+
+
+def now(network: Network, ledger: str = "A") -> int:
+    return int(network.clients[ledger].w3.eth.get_block("latest")["timestamp"])
+
+
+def balances(network: Network) -> dict[tuple[str, str], int]:
+    return {(bank, code): int(network.token(code).functions.balanceOf(network.keys.address(bank)).call())
+            for bank in network.settings.banks for code in network.settings.currencies}  # fmt: skip
+
+
+def supply(network: Network) -> dict[str, int]:
+    return {code: int(network.token(code).functions.totalSupply().call()) for code in network.settings.currencies}
+
+
+def run_until(coordinator: Coordinator, swap_id: str, states: set[str], steps: int = 20) -> str:
+    for _ in range(steps):
+        swap = coordinator.advance(swap_id)
+        if swap.state.value in states:
+            return swap.state.value
+    return coordinator.repo.get(swap_id).state.value
+
+
+Iterator  # re-exported for type hints in tests
+Decimal

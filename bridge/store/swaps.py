@@ -112,6 +112,16 @@ class SwapRepository:
             return [{"from": r.from_state, "to": r.to_state, "at": r.at.isoformat(), "ledger": r.ledger,
                      "tx_hash": r.tx_hash, "block": r.block_number, "detail": r.detail} for r in rows]  # fmt: skip
 
+    def transitions_since(self, seq: int, *, participant: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Journal rows after ``seq`` (all swaps, or those of ``participant``), oldest first."""
+        query = select(TransitionRow, SwapRow.initiator, SwapRow.counterparty).join(SwapRow, SwapRow.id == TransitionRow.swap_id)
+        query = query.where(TransitionRow.seq > seq).order_by(TransitionRow.seq).limit(limit)
+        if participant:
+            query = query.where((SwapRow.initiator == participant) | (SwapRow.counterparty == participant))
+        with self._sessions() as session:
+            return [{"seq": r.seq, "swap_id": r.swap_id, "from": r.from_state, "to": r.to_state, "at": r.at.isoformat(),
+                     "ledger": r.ledger, "tx_hash": r.tx_hash, "detail": r.detail} for r, _, _ in session.execute(query)]  # fmt: skip
+
     def list(self, *, participant: str | None = None, state: str | None = None, since: datetime | None = None,
              limit: int = 50, offset: int = 0) -> list[Swap]:  # fmt: skip
         query = select(SwapRow).order_by(SwapRow.created_at, SwapRow.id)

@@ -147,6 +147,10 @@ interface IHashedTimelockEscrow {
     /// @notice The hash of `terms` that an open lock stores.
     function commitmentOf(LockTerms calldata terms) external pure returns (bytes32);
 
+    /// @notice What lock `lockId` stores: the hash of its terms while open, zero otherwise. A party
+    ///         compares it with {commitmentOf} of the terms it agreed to before revealing a secret.
+    function storedCommitment(bytes32 lockId) external view returns (bytes32);
+
     /// @notice True when `sender`'s relayed authorisation `nonce` has been used.
     function authorisationUsed(address sender, uint256 nonce) external view returns (bool);
 

@@ -190,6 +190,11 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     }
 
     /// @inheritdoc IHashedTimelockEscrow
+    function storedCommitment(bytes32 lockId) external view returns (bytes32) {
+        return _commitments[lockId];
+    }
+
+    /// @inheritdoc IHashedTimelockEscrow
     function authorisationUsed(address sender, uint256 nonce) external view returns (bool) {
         return _usedAuthorisations[sender][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }

@@ -32,6 +32,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         vm.prank(alice);
         assertEq(htlc.lock(request), lockId);
         assertTrue(htlc.isOpen(lockId));
+        assertEq(htlc.storedCommitment(lockId), htlc.commitmentOf(request.terms));
         assertEq(cny.balanceOf(address(htlc)), AMOUNT);
         assertEq(cny.balanceOf(alice), OPENING - AMOUNT);
     }

@@ -95,3 +95,57 @@ def run_until(coordinator: Coordinator, swap_id: str, states: set[str], steps: i
 
 Iterator  # re-exported for type hints in tests
 Decimal
+
+
+class ServerThread:
+    """A real uvicorn server for the bridge app, in a thread, on a free port."""
+
+    def __init__(self, app: object) -> None:
+        import threading
+
+        import uvicorn
+
+        from corridor.ledgers import free_port
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "ServerThread":
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the bridge server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@pytest.fixture()
+def bridge_url(bridge_network: Network, tmp_path: Path) -> Iterator[str]:
+    from bridge.api.app import create_app
+
+    app = create_app(bridge_network, f"sqlite:///{tmp_path / 'api.db'}", worker_interval=0.05)
+    with ServerThread(app) as server:
+        yield server.url
+
+
+@pytest.fixture()
+def clients(bridge_url: str, bridge_network: Network) -> Iterator[dict[str, "BridgeClient"]]:
+    from bridge.sdk.client import BridgeClient
+
+    made = {name: BridgeClient(bridge_url, name, bridge_network.keys.account(name))
+            for name in [*bridge_network.settings.banks, "regulator"]}  # fmt: skip
+    yield made
+    for client in made.values():
+        client.close()

@@ -1,0 +1,1 @@
+"""The bridge's HTTP API (FastAPI), versioned under /v1."""

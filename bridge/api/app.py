@@ -1,0 +1,83 @@
+"""``create_app``: builds the store, coordinator, worker and routes for one network."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+
+from bridge.api import errors
+from bridge.api.deps import CallerDep, RepoDep
+from bridge.api.metrics import Metrics
+from bridge.api.routes import health, market, swaps
+from bridge.engine.coordinator import Coordinator, Policy, Worker
+from bridge.store.db import make_engine, migrate, session_factory
+from bridge.store.swaps import SwapRepository
+from corridor.keys import RELAYER
+from corridor.network import Network
+from oracle.quotes import QuoteService
+
+
+def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,
+               start_worker: bool = True) -> FastAPI:  # fmt: skip
+    """The bridge for ``network`` (deployed), persisting to ``database_url`` (migrated on start)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(database_url)
+        engine = make_engine(database_url)
+        repo = SwapRepository(session_factory(engine))
+        metrics = Metrics()
+        coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap))
+        worker = Worker(coordinator, interval=worker_interval)
+        oracle = network.settings.oracle
+        app.state.db_engine, app.state.repo, app.state.metrics = engine, repo, metrics
+        app.state.coordinator, app.state.worker = coordinator, worker
+        app.state.quotes = QuoteService(network.keys.account(RELAYER), spread_bps=oracle.quote_spread_bps,
+                                        validity_seconds=oracle.quote_validity_seconds)  # fmt: skip
+        if start_worker:
+            worker.start()  # resumes every unfinished swap from the database and the chains
+        try:
+            yield
+        finally:
+            worker.stop()
+            engine.dispose()
+
+    app = FastAPI(title="Corridor bridge", version="1.0.0", lifespan=lifespan,
+                  description="Cross-border PvP settlement: signed swap instructions in, both legs settled or both refunded.")  # fmt: skip
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(market.router)
+    app.include_router(swaps.router)
+
+    @app.get("/v1/events", tags=["swaps"], responses={401: {}})
+    async def all_events(caller: CallerDep, repo: RepoDep, after: int = 0, follow_seconds: float = 30.0) -> StreamingResponse:
+        """Server-sent events of every transition the caller may see (the regulator: all), for up to
+        ``follow_seconds`` (reconnect with ``after`` = the last ``seq`` received)."""
+        participant = None if caller.is_regulator else caller.name
+        follow = max(0.0, min(follow_seconds, 300.0))
+
+        async def stream() -> AsyncIterator[str]:
+            seq, waited = max(after, 0), 0.0
+            while True:
+                for entry in repo.transitions_since(seq, participant=participant):
+                    seq = entry["seq"]
+                    yield f"id: {seq}\nevent: transition\ndata: {json.dumps(entry)}\n\n"
+                if waited >= follow:
+                    return
+                await asyncio.sleep(0.25)
+                waited += 0.25
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    return app
+
+
+def _changed(app: FastAPI, swap: Any) -> None:
+    app.state.metrics.observe(swap)
+    app.state.worker.wake()

@@ -1,0 +1,143 @@
+"""Swaps: submit, accept, reveal, cancel, read, list, follow. Routes only translate; the coordinator decides."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
+from bridge.api.schemas import HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapCreate, SwapPage, SwapPublic
+from bridge.domain.swap import Swap, SwapState
+from bridge.errors import Forbidden, InvalidInstruction
+from bridge.store.swaps import SwapRepository
+
+router = APIRouter(prefix="/v1/swaps", tags=["swaps"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+
+
+def to_public(swap: Swap, repo: SwapRepository) -> dict[str, Any]:
+    data = dataclasses.asdict(swap)
+    data.pop("signature_a"), data.pop("signature_b"), data.pop("secret"), data.pop("history")
+    for leg in ("leg_a", "leg_b"):
+        data[leg].pop("authorisation"), data[leg].pop("lock_nonce")
+    data["transitions"] = repo.journal(swap.id)
+    return SwapPublic.model_validate(data).model_dump(by_alias=True)
+
+
+def _visible(swap: Swap, caller: Any) -> None:
+    if not caller.is_regulator and swap.party_of(caller.name) is None:
+        raise Forbidden("a bank sees only its own swaps", field="id")
+
+
+async def _idempotent(request: Request, caller: Any, key: str | None, status: int, action: Any, repo: SwapRepository) -> JSONResponse:
+    """Replays the first response for a retried (participant, Idempotency-Key); else runs ``action``."""
+    body = await request.body()
+    if key:
+        stored = repo.idempotent_response(caller.name, key, body)
+        if stored is not None:
+            return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replay": "true"})
+    result = await asyncio.to_thread(action)
+    if key:
+        repo.remember_response(caller.name, key, body, status, result)
+    return JSONResponse(result, status_code=status)
+
+
+@router.post("", status_code=201, response_model=SwapPublic,
+             responses={401: {}, 403: {}, 409: {}, 422: {}})  # fmt: skip
+async def submit_swap(request: Request, body: Annotated[SwapCreate, Body()], caller: BankDep,
+                      coordinator: CoordinatorDep, repo: RepoDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """The initiator's signed order (and, across ledgers, its authorisation to lock its leg)."""
+
+    def action() -> dict[str, Any]:
+        if isinstance(body, PvPSwapCreate):
+            swap = coordinator.submit_pvp(caller.name, body.ledger, body.terms.model_dump(), body.signature)
+        else:
+            assert isinstance(body, HtlcSwapCreate)
+            swap = coordinator.submit_htlc(caller.name, body.order.model_dump(), body.signature, body.lock_signature, body.lock_nonce)
+        request.app.state.worker.wake()
+        return to_public(swap, repo)
+
+    return await _idempotent(request, caller, idempotency_key, 201, action, repo)
+
+
+@router.post("/{swap_id}/accept", response_model=SwapPublic, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def accept_swap(request: Request, swap_id: str, body: SwapAccept, caller: BankDep, coordinator: CoordinatorDep,
+                      repo: RepoDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """The counterparty's acceptance (and, across ledgers, its authorisation to lock its leg)."""
+
+    def action() -> dict[str, Any]:
+        swap = coordinator.accept(caller.name, swap_id, body.signature, body.lock_signature, body.lock_nonce)
+        request.app.state.worker.wake()
+        return to_public(swap, repo)
+
+    return await _idempotent(request, caller, idempotency_key, 200, action, repo)
+
+
+@router.post("/{swap_id}/secret", response_model=SwapPublic, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def reveal_secret(request: Request, swap_id: str, body: SecretReveal, caller: BankDep, coordinator: CoordinatorDep,
+                        repo: RepoDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """The initiator's preimage, once both legs are locked."""
+
+    def action() -> dict[str, Any]:
+        swap = coordinator.reveal(caller.name, swap_id, body.secret)
+        request.app.state.worker.wake()
+        return to_public(swap, repo)
+
+    return await _idempotent(request, caller, idempotency_key, 200, action, repo)
+
+
+@router.post("/{swap_id}/cancel", response_model=SwapPublic, responses={401: {}, 403: {}, 404: {}, 409: {}})
+async def cancel_swap(request: Request, swap_id: str, caller: BankDep, coordinator: CoordinatorDep, repo: RepoDep,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """Cancels a swap before anything is locked."""
+    return await _idempotent(request, caller, idempotency_key, 200,
+                             lambda: to_public(coordinator.cancel(caller.name, swap_id), repo), repo)  # fmt: skip
+
+
+@router.get("/{swap_id}", response_model=SwapPublic, responses={401: {}, 403: {}, 404: {}})
+async def get_swap(swap_id: str, caller: CallerDep, repo: RepoDep) -> dict[str, Any]:
+    """State, both legs with ledgers and tx hashes, rate, quote and every transition."""
+    swap = repo.get(swap_id)
+    _visible(swap, caller)
+    return to_public(swap, repo)
+
+
+@router.get("", response_model=SwapPage, responses={401: {}, 403: {}, 422: {}})
+async def list_swaps(caller: CallerDep, repo: RepoDep, participant: str | None = None,
+                     state: SwapState | None = None, since: datetime | None = None,
+                     limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:  # fmt: skip
+    """A bank's own swaps (the regulator's: anyone's), filtered and paged."""
+    if not caller.is_regulator:
+        if participant is not None and participant != caller.name:
+            raise Forbidden("a bank sees only its own swaps", field="participant")
+        participant = caller.name
+    if participant is not None and len(participant) > 64:
+        raise InvalidInstruction("too long", field="participant")
+    swaps = repo.list(participant=participant, state=state.value if state else None, since=since, limit=limit, offset=offset)
+    return {"items": [to_public(s, repo) for s in swaps], "limit": limit, "offset": offset}
+
+
+@router.get("/{swap_id}/events", responses={401: {}, 403: {}, 404: {}})
+async def swap_events(swap_id: str, caller: CallerDep, repo: RepoDep) -> StreamingResponse:
+    """Server-sent events: each transition of the swap as it happens, ending at a terminal state."""
+    _visible(repo.get(swap_id), caller)
+
+    async def stream() -> AsyncIterator[str]:
+        sent = 0
+        while True:
+            journal = repo.journal(swap_id)
+            for entry in journal[sent:]:
+                yield f"event: transition\ndata: {json.dumps(entry)}\n\n"
+            sent = len(journal)
+            if repo.get(swap_id).terminal:
+                return
+            await asyncio.sleep(0.25)
+
+    return StreamingResponse(stream(), media_type="text/event-stream")

@@ -1,0 +1,169 @@
+"""Request and response models, named by role. Unknown fields are refused (422 names the field)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from eth_utils import is_address, to_checksum_address
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+UINT256_MAX = 2**256 - 1
+
+
+def _address(value: str) -> str:
+    if not is_address(value):
+        raise ValueError("not an EVM address")
+    return str(to_checksum_address(value))
+
+
+def _hex(length: int | None) -> Any:
+    def validate(value: str) -> str:
+        raw = value[2:] if value.startswith("0x") else value
+        try:
+            data = bytes.fromhex(raw)
+        except ValueError as exc:
+            raise ValueError("not hex") from exc
+        if length is not None and len(data) != length:
+            raise ValueError(f"must be {length} bytes")
+        return "0x" + data.hex()
+
+    return AfterValidator(validate)
+
+
+Address = Annotated[str, AfterValidator(_address)]
+Hex32 = Annotated[str, _hex(32)]
+Signature = Annotated[str, _hex(65)]
+Amount = Annotated[int, Field(gt=0, le=UINT256_MAX)]
+Uint = Annotated[int, Field(ge=0, le=UINT256_MAX)]
+Timestamp = Annotated[int, Field(gt=0, lt=2**64)]
+Bps = Annotated[int, Field(ge=0, le=10_000)]
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PvPTerms(_Strict):
+    """The PvPEscrow ``Swap`` exactly as both banks sign it."""
+
+    partyA: Address
+    tokenA: Address
+    amountA: Amount
+    partyB: Address
+    tokenB: Address
+    amountB: Amount
+    rate: Amount
+    maxDeviationBps: Bps
+    deadline: Timestamp
+    nonce: Uint
+
+
+class SwapOrderTerms(_Strict):
+    """A linked-ledger order exactly as both banks sign it."""
+
+    initiator: Address
+    counterparty: Address
+    sellCurrency: Currency
+    sellAmount: Amount
+    buyCurrency: Currency
+    buyAmount: Amount
+    rate: Amount
+    maxDeviationBps: Bps
+    hashlock: Hex32
+    initiatorExpiry: Timestamp
+    counterpartyExpiry: Timestamp
+    deadline: Timestamp
+    nonce: Uint
+    quoteHash: Hex32
+    quoteValidUntil: Timestamp
+
+
+class PvPSwapCreate(_Strict):
+    model: Literal["pvp"]
+    ledger: Annotated[str, Field(min_length=1, max_length=32)]
+    terms: PvPTerms
+    signature: Signature
+
+
+class HtlcSwapCreate(_Strict):
+    model: Literal["htlc"]
+    order: SwapOrderTerms
+    signature: Signature
+    lock_signature: Signature
+    lock_nonce: Uint
+
+
+SwapCreate = Annotated[PvPSwapCreate | HtlcSwapCreate, Field(discriminator="model")]
+
+
+class SwapAccept(_Strict):
+    signature: Signature
+    lock_signature: Signature | None = None
+    lock_nonce: Uint | None = None
+
+
+class SecretReveal(_Strict):
+    secret: Hex32
+
+
+class QuoteCreate(_Strict):
+    base: Currency
+    quote: Currency
+    side: Literal["buy", "sell"]
+    amount: Amount
+
+
+class LegPublic(BaseModel):
+    currency: str
+    ledger: str
+    amount: int
+    payer: str
+    receiver: str
+    expiry: int | None
+    lock_tx: str | None
+    settle_tx: str | None
+    refund_tx: str | None
+
+
+class TransitionPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_state: str | None = Field(alias="from")
+    to_state: str = Field(alias="to")
+    at: str
+    ledger: str | None
+    tx_hash: str | None
+    block: int | None
+    detail: str | None
+
+
+class SwapPublic(BaseModel):
+    id: str
+    model: str
+    state: str
+    initiator: str
+    counterparty: str
+    leg_a: LegPublic
+    leg_b: LegPublic
+    rate: int
+    max_deviation_bps: int
+    oracle_mid: int | None
+    oracle_round: int | None
+    deadline: int
+    hashlock: str | None
+    quote_hash: str | None
+    failure: str | None = None
+    terms: dict[str, Any] = Field(description="exactly what both parties sign (PvP Swap or linked-ledger SwapOrder)")
+    transitions: list[TransitionPublic] = []
+
+
+class SwapPage(BaseModel):
+    items: list[SwapPublic]
+    limit: int
+    offset: int
+
+
+class ErrorPublic(BaseModel):
+    error: str
+    detail: str
+    field: str | None

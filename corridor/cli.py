@@ -98,9 +98,12 @@ def demo(ctx: click.Context) -> None:
 
 
 def _register_subcommands() -> None:
+    from bridge.cli import bridge_cli, swap_cli
     from oracle.cli import oracle_cli
 
     cli.add_command(oracle_cli)
+    cli.add_command(bridge_cli)
+    cli.add_command(swap_cli)
 
 
 _register_subcommands()

@@ -132,6 +132,16 @@ class SettlementConfig(_Strict):
     htlc_max_lock_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 2 * 86400
 
 
+class BridgeConfig(_Strict):
+    """The bridge service: where it listens and where it persists (SQLite file or PostgreSQL URL)."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8600
+    database_url: str = "sqlite:///.corridor/bridge.db"
+    max_swap_amount: Annotated[int, Field(gt=0)] = 10**15
+    expiry_margin_seconds: Annotated[int, Field(ge=0)] = 600
+
+
 class KeysConfig(_Strict):
     """Where role keys come from: a development mnemonic, overridden per role by explicit keys."""
 
@@ -151,6 +161,7 @@ class Settings(BaseSettings):
     participants: dict[str, ParticipantConfig]
     oracle: OracleConfig = OracleConfig()
     settlement: SettlementConfig = SettlementConfig()
+    bridge: BridgeConfig = BridgeConfig()
     keys: KeysConfig = KeysConfig()
 
     @classmethod

@@ -78,6 +78,21 @@ def ledger_specs(
     return specs
 
 
+def connect_network(settings: Settings, deployment: Deployment) -> Network:
+    """A :class:`Network` over ledgers that are already running and deployed (no process started):
+    each ledger is reached at the RPC URL its deployment recorded."""
+    artifacts = build()
+    decoder = ErrorDecoder(artifacts.all_abis())
+    clients = {}
+    for name, ledger in deployment.ledgers.items():
+        clients[name] = LedgerClient.connect(name, ledger.rpc_url, decoder=decoder,
+                                             confirmations=settings.ledgers[name].confirmations)  # fmt: skip
+        if clients[name].chain_id != ledger.chain_id:
+            raise LedgerError(ledger=name, reason=f"{ledger.rpc_url} reports chain id {clients[name].chain_id}, "
+                              f"the deployment says {ledger.chain_id}")  # fmt: skip
+    return Network(settings=settings, keys=KeyRing(settings), build=artifacts, clients=clients, deployment=deployment)
+
+
 @contextmanager
 def open_network(
     settings: Settings, *, state_dir: Path | None = None, genesis_timestamp: int | None = None

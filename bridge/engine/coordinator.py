@@ -86,6 +86,7 @@ class Coordinator:
         if swap_terms.deadline <= now:
             raise InvalidInstruction(f"deadline {swap_terms.deadline} is not after the ledger's time {now}", field="terms.deadline")
         mid, round_ref = self._check_rate(ledger, code_a, code_b, swap_terms.rate, swap_terms.maxDeviationBps)
+        self._check_funding(swap_terms.partyA, code_a, swap_terms.amountA, "pvp", field="terms.amountA")
         pvp = self.chain.contract(ledger, "pvp")
         message = swap_message(self.chain.client(ledger).chain_id, pvp.address, swap_terms)
         if not signed_by(message, signature, swap_terms.partyA):
@@ -118,6 +119,7 @@ class Coordinator:
         now = self.chain.now(ledger_a)
         self._check_expiries(order, now)
         mid, round_ref = self._check_rate(ledger_a, order.sellCurrency, order.buyCurrency, order.rate, order.maxDeviationBps)
+        self._check_funding(order.initiator, order.sellCurrency, order.sellAmount, "htlc", field="order.sellAmount")
         chain_a = self.chain.client(ledger_a).chain_id
         if not signed_by(order_message(chain_a, order), signature, order.initiator):
             raise SignatureInvalid("the order signature does not recover to the initiator", field="signature")
@@ -151,6 +153,8 @@ class Coordinator:
         now = self.chain.now(swap.leg_a.ledger)
         if now > swap.deadline:
             raise Conflict(f"the order's deadline {swap.deadline} has passed", field="deadline")
+        payer_escrow = "pvp" if swap.model is Model.PVP else "htlc"
+        self._check_funding(swap.counterparty_address, swap.leg_b.currency, swap.leg_b.amount, payer_escrow, field="signature")
         if swap.model is Model.PVP:
             terms = _pvp_terms(swap.terms)
             message = swap_message(self.chain.client(swap.leg_a.ledger).chain_id, self.chain.contract(swap.leg_a.ledger, "pvp").address, terms)
@@ -203,6 +207,16 @@ class Coordinator:
         return swap
 
     # ─── checks ──────────────────────────────────────────────────────────────────────────
+
+    def _check_funding(self, payer: str, currency: str, amount: int, escrow: str, *, field: str) -> None:
+        """The payer must hold ``amount`` and have approved the escrow for it, or the leg would fail later."""
+        ledger = self.chain.ledger_of(currency)
+        token = self.chain.token(currency)
+        spender = self.chain.contract(ledger, escrow).address
+        if token.functions.balanceOf(payer).call() < amount:
+            raise Conflict(f"{payer} holds less than {amount} {currency}", field=field)
+        if token.functions.allowance(payer, spender).call() < amount:
+            raise Conflict(f"{payer} has not approved the {escrow} escrow for {amount} {currency} on ledger {ledger}", field=field)
 
     def _named(self, address: str, *, field: str) -> str:
         name = self.participant_named(address)

@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from bridge.api.auth import sign_request
+from corridor.errors import CorridorError
 from bridge.sdk.signer import BankSigner, HtlcOrder, NetworkInfo
 
 _HTLC_ABI = [
@@ -32,8 +33,8 @@ _HTLC_ABI = [
 ]  # fmt: skip
 
 
-class BridgeRequestError(Exception):
-    """The bridge answered 4xx/5xx; carries its JSON error body."""
+class BridgeRequestError(CorridorError):
+    """The bridge answered 4xx/5xx (carries its JSON error body), or could not be reached (status 0)."""
 
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         self.status = status
@@ -41,6 +42,14 @@ class BridgeRequestError(Exception):
         self.detail = body.get("detail")
         self.field = body.get("field")
         super().__init__(f"{status} {self.error}: {self.detail} (field {self.field})")
+
+
+_ERC20_ABI = [
+    {"type": "function", "name": "allowance", "stateMutability": "view",
+     "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}], "outputs": [{"type": "uint256"}]},
+    {"type": "function", "name": "approve", "stateMutability": "nonpayable",
+     "inputs": [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}], "outputs": [{"type": "bool"}]},
+]  # fmt: skip
 
 
 class LockNotVerified(Exception):
@@ -66,7 +75,10 @@ class BridgeClient:
             headers["Content-Type"] = "application/json"
         if method == "POST":
             headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
-        response = self._http.request(method, path, content=raw if body is not None else None, headers=headers)
+        try:
+            response = self._http.request(method, path, content=raw if body is not None else None, headers=headers)
+        except httpx.HTTPError as exc:
+            raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
         payload = response.json() if response.content else {}
         if response.status_code >= 400:
             raise BridgeRequestError(response.status_code, payload)
@@ -141,6 +153,25 @@ class BridgeClient:
             expected = htlc.functions.commitmentOf((self.network.token(currency), sender, receiver, amount, o.hashlock, expiry)).call()
             if stored != expected:
                 raise LockNotVerified(f"the {currency} lock on ledger {ledger.name} does not match the agreed terms")
+
+    def ensure_allowances(self, currencies: list[str] | None = None) -> list[str]:
+        """Approves both escrows (PvP and HTLC) for every currency, sent directly to each ledger with the
+        bank's own key; returns the transaction hashes (none when already approved)."""
+        sent = []
+        for code in currencies or list(self.network.currencies):
+            ledger = self.network.ledger_of(code)
+            w3 = Web3(Web3.HTTPProvider(ledger.rpc_url))
+            token = w3.eth.contract(address=self.network.token(code), abi=_ERC20_ABI)
+            for spender in (ledger.pvp, ledger.htlc):
+                if token.functions.allowance(self.account.address, spender).call() >= 2**255:
+                    continue
+                tx = token.functions.approve(spender, 2**256 - 1).build_transaction({
+                    "from": self.account.address, "nonce": w3.eth.get_transaction_count(self.account.address, "pending"),
+                    "chainId": ledger.chain_id})  # fmt: skip
+                tx_hash = w3.eth.send_raw_transaction(self.account.sign_transaction(tx).raw_transaction)
+                w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
+                sent.append(Web3.to_hex(tx_hash))
+        return sent
 
     def cancel(self, swap_id: str) -> dict[str, Any]:
         return self.request("POST", f"/v1/swaps/{swap_id}/cancel")

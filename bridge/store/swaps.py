@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from bridge import faults
 from bridge.domain.swap import Leg, Model, Swap, SwapState, check_transition
 from bridge.errors import Conflict, NotFound
 from bridge.store.db import IdempotencyRow, SeenRequestRow, SwapRow, TransitionRow
@@ -93,6 +94,7 @@ class SwapRepository:
             row.version += 1
             session.add(TransitionRow(swap_id=swap.id, from_state=previous.value, to_state=to.value, at=row.updated_at,
                                       ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
+        faults.after_transition(to.value)
         return swap
 
     def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
@@ -105,6 +107,7 @@ class SwapRepository:
             row.updated_at = _now()
             session.add(TransitionRow(swap_id=swap.id, from_state=swap.state.value, to_state=swap.state.value,
                                       at=row.updated_at, ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
+        faults.after_transition(f"sent:{swap.state.value}")
 
     def journal(self, swap_id: str) -> list[dict[str, Any]]:
         with self._sessions() as session:

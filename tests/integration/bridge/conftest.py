@@ -25,22 +25,13 @@ RATES = {"CNY": "7.80", "HKD": "8.46", "THB": "37.50", "CHF": "0.94"}  # per EUR
 def publish_rates(network: Network) -> None:
     """Publishes RATES observed at the ledgers' current time, on every ledger."""
     now = max(int(c.w3.eth.get_block("latest")["timestamp"]) for c in network.clients.values())
-    network.set_time(now + 1)
+    network.set_time(now + 1)  # both ledgers on one clock, so the observation is fresh and not future on either
     feed = StaticFeed(RATES, observed_at=datetime.fromtimestamp(now + 1, timezone.utc))
     publisher = publisher_for(network)
     publisher.publish(publisher.fixings(feed, datetime.now(timezone.utc).date(), list(RATES)))
 
 
-def approve_all(network: Network) -> None:
-    for bank in network.settings.banks:
-        account = network.keys.account(bank)
-        for code in network.settings.currencies:
-            ledger = network.settings.currency_ledger(code)
-            token = network.token(code)
-            for escrow in ("pvp", "htlc"):
-                spender = network.contract(ledger, escrow).address
-                if token.functions.allowance(account.address, spender).call() == 0:
-                    network.clients[ledger].transact(account, token.functions.approve(spender, 2**256 - 1))
+from bridge.engine.rates import approve_development_banks as approve_all  # noqa: E402
 
 
 @pytest.fixture()

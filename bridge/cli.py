@@ -1,0 +1,254 @@
+"""``corridor bridge serve`` and ``corridor swap ...`` (including the no-bridge escape hatch)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from corridor.config import Settings
+from corridor.deploy import Deployment
+from corridor.keys import KeyRing
+from corridor.toolchain import STATE_DIR
+
+logger = logging.getLogger(__name__)
+NETWORK_FILE = STATE_DIR / "network.json"
+DEPLOYMENT_FILE = STATE_DIR / "deployment.json"
+ORDERS_DIR = STATE_DIR / "orders"
+
+
+def _ctx(ctx: click.Context) -> tuple[Settings, Console]:
+    return ctx.obj["settings"](), ctx.obj["console"]
+
+
+def serve_app(settings: Settings, network: Any, *, host: str, port: int, database_url: str) -> None:
+    from bridge.api.app import create_app
+    from bridge.engine.coordinator import Policy
+    from bridge.engine.network_info import network_info
+
+    NETWORK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    NETWORK_FILE.write_text(json.dumps(network_info(network), indent=2))
+    policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
+    app = create_app(network, database_url, policy=policy)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@click.group("bridge")
+def bridge_cli() -> None:
+    """The bridge service."""
+
+
+@bridge_cli.command("serve")
+@click.option("--deployment", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Deployment JSON of running ledgers; without it, embedded ledgers are started and deployed.")  # fmt: skip
+@click.option("--database", "database_url", default=None, help="SQLAlchemy URL (default: bridge.database_url).")
+@click.option("--host", default=None)
+@click.option("--port", type=click.IntRange(0, 65535), default=None)
+@click.pass_context
+def serve(ctx: click.Context, deployment: Path | None, database_url: str | None, host: str | None, port: int | None) -> None:
+    """Serve the bridge API (and run its worker) until Ctrl-C."""
+    from corridor.network import connect_network, open_network
+
+    settings, console = _ctx(ctx)
+    host, port = host or settings.bridge.host, port if port is not None else settings.bridge.port
+    database_url = database_url or settings.bridge.database_url
+    if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    console.print(f"bridge on http://{host}:{port} (database {database_url})")
+    if deployment is not None:
+        serve_app(settings, connect_network(settings, Deployment.load(deployment)), host=host, port=port, database_url=database_url)
+        return
+    from bridge.engine.rates import publish_current_rates
+
+    with open_network(settings) as network:
+        network.deploy()
+        network.deployment.save(DEPLOYMENT_FILE)  # type: ignore[union-attr]
+        publish_current_rates(network)
+        approve_development_banks(network)
+        serve_app(settings, network, host=host, port=port, database_url=database_url)
+
+
+# ─── swaps, as a bank ────────────────────────────────────────────────────────────────────
+
+
+def _client(settings: Settings, bank: str, url: str) -> Any:
+    from bridge.sdk.client import BridgeClient
+
+    return BridgeClient(url, bank, KeyRing(settings).account(bank))
+
+
+def _minor(settings: Settings, currency: str, amount: str) -> int:
+    decimals = settings.currencies[currency.upper()].decimals
+    return int(Decimal(amount) * 10**decimals)
+
+
+_as = click.option("--as", "bank", required=True, help="The bank acting (its key comes from the configuration).")
+_url = click.option("--url", default=None, help="Bridge URL (default: http://bridge.host:bridge.port).")
+
+
+def _url_of(settings: Settings, url: str | None) -> str:
+    return url or f"http://{settings.bridge.host}:{settings.bridge.port}"
+
+
+@click.group("swap")
+def swap_cli() -> None:
+    """Submit, accept and follow swaps; claim or refund directly on chain (escape hatch)."""
+
+
+@swap_cli.command("submit")
+@_as
+@_url
+@click.option("--to", "counterparty", required=True, help="Counterparty bank name.")
+@click.option("--sell", required=True, help="Currency the bank pays.")
+@click.option("--amount", required=True, help="Amount it pays, in major units (e.g. 1000.00).")
+@click.option("--buy", required=True, help="Currency it receives.")
+@click.option("--tolerance-bps", type=click.IntRange(0, 10_000), default=50)
+@click.pass_context
+def submit(ctx: click.Context, bank: str, url: str | None, counterparty: str, sell: str, amount: str, buy: str, tolerance_bps: int) -> None:
+    """Propose a swap at the oracle's current mid (same ledger: PvP; across ledgers: HTLC)."""
+    settings, console = _ctx(ctx)
+    client = _client(settings, bank, _url_of(settings, url))
+    rate = client.quote(sell, buy, "sell", _minor(settings, sell, amount))
+    counterparty_address = KeyRing(settings).address(counterparty)
+    now = int(time.time())
+    if settings.currency_ledger(sell) == settings.currency_ledger(buy):
+        swap = client.submit_pvp(counterparty=counterparty_address, sell=sell, sell_amount=_minor(settings, sell, amount),
+                                 buy=buy, rate=int(rate["quote"]["mid"]), deadline=now + 600, max_deviation_bps=tolerance_bps)  # fmt: skip
+    else:
+        order = client.signer.htlc_order(counterparty=counterparty_address, sell=sell, sell_amount=_minor(settings, sell, amount),
+                                         buy=buy, rate=int(rate["quote"]["mid"]), now=now, quote_hash=bytes.fromhex(rate["hash"][2:]),
+                                         quote_valid_until=int(rate["quote"]["valid_until"]), max_deviation_bps=tolerance_bps)  # fmt: skip
+        swap = client.submit_htlc(order)
+        ORDERS_DIR.mkdir(parents=True, exist_ok=True)
+        path = ORDERS_DIR / f"{order.swap_id}.json"
+        path.write_text(json.dumps({"order": order.order.to_json(), "secret": "0x" + order.secret.hex(), "swap_id": order.swap_id}))
+        os.chmod(path, 0o600)
+        console.print(f"order and secret kept in {path} (the secret never leaves this machine until you reveal it)")
+    console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
+
+
+@swap_cli.command("accept")
+@_as
+@_url
+@click.argument("swap_id")
+@click.pass_context
+def accept(ctx: click.Context, bank: str, url: str | None, swap_id: str) -> None:
+    """Accept a swap proposed to this bank."""
+    settings, console = _ctx(ctx)
+    client = _client(settings, bank, _url_of(settings, url))
+    swap = client.accept(client.swap(swap_id))
+    console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
+
+
+@swap_cli.command("reveal")
+@_as
+@_url
+@click.argument("swap_id")
+@click.pass_context
+def reveal(ctx: click.Context, bank: str, url: str | None, swap_id: str) -> None:
+    """Reveal the secret of a linked-ledger swap, after checking both locks on chain."""
+    from bridge.domain.orders import SwapOrder
+    from bridge.sdk.signer import HtlcOrder
+
+    settings, console = _ctx(ctx)
+    client = _client(settings, bank, _url_of(settings, url))
+    kept = json.loads((ORDERS_DIR / f"{swap_id}.json").read_text())
+    order = HtlcOrder(SwapOrder.from_json(kept["order"]), swap_id, "", "", 0, bytes.fromhex(kept["secret"][2:]))
+    swap = client.reveal(order)
+    console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
+
+
+@swap_cli.command("status")
+@_as
+@_url
+@click.argument("swap_id")
+@click.pass_context
+def status(ctx: click.Context, bank: str, url: str | None, swap_id: str) -> None:
+    """Show a swap with every transition."""
+    settings, console = _ctx(ctx)
+    swap = _client(settings, bank, _url_of(settings, url)).swap(swap_id)
+    table = Table(title=f"{swap['model']} swap {swap['id'][:18]}… — {swap['state']}")
+    for column in ("at", "from", "to", "ledger", "tx", "detail"):
+        table.add_column(column)
+    for t in swap["transitions"]:
+        table.add_row(t["at"][11:19], t["from"] or "", t["to"], t["ledger"] or "", (t["tx_hash"] or "")[:14], t["detail"] or "")
+    console.print(table)
+
+
+@swap_cli.command("list")
+@_as
+@_url
+@click.option("--state", default=None)
+@click.pass_context
+def list_swaps(ctx: click.Context, bank: str, url: str | None, state: str | None) -> None:
+    """List this bank's swaps (the regulator: all)."""
+    settings, console = _ctx(ctx)
+    page = _client(settings, bank, _url_of(settings, url)).swaps(state=state)
+    table = Table(title="swaps")
+    for column in ("id", "model", "state", "initiator", "counterparty", "pays", "receives"):
+        table.add_column(column)
+    for s in page["items"]:
+        table.add_row(s["id"][:18] + "…", s["model"], s["state"], s["initiator"], s["counterparty"],
+                      f"{s['leg_a']['amount']} {s['leg_a']['currency']}", f"{s['leg_b']['amount']} {s['leg_b']['currency']}")  # fmt: skip
+    console.print(table)
+
+
+def _escape_inputs(settings: Settings, order_file: Path, network_file: Path) -> tuple[Any, Any, dict[str, Any]]:
+    from bridge.domain.orders import SwapOrder
+    from bridge.sdk.signer import NetworkInfo
+
+    kept = json.loads(order_file.read_text())
+    order = SwapOrder.from_json(kept.get("order", kept))
+    return order, NetworkInfo.from_json(json.loads(network_file.read_text())), kept
+
+
+_order = click.option("--order", "order_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+                      help="The order JSON the bank signed (kept by `corridor swap submit`).")  # fmt: skip
+_network = click.option("--network", "network_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        default=NETWORK_FILE, show_default=True, help="Network description (GET /v1/network).")  # fmt: skip
+_leg = click.option("--leg", type=click.Choice(["a", "b"]), required=True, help="a: the initiator's leg, b: the counterparty's.")
+
+
+@swap_cli.command("refund")
+@_as
+@_order
+@_network
+@_leg
+@click.pass_context
+def refund_command(ctx: click.Context, bank: str, order_file: Path, network_file: Path, leg: str) -> None:
+    """Escape hatch: refund a leg to its sender directly on the ledger (from its expiry on; no bridge needed)."""
+    from bridge.escape import refund
+
+    settings, console = _ctx(ctx)
+    order, network, _ = _escape_inputs(settings, order_file, network_file)
+    tx = refund(KeyRing(settings).account(bank), order, network, leg)
+    console.print(f"leg {leg} refunded: tx {tx}")
+
+
+@swap_cli.command("claim")
+@_as
+@_order
+@_network
+@_leg
+@click.option("--secret", default=None, help="The 32-byte preimage (default: the one kept with the order).")
+@click.pass_context
+def claim_command(ctx: click.Context, bank: str, order_file: Path, network_file: Path, leg: str, secret: str | None) -> None:
+    """Escape hatch: claim a leg for its receiver directly on the ledger with the preimage (no bridge needed)."""
+    from bridge.escape import claim
+
+    settings, console = _ctx(ctx)
+    order, network, kept = _escape_inputs(settings, order_file, network_file)
+    secret = secret or kept.get("secret")
+    if not secret:
+        raise click.BadParameter("no secret given and none kept with the order", param_hint="--secret")
+    tx = claim(KeyRing(settings).account(bank), order, network, leg, bytes.fromhex(secret.removeprefix("0x")))
+    console.print(f"leg {leg} claimed: tx {tx}")

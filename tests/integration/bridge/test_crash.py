@@ -1,0 +1,168 @@
+"""Crash safety: the bridge process is killed with SIGKILL right after each transition in turn (and
+right after each transaction is sent); restarted on the same database, every swap completes and
+every token's supply and the parties' balances end exactly where a clean run would leave them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bridge.sdk.client import BridgeClient, BridgeRequestError
+from corridor.config import Settings
+from corridor.ledgers import free_port
+from corridor.network import Network, open_network
+from corridor.toolchain import REPO_ROOT
+from tests.integration.bridge.conftest import approve_all, balances, now, publish_rates, supply
+
+pytestmark = pytest.mark.integration
+
+HTLC_POINTS = ["accepted", "locking_a", "sent:locking_a", "locked_a", "locking_b", "sent:locking_b", "locked_b",
+               "claiming_b", "sent:claiming_b", "claiming_a", "sent:claiming_a"]  # fmt: skip
+PVP_POINTS = ["accepted", "settling", "sent:settling"]
+
+
+@pytest.fixture(scope="module")
+def crash_network(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Network, Path]]:
+    with open_network(settings) as network:
+        network.deploy()
+        approve_all(network)
+        path = tmp_path_factory.mktemp("crash") / "deployment.json"
+        assert network.deployment is not None
+        network.deployment.save(path)
+        yield network, path
+
+
+class BridgeProcess:
+    """`corridor bridge serve` as a separate process, optionally armed to kill itself at a fault point."""
+
+    def __init__(self, deployment: Path, database: str, state_dir: Path, fault: str | None = None) -> None:
+        self.port = free_port()
+        env = {**os.environ, "CORRIDOR_STATE_DIR": str(state_dir)}
+        env.pop("CORRIDOR_FAULT_KILL_AFTER", None)
+        if fault:
+            env["CORRIDOR_FAULT_KILL_AFTER"] = fault
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "corridor.cli", "bridge", "serve", "--deployment", str(deployment),
+             "--database", database, "--port", str(self.port)],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, client: BridgeClient, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bridge exited early: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                client.request("GET", "/v1/currencies")
+                return
+            except BridgeRequestError as exc:
+                if exc.status != 0:
+                    raise
+                time.sleep(0.1)
+        raise TimeoutError("bridge did not start")
+
+    def wait_killed(self, timeout: float = 60) -> int:
+        return self.process.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        if self.process.stderr:
+            self.process.stderr.close()
+
+
+def _client(url: str, net: Network, bank: str) -> BridgeClient:
+    return BridgeClient(url, bank, net.keys.account(bank))
+
+
+def _run_with_crash(net: Network, deployment: Path, tmp_path: Path, fault: str, start: "callable", finish: "callable") -> dict:
+    database = f"sqlite:///{tmp_path / 'bridge.db'}"
+    first = BridgeProcess(deployment, database, tmp_path, fault)
+    try:
+        a, b = _client(first.url, net, "yangtze"), _client(first.url, net, "chaophraya")
+        first.wait_ready(a)
+        context = start(a, b)
+        assert first.wait_killed() == -9, "the fault point was never reached"
+    finally:
+        first.stop()
+    second = BridgeProcess(deployment, database, tmp_path)  # same database, no fault: recovery
+    try:
+        a, b = _client(second.url, net, "yangtze"), _client(second.url, net, "chaophraya")
+        second.wait_ready(a)
+        return finish(a, b, context)
+    finally:
+        second.stop()
+
+
+@pytest.mark.parametrize("fault", HTLC_POINTS)
+def test_htlc_swap_survives_sigkill(crash_network: tuple[Network, Path], tmp_path: Path, fault: str) -> None:
+    net, deployment = crash_network
+    publish_rates(net)
+    before, total = balances(net), supply(net)
+
+    def start(a: BridgeClient, b: BridgeClient) -> dict:
+        quote = a.quote("CNY", "THB", "sell", 20_000_00)
+        order = a.signer.htlc_order(counterparty=b.account.address, sell="CNY", sell_amount=20_000_00, buy="THB",
+                                    rate=int(quote["quote"]["mid"]), now=now(net), quote_hash=bytes.fromhex(quote["hash"][2:]),
+                                    quote_valid_until=int(quote["quote"]["valid_until"]))  # fmt: skip
+        swap = a.submit_htlc(order)
+        try:
+            b.accept(swap)
+            a.wait_for(swap["id"], {"locked_b"}, timeout=60)
+            a.reveal(order)
+        except (BridgeRequestError, TimeoutError):
+            pass  # the bridge died under us: expected at the fault point
+        return {"order": order}
+
+    def finish(a: BridgeClient, b: BridgeClient, context: dict) -> dict:
+        order = context["order"]
+        swap = a.wait_for(order.swap_id, {"locked_b", "settled", "refunded", "failed"}, timeout=60)
+        if swap["state"] == "locked_b":
+            a.reveal(order)
+        return a.wait_for(order.swap_id, {"settled", "refunded", "failed"}, timeout=60) | {"order": order}
+
+    done = _run_with_crash(net, deployment, tmp_path, fault, start, finish)
+    assert done["state"] == "settled", done["transitions"]
+    after, order = balances(net), done["order"].order
+    assert after[("yangtze", "CNY")] == before[("yangtze", "CNY")] - order.sellAmount
+    assert after[("chaophraya", "CNY")] == before[("chaophraya", "CNY")] + order.sellAmount
+    assert after[("yangtze", "THB")] == before[("yangtze", "THB")] + order.buyAmount
+    assert after[("chaophraya", "THB")] == before[("chaophraya", "THB")] - order.buyAmount
+    assert supply(net) == total
+
+
+@pytest.mark.parametrize("fault", PVP_POINTS)
+def test_pvp_swap_survives_sigkill(crash_network: tuple[Network, Path], tmp_path: Path, fault: str) -> None:
+    net, deployment = crash_network
+    publish_rates(net)
+    before, total = balances(net), supply(net)
+
+    def start(a: BridgeClient, b: BridgeClient) -> dict:
+        b_bank = _client(a._http.base_url.__str__(), net, "harbour")
+        rate = int(a.rate("CNY", "HKD")["mid_fixed_8"]) * 10**10
+        swap = a.submit_pvp(counterparty=b_bank.account.address, sell="CNY", sell_amount=30_000_00, buy="HKD", rate=rate,
+                            deadline=now(net) + 600)  # fmt: skip
+        try:
+            b_bank.accept(swap)
+        except BridgeRequestError:
+            pass
+        return {"swap": swap}
+
+    def finish(a: BridgeClient, b: BridgeClient, context: dict) -> dict:
+        return a.wait_for(context["swap"]["id"], {"settled", "failed", "expired"}, timeout=60) | context
+
+    done = _run_with_crash(net, deployment, tmp_path, fault, start, finish)
+    assert done["state"] == "settled", done["transitions"]
+    after = balances(net)
+    assert after[("yangtze", "CNY")] == before[("yangtze", "CNY")] - 30_000_00
+    assert after[("harbour", "HKD")] == before[("harbour", "HKD")] - done["leg_b"]["amount"]
+    assert after[("yangtze", "HKD")] == before[("yangtze", "HKD")] + done["leg_b"]["amount"]
+    assert supply(net) == total

@@ -177,3 +177,12 @@ def test_health_and_metrics(bridge_url: str) -> None:
     assert httpx.get(bridge_url + "/openapi.json").json()["info"]["title"] == "Corridor bridge"
 
 
+
+
+def test_event_stream_follows_a_swap_to_its_end(clients: dict[str, BridgeClient], bridge_network: Network) -> None:
+    a, b = clients["yangtze"], clients["harbour"]
+    swap = a.submit_pvp(counterparty=b.account.address, sell="CNY", sell_amount=5_00, buy="HKD",
+                        rate=_rate(a, "CNY", "HKD"), deadline=now(bridge_network) + 600)  # fmt: skip
+    b.accept(swap)
+    states = [event["to"] for event in a.events(swap["id"])]
+    assert states[0] == "proposed" and states[-1] == "settled"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bridge.engine.coordinator import Coordinator
+from bridge.server import ServerThread
 from bridge.engine.network_info import network_info
 from bridge.sdk.signer import BankSigner, NetworkInfo
 from bridge.store.db import make_engine, migrate, session_factory
@@ -86,40 +87,6 @@ def run_until(coordinator: Coordinator, swap_id: str, states: set[str], steps: i
 
 Iterator  # re-exported for type hints in tests
 Decimal
-
-
-class ServerThread:
-    """A real uvicorn server for the bridge app, in a thread, on a free port."""
-
-    def __init__(self, app: object) -> None:
-        import threading
-
-        import uvicorn
-
-        from corridor.ledgers import free_port
-
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "ServerThread":
-        import time
-
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the bridge server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
 
 
 @pytest.fixture()

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""End-to-end bridge benchmark on the embedded ledgers (anvil automine), printed as JSON.
+
+Measures, in one run: the raw rate of plain token transfers the ledgers accept through the same
+client stack (sequential send-and-wait, and pipelined), then settled swaps per second and the
+p50/p99 latency (instruction to final settlement, as the bank's SDK sees it) for same-ledger (PvP,
+1 transaction per swap) and cross-ledger (HTLC, 4 transactions per swap) swaps, and each
+throughput as a ratio of what the raw rate allows for that many transactions per swap.
+
+Usage: ``python scripts/bench_bridge.py [--swaps 40] [--in-flight 10]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bridge.api.app import create_app
+from bridge.engine.rates import approve_development_banks, publish_current_rates
+from bridge.sdk.client import BridgeClient
+from corridor.config import load_settings
+from corridor.network import Network, open_network
+from bridge.server import ServerThread
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def raw_transfers(net: Network, count: int) -> dict[str, float]:
+    client, token = net.clients["A"], net.token("CNY")
+    banks = [net.keys.account(b) for b in net.settings.banks]
+    started = time.perf_counter()
+    for i in range(count):
+        client.transact(banks[i % len(banks)], token.functions.transfer(banks[(i + 1) % len(banks)].address, 1), gas=80_000)
+    sequential = count / (time.perf_counter() - started)
+    started = time.perf_counter()
+    hashes = [client.send(banks[i % len(banks)], token.functions.transfer(banks[(i + 1) % len(banks)].address, 1), gas=80_000)
+              for i in range(count)]  # fmt: skip
+    for tx_hash in hashes:
+        client.wait(tx_hash)
+    pipelined = count / (time.perf_counter() - started)
+    return {"sequential_tx_per_s": round(sequential, 1), "pipelined_tx_per_s": round(pipelined, 1)}
+
+
+def run_swaps(clients: dict[str, BridgeClient], net: Network, model: str, count: int, in_flight: int) -> dict[str, Any]:
+    now = lambda: int(net.clients["A"].w3.eth.get_block("latest")["timestamp"])  # noqa: E731
+    pairs = [("yangtze", "harbour"), ("pearlriver", "harbour")] if model == "pvp" else [("yangtze", "chaophraya"), ("pearlriver", "chaophraya")]
+    buy = "HKD" if model == "pvp" else "THB"
+    rate = int(clients["yangtze"].rate("CNY", buy)["mid_fixed_8"]) * 10**10
+
+    def one(i: int) -> float:
+        seller, buyer = pairs[i % 2]
+        started = time.perf_counter()
+        if model == "pvp":
+            swap = clients[seller].submit_pvp(counterparty=clients[buyer].account.address, sell="CNY", sell_amount=1_000_00 + i,
+                                              buy=buy, rate=rate, deadline=now() + 900)  # fmt: skip
+            clients[buyer].accept(swap)
+        else:
+            quote = clients[seller].quote("CNY", buy, "sell", 1_000_00 + i)
+            order = clients[seller].signer.htlc_order(counterparty=clients[buyer].account.address, sell="CNY",
+                                                      sell_amount=1_000_00 + i, buy=buy, rate=int(quote["quote"]["mid"]), now=now(),
+                                                      quote_hash=bytes.fromhex(quote["hash"][2:]),
+                                                      quote_valid_until=int(quote["quote"]["valid_until"]))  # fmt: skip
+            swap = clients[seller].submit_htlc(order)
+            clients[buyer].accept(swap)
+            clients[seller].wait_for(swap["id"], {"locked_b"}, timeout=120, poll=0.01)
+            clients[seller].reveal(order)
+        done = clients[seller].wait_for(swap["id"], {"settled", "failed"}, timeout=120, poll=0.01)
+        assert done["state"] == "settled", done
+        return time.perf_counter() - started
+
+    latencies_alone = [one(i) for i in range(min(10, count))]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        latencies = list(pool.map(one, range(100, 100 + count)))
+    elapsed = time.perf_counter() - started
+    return {
+        "swaps": count,
+        "in_flight": in_flight,
+        "swaps_per_s": round(count / elapsed, 2),
+        "p50_latency_s_one_at_a_time": round(statistics.median(latencies_alone), 3),
+        "p99_latency_s_one_at_a_time": round(percentile(latencies_alone, 0.99), 3),
+        "p50_latency_s_under_load": round(statistics.median(latencies), 3),
+        "p99_latency_s_under_load": round(percentile(latencies, 0.99), 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--swaps", type=int, default=40)
+    parser.add_argument("--in-flight", type=int, default=10)
+    args = parser.parse_args()
+    if args.swaps < 2 or args.in_flight < 1:
+        parser.error("--swaps must be at least 2 and --in-flight at least 1")
+    settings = load_settings()
+    result: dict[str, Any] = {"ledgers": "anvil automine, 2 ledgers", "relayer_keys": 1}
+    with open_network(settings) as net, tempfile.TemporaryDirectory() as tmp:
+        net.deploy()
+        approve_development_banks(net)
+        publish_current_rates(net)
+        result["raw_transfers"] = raw_transfers(net, 200)
+        app = create_app(net, f"sqlite:///{Path(tmp) / 'bench.db'}", worker_interval=0.01)
+        with ServerThread(app) as server:
+            clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
+            for model, txs in (("pvp", 1), ("htlc", 4)):
+                figures = run_swaps(clients, net, model, args.swaps, args.in_flight)
+                allowed = result["raw_transfers"]["sequential_tx_per_s"] / txs
+                figures["transactions_per_swap"] = txs
+                figures["ratio_to_raw_rate_allowance"] = round(figures["swaps_per_s"] / allowed, 3)
+                result["same_ledger" if model == "pvp" else "cross_ledger"] = figures
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -88,12 +88,14 @@ def ledgers_down() -> None:
 
 
 @cli.command()
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the supervisory report (default: ./reports).")  # fmt: skip
 @click.pass_context
-def demo(ctx: click.Context) -> None:
+def demo(ctx: click.Context, reports_dir: Path | None) -> None:
     """Run the regulator demo on a fresh local network; exit non-zero if any check fails."""
-    from corridor.demo import run_demo
+    from corridor.demo import REPORTS_DIR, run_demo
 
-    if not run_demo(_settings(ctx), console):
+    if not run_demo(_settings(ctx), console, reports_dir=reports_dir or REPORTS_DIR):
         sys.exit(1)
 
 

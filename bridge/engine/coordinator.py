@@ -86,7 +86,7 @@ class Coordinator:
         if swap_terms.deadline <= now:
             raise InvalidInstruction(f"deadline {swap_terms.deadline} is not after the ledger's time {now}", field="terms.deadline")
         mid, round_ref = self._check_rate(ledger, code_a, code_b, swap_terms.rate, swap_terms.maxDeviationBps)
-        self._check_funding(swap_terms.partyA, code_a, swap_terms.amountA, "pvp", field="terms.amountA")
+        self._check_funding(swap_terms.partyA, swap_terms.partyB, code_a, swap_terms.amountA, "pvp", field="terms.amountA")
         pvp = self.chain.contract(ledger, "pvp")
         message = swap_message(self.chain.client(ledger).chain_id, pvp.address, swap_terms)
         if not signed_by(message, signature, swap_terms.partyA):
@@ -119,7 +119,7 @@ class Coordinator:
         now = self.chain.now(ledger_a)
         self._check_expiries(order, now)
         mid, round_ref = self._check_rate(ledger_a, order.sellCurrency, order.buyCurrency, order.rate, order.maxDeviationBps)
-        self._check_funding(order.initiator, order.sellCurrency, order.sellAmount, "htlc", field="order.sellAmount")
+        self._check_funding(order.initiator, order.counterparty, order.sellCurrency, order.sellAmount, "htlc", field="order.sellAmount")
         chain_a = self.chain.client(ledger_a).chain_id
         if not signed_by(order_message(chain_a, order), signature, order.initiator):
             raise SignatureInvalid("the order signature does not recover to the initiator", field="signature")
@@ -154,7 +154,8 @@ class Coordinator:
         if now > swap.deadline:
             raise Conflict(f"the order's deadline {swap.deadline} has passed", field="deadline")
         payer_escrow = "pvp" if swap.model is Model.PVP else "htlc"
-        self._check_funding(swap.counterparty_address, swap.leg_b.currency, swap.leg_b.amount, payer_escrow, field="signature")
+        self._check_funding(swap.counterparty_address, swap.initiator_address, swap.leg_b.currency, swap.leg_b.amount,
+                            payer_escrow, field="signature")  # fmt: skip
         if swap.model is Model.PVP:
             terms = _pvp_terms(swap.terms)
             message = swap_message(self.chain.client(swap.leg_a.ledger).chain_id, self.chain.contract(swap.leg_a.ledger, "pvp").address, terms)
@@ -208,11 +209,15 @@ class Coordinator:
 
     # ─── checks ──────────────────────────────────────────────────────────────────────────
 
-    def _check_funding(self, payer: str, currency: str, amount: int, escrow: str, *, field: str) -> None:
-        """The payer must hold ``amount`` and have approved the escrow for it, or the leg would fail later."""
+    def _check_funding(self, payer: str, receiver: str, currency: str, amount: int, escrow: str, *, field: str) -> None:
+        """The leg must be payable now: the token lets ``payer`` pay ``receiver`` (not paused, neither side
+        frozen or ineligible), and the payer holds ``amount`` and has approved the escrow for it."""
         ledger = self.chain.ledger_of(currency)
         token = self.chain.token(currency)
         spender = self.chain.contract(ledger, escrow).address
+        if not token.functions.canTransfer(payer, receiver).call():
+            raise Conflict(f"{currency} refuses transfers from {payer} to {receiver} now (paused, frozen or not a participant)",
+                           field=field)  # fmt: skip
         if token.functions.balanceOf(payer).call() < amount:
             raise Conflict(f"{payer} holds less than {amount} {currency}", field=field)
         if token.functions.allowance(payer, spender).call() < amount:
@@ -502,6 +507,8 @@ class Worker:
         self.interval = interval
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._resumed = threading.Event()
+        self._resumed.set()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -511,8 +518,18 @@ class Worker:
     def wake(self) -> None:
         self._wake.set()
 
+    def pause(self) -> None:
+        """Holds the worker after its current pass (operations drills, demos); swaps wait, nothing is lost."""
+        self._resumed.clear()
+        time.sleep(2 * self.interval + 0.1)  # let a pass in progress finish
+
+    def resume(self) -> None:
+        self._resumed.set()
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._resumed.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -528,6 +545,7 @@ class Worker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._resumed.wait()
             started = time.monotonic()
             self.run_once()
             self._wake.wait(max(0.0, self.interval - (time.monotonic() - started)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,14 +24,31 @@ def _anvil_pids() -> set[str]:
     return set(subprocess.run(["pgrep", "-x", "anvil"], capture_output=True, text=True).stdout.split())
 
 
-def test_demo_shows_permitted_and_refused_transfer_and_leaves_no_process() -> None:
+def test_demo_runs_every_scenario_writes_the_report_and_leaves_no_process(tmp_path: Path) -> None:
     before = _anvil_pids()
-    result = _corridor("demo")
+    result = _corridor("demo", "--reports", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Permitted" in result.stdout
     assert "SettlementTokenIneligibleAccount" in result.stdout
     assert "FAIL" not in result.stdout
     assert _anvil_pids() <= before
+    report = json.loads((tmp_path / "corridor-report.json").read_text())
+    scenarios = {s["number"]: s for s in report["scenarios"]}
+    assert set(scenarios) == {1, 2, 3, 4, 6, 7} and all(s["passed"] for s in scenarios.values())
+    by_id = {s["id"]: s for s in report["swaps"]}
+    htlc = by_id[scenarios[2]["swaps"][0]]
+    # one timeline across both ledgers: locks and claims on A and on B, with tx hashes and blocks
+    steps = [(t["to"], t["ledger"]) for t in htlc["transitions"] if t["tx_hash"] and t["from"] != t["to"]]
+    assert ("locked_a", "A") in steps and ("locked_b", "B") in steps and ("settled", "A") in steps
+    assert htlc["state"] == "settled" and htlc["oracle_round"]
+    assert by_id[scenarios[3]["swaps"][0]]["state"] == "refunded"
+    netting = scenarios[7]["facts"]
+    assert all(netting["net"][c] < netting["gross"][c] / 5 for c in ("CNY", "HKD"))
+    assert {r["status"] for r in report["refusals"]} == {409, 422}
+    assert {i["swap"] for i in report["indicators"]} == set(by_id)
+    html = (tmp_path / "corridor-report.html").read_text()
+    assert "<svg" in html and htlc["id"][:18] in html and "Refused operations" in html
+    assert (tmp_path / "corridor-swaps.csv").read_text().count("\n") == len(by_id) + 1
 
 
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:

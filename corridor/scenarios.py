@@ -245,3 +245,68 @@ def liquidity_saving(ctx: DemoContext, count: int = 200) -> ScenarioResult:
 SCENARIOS: list[Callable[[DemoContext], ScenarioResult]] = [
     same_ledger_pvp, cross_ledger_htlc, counterparty_default, off_market_rate, supervisory_powers, liquidity_saving,
 ]  # fmt: skip
+
+
+def with_eur_and_chf(settings: Any) -> Any:
+    """The same network plus EUR and CHF tokens on ledger A, funded at two banks (for scenario 5)."""
+    from corridor.config import Settings
+
+    data = settings.model_dump()
+    data["currencies"]["EUR"] = {"name": "Corridor Digital EUR", "decimals": 2, "ledger": "A", "issuer": "pboc"}
+    data["currencies"]["CHF"] = {"name": "Corridor Digital CHF", "decimals": 2, "ledger": "A", "issuer": "hkma"}
+    data["participants"]["yangtze"]["opening_balances"]["EUR"] = 10_000_000_00
+    data["participants"]["harbour"]["opening_balances"]["CHF"] = 10_000_000_00
+    data["keys"] = {"mnemonic": settings.keys.mnemonic.get_secret_value() if settings.keys.mnemonic else None,
+                    "private_keys": {k: v.get_secret_value() for k, v in settings.keys.private_keys.items()}}  # fmt: skip
+    return Settings(**data)
+
+
+def market_shock(ctx: DemoContext) -> ScenarioResult:
+    """5 · Market shock: real ECB history for 2015-01-15 trips the EUR/CHF breaker until the regulator resumes it."""
+    from datetime import date
+
+    from corridor.errors import ChainRejected
+    from corridor.network import open_network
+    from oracle.replay import replay, start_of
+
+    settings = with_eur_and_chf(ctx.network.settings)
+    ctx.say("a second network, its clock set to 12 January 2015, replays the ECB's real fixings day by day")
+    with open_network(settings, genesis_timestamp=start_of(date(2015, 1, 12))) as net:
+        net.deploy()
+        tripped_on = None
+        for day, rounds in replay(net, date(2015, 1, 12), date(2015, 1, 16)):
+            oracle = net.contract("A", "oracle")
+            mid = oracle.functions.pair(b"EURCHF").call()[7] / 10**8
+            halted = any("EURCHF" in r.breaker_tripped for r in rounds)
+            ctx.say(f"{day}: EUR/CHF fixing {mid:.4f}" + ("  [red]→ jump beyond 5 %: EUR/CHF HALTED[/]" if halted else ""))
+            tripped_on = tripped_on or (day if halted else None)
+        client, pvp = net.clients["A"], net.contract("A", "pvp")
+        alice, bob = net.keys.account("yangtze"), net.keys.account("harbour")
+        eur, chf = net.token("EUR"), net.token("CHF")
+        client.transact(alice, eur.functions.approve(pvp.address, 2**256 - 1))
+        client.transact(bob, chf.functions.approve(pvp.address, 2**256 - 1))
+        now = int(client.w3.eth.get_block("latest")["timestamp"])
+
+        def attempt(nonce: int, rate: int) -> str | None:
+            swap = Swap(alice.address, eur.address, 100_000_00, bob.address, chf.address, 100_000_00 * rate // 10**18,
+                        rate, 100, now + 3600, nonce)  # fmt: skip
+            message = swap_message(client.chain_id, pvp.address, swap)
+            try:
+                client.transact(net.keys.account("relayer"), pvp.functions.settle(swap.as_tuple(), sign(alice, message), sign(bob, message)))
+                return None
+            except ChainRejected as exc:
+                return exc.error
+
+        refused = attempt(1, int(oracle.functions.roundData(b"EURCHF", oracle.functions.pair(b"EURCHF").call()[5]).call()[0]) * 10**10)
+        ctx.say(f"a EUR/CHF settlement is refused: [bold]{refused}[/]")
+        client.transact(net.keys.account(REGULATOR), oracle.functions.resume(b"EURCHF"))
+        resumed_mid = int(oracle.functions.settlementRate(b"EUR", b"CHF").call()[0])
+        settled = attempt(2, resumed_mid) is None
+        ctx.say(f"the regulator resumes EUR/CHF; a settlement at the new level ({resumed_mid / 10**18:.4f}) goes through: {settled}")
+    ok = tripped_on == date(2015, 1, 15) and refused == "FxPairHalted" and settled
+    return ScenarioResult(5, "Market shock (ECB 2015-01-15)", ok, f"EUR/CHF halted on {tripped_on}; settlements refused until resumed",
+                          {"tripped_on": str(tripped_on)}, refusals=[{"scenario": 5, "status": "on chain", "error": refused,
+                                                                      "detail": "EUR/CHF halted by the circuit breaker"}])  # fmt: skip
+
+
+SCENARIOS.insert(4, market_shock)

@@ -34,7 +34,8 @@ def test_demo_runs_every_scenario_writes_the_report_and_leaves_no_process(tmp_pa
     assert _anvil_pids() <= before
     report = json.loads((tmp_path / "corridor-report.json").read_text())
     scenarios = {s["number"]: s for s in report["scenarios"]}
-    assert set(scenarios) == {1, 2, 3, 4, 6, 7} and all(s["passed"] for s in scenarios.values())
+    assert set(scenarios) == {1, 2, 3, 4, 5, 6, 7} and all(s["passed"] for s in scenarios.values())
+    assert scenarios[5]["facts"]["tripped_on"] == "2015-01-15"
     by_id = {s["id"]: s for s in report["swaps"]}
     htlc = by_id[scenarios[2]["swaps"][0]]
     # one timeline across both ledgers: locks and claims on A and on B, with tx hashes and blocks
@@ -44,7 +45,8 @@ def test_demo_runs_every_scenario_writes_the_report_and_leaves_no_process(tmp_pa
     assert by_id[scenarios[3]["swaps"][0]]["state"] == "refunded"
     netting = scenarios[7]["facts"]
     assert all(netting["net"][c] < netting["gross"][c] / 5 for c in ("CNY", "HKD"))
-    assert {r["status"] for r in report["refusals"]} == {409, 422}
+    assert {r["status"] for r in report["refusals"]} == {409, 422, "on chain"}
+    assert any(r["error"] == "FxPairHalted" for r in report["refusals"])
     assert {i["swap"] for i in report["indicators"]} == set(by_id)
     html = (tmp_path / "corridor-report.html").read_text()
     assert "<svg" in html and htlc["id"][:18] in html and "Refused operations" in html

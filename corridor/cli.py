@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -85,6 +86,25 @@ def ledgers_down() -> None:
     """Stop ledgers started with `corridor ledgers up --detach`."""
     stopped = stop_detached(PIDFILE)
     console.print(f"stopped: {', '.join(stopped)}" if stopped else "no detached ledgers were running")
+
+
+@cli.command()
+@click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the ledgers, the deployment and the bridge database here across restarts.")  # fmt: skip
+@click.option("--rates-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Publish the ECB fixings of this day (default: the latest the shipped history has).")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Bridge port (default: bridge.port).")
+@click.option("--info", "info_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write endpoints, addresses and keys as JSON (default: .corridor/network-info.json).")  # fmt: skip
+@click.pass_context
+def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | None, info_file: Path | None) -> None:
+    """Start a local network pilot banks can integrate against; Ctrl-C stops it."""
+    from corridor.up import run_up
+
+    settings = _settings(ctx)
+    run_up(settings, console, state_dir=state_dir, rates_on=rates_date.date() if rates_date else None,
+           host=settings.bridge.host, port=port if port is not None else settings.bridge.port,
+           info_file=info_file or STATE_DIR / "network-info.json")  # fmt: skip
 
 
 @cli.command()

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from bridge.api import errors
 from bridge.api.deps import CallerDep, RepoDep
 from bridge.api.metrics import Metrics
-from bridge.api.routes import health, market, swaps
+from bridge.api.routes import health, market, regulator, swaps
 from bridge.engine.coordinator import Coordinator, Policy, Worker
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
@@ -54,6 +54,7 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
     app.include_router(health.router)
     app.include_router(market.router)
     app.include_router(swaps.router)
+    app.include_router(regulator.router)
 
     @app.get("/v1/events", tags=["swaps"], responses={401: {}})
     async def all_events(caller: CallerDep, repo: RepoDep, after: int = 0, follow_seconds: float = 30.0) -> StreamingResponse:

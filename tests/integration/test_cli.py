@@ -74,3 +74,60 @@ def test_ledgers_up_detached_then_down(tmp_path: Path, reaper: None) -> None:
     assert down.returncode == 0
     assert "stopped: A, B" in down.stdout
     assert not (tmp_path / "ledgers.json").exists()
+
+
+def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reaper: None) -> None:
+    """`corridor up`: endpoints, addresses and keys in a JSON file; a bank transacts through the
+    bridge; Ctrl-C stops everything; --state brings back the same ledgers, deployment and swaps."""
+    import signal
+    import time
+
+    from bridge.sdk.client import BridgeClient
+    from corridor.config import load_settings
+    from corridor.keys import KeyRing
+    from corridor.ledgers import free_port
+
+    state, info_file, port = tmp_path / "state", tmp_path / "info.json", free_port()
+    keys = KeyRing(load_settings())
+
+    def start() -> subprocess.Popen[str]:
+        info_file.unlink(missing_ok=True)
+        process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "up", "--state", str(state), "--port", str(port),
+                                    "--info", str(info_file)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not info_file.exists():
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "corridor up did not come up"
+            time.sleep(0.2)
+        return process
+
+    def stop(process: subprocess.Popen[str]) -> str:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        return output
+
+    before = _anvil_pids()
+    first = start()
+    info = json.loads(info_file.read_text())
+    assert {"bridge", "ledgers", "currencies", "accounts"} <= set(info)
+    assert info["accounts"]["yangtze"]["address"] == keys.address("yangtze")
+    assert info["accounts"]["yangtze"]["private_key"].startswith("0x")
+    bank = BridgeClient(info["bridge"]["url"], "yangtze", keys.account("yangtze"))
+    rate = int(bank.rate("CNY", "HKD")["mid_fixed_8"]) * 10**10
+    now = int(time.time())
+    swap = bank.submit_pvp(counterparty=keys.address("harbour"), sell="CNY", sell_amount=10_00, buy="HKD", rate=rate, deadline=now + 900)
+    bank.close()
+    output = stop(first)
+    assert "Development accounts" in output
+    assert _anvil_pids() <= before
+
+    second = start()
+    try:
+        bank = BridgeClient(json.loads(info_file.read_text())["bridge"]["url"], "yangtze", keys.account("yangtze"))
+        assert [s["id"] for s in bank.swaps()["items"]] == [swap["id"]]
+        bank.close()
+    finally:
+        output = stop(second)
+    assert "restored" in output
+    assert _anvil_pids() <= before

@@ -186,3 +186,23 @@ def test_event_stream_follows_a_swap_to_its_end(clients: dict[str, BridgeClient]
     b.accept(swap)
     states = [event["to"] for event in a.events(swap["id"])]
     assert states[0] == "proposed" and states[-1] == "settled"
+
+
+def test_regulator_views_are_for_the_regulator_only(clients: dict[str, BridgeClient], bridge_network: Network) -> None:
+    a, b, regulator = clients["yangtze"], clients["harbour"], clients["regulator"]
+    swap = a.submit_pvp(counterparty=b.account.address, sell="CNY", sell_amount=7_00, buy="HKD",
+                        rate=_rate(a, "CNY", "HKD"), deadline=now(bridge_network) + 600)  # fmt: skip
+    b.accept(swap)
+    a.wait_for(swap["id"], {"settled"}, timeout=30)
+    overview = regulator.request("GET", "/v1/regulator/overview")
+    assert overview["swaps_by_state"] == {"settled": 1}
+    assert overview["settled_value_minor_units"] == {"CNY": 7_00, "HKD": swap["leg_b"]["amount"]}
+    assert set(overview["positions"]) == {"yangtze", "harbour", "chaophraya", "pearlriver"}
+    timeline = regulator.request("GET", f"/v1/regulator/swaps/{swap['id']}/timeline")
+    assert [s["to"] for s in timeline["steps"] if s["from"] != s["to"]][-1] == "settled"
+    assert timeline["oracle_round"] == swap["oracle_round"]
+    report = regulator.request("GET", "/v1/regulator/report")
+    assert [i["swap"] for i in report["indicators"]] == [swap["id"]]
+    with pytest.raises(BridgeRequestError) as caught:
+        a.request("GET", "/v1/regulator/overview")
+    assert caught.value.status == 403

@@ -1,0 +1,69 @@
+"""The regulator's read-only views: overview, one swap's timeline across both ledgers, the report data.
+Readable only with the regulator's key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from bridge.api.deps import Caller, CoordinatorDep, RepoDep, get_caller
+from bridge.api.routes.swaps import to_public
+from bridge.engine.network_info import network_info
+from bridge.errors import Forbidden
+
+router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
+
+
+async def get_regulator(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    if not caller.is_regulator:
+        raise Forbidden("only the regulator's key may read the supervisory views", field="X-Corridor-Participant")
+    return caller
+
+
+RegulatorDep = Annotated[Caller, Depends(get_regulator)]
+
+
+@router.get("/overview", responses={401: {}, 403: {}})
+async def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
+    """Swaps by state and model, value settled per currency, positions by bank and currency, oracle state."""
+    swaps = repo.list(limit=10_000)
+    settled: dict[str, int] = {}
+    by_model: dict[str, int] = {}
+    for swap in swaps:
+        by_model[swap.model.value] = by_model.get(swap.model.value, 0) + 1
+        if swap.state.value == "settled":
+            for leg in (swap.leg_a, swap.leg_b):
+                settled[leg.currency] = settled.get(leg.currency, 0) + leg.amount
+    network = coordinator.network
+    positions = {bank: {code: int(network.token(code).functions.balanceOf(network.keys.address(bank)).call())
+                        for code in network.settings.currencies} for bank in network.settings.banks}  # fmt: skip
+    oracle = []
+    for ledger in network.settings.ledgers:
+        contract = coordinator.chain.contract(ledger, "oracle")
+        for code in network.settings.oracle.pairs:
+            pair = contract.functions.pair(f"{network.settings.oracle.base_currency}{code}".encode()).call()
+            oracle.append({"ledger": ledger, "pair": f"{network.settings.oracle.base_currency}/{code}", "round": pair[5],
+                           "halted": pair[4], "mid": pair[7] / 10**8})  # fmt: skip
+    return {"swaps_by_state": repo.count_by_state(), "swaps_by_model": by_model, "settled_value_minor_units": settled,
+            "positions": positions, "oracle": oracle}  # fmt: skip
+
+
+@router.get("/swaps/{swap_id}/timeline", responses={401: {}, 403: {}, 404: {}})
+async def timeline(swap_id: str, caller: RegulatorDep, repo: RepoDep) -> dict[str, Any]:
+    """Every step of one swap across both ledgers: order, acceptance, locks, reveal, claims or refunds,
+    with ledger, block, transaction hash and the oracle round the swap was checked against."""
+    swap = to_public(repo.get(swap_id), repo)
+    return {"swap": swap["id"], "model": swap["model"], "state": swap["state"], "oracle_round": swap["oracle_round"],
+            "oracle_mid": swap["oracle_mid"], "steps": swap["transitions"]}  # fmt: skip
+
+
+@router.get("/report", responses={401: {}, 403: {}})
+async def report(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
+    """The supervisory report's data for this bridge: swaps with timelines and indicators, positions, oracle."""
+    from corridor.report import build_report
+
+    view = await overview(caller, coordinator, repo)
+    swaps = [to_public(s, repo) for s in repo.list(limit=10_000)]
+    return build_report(scenarios=[], swaps=swaps, positions=view["positions"], oracle=view["oracle"],
+                        network=network_info(coordinator.network))  # fmt: skip

@@ -1,0 +1,107 @@
+"""``corridor up``: a local network pilot banks can integrate against.
+
+Starts the embedded ledgers (external ones in ``corridor.toml`` are only connected to), deploys
+and configures everything, mints opening balances, publishes real ECB rates for a chosen date
+(stamped with the ledgers' time), approves the escrows for the development banks, serves the bridge,
+and prints — and writes to a JSON file — the endpoints, contract addresses and development keys.
+Ctrl-C stops everything; ``--state DIR`` keeps the ledgers, the deployment and the database.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from corridor.config import Settings
+from corridor.deploy import Deployment
+from corridor.keys import KeyRing
+from corridor.network import Network, open_network
+
+
+def _reuse_deployment(network: Network, path: Path) -> bool:
+    """True when ``path`` holds a deployment whose registry still has code on every ledger."""
+    if not path.is_file():
+        return False
+    deployment = Deployment.load(path)
+    for name, ledger in deployment.ledgers.items():
+        if name not in network.clients or network.clients[name].w3.eth.get_code(ledger.registry) in (b"", b"\0"):
+            return False
+    network.deployment = deployment
+    return True
+
+
+def describe(network: Network, bridge_url: str, database_url: str) -> dict[str, Any]:
+    from bridge.engine.network_info import network_info
+
+    keys = KeyRing(network.settings)
+    development = network.settings.keys.mnemonic is not None
+    accounts = {}
+    for role in keys.roles:
+        account = keys.account(role)
+        explicit = role in {k.lower() for k in network.settings.keys.private_keys}
+        accounts[role] = {"address": account.address,
+                          "private_key": "0x" + bytes(account.key).hex() if development and not explicit else "(not shown)"}  # fmt: skip
+    return {"bridge": {"url": bridge_url, "openapi": bridge_url + "/openapi.json", "docs": bridge_url + "/docs",
+                       "database": database_url}, **network_info(network), "accounts": accounts}  # fmt: skip
+
+
+def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rates_on: date | None, host: str, port: int,
+           info_file: Path, stop: threading.Event | None = None) -> dict[str, Any]:  # fmt: skip
+    from bridge.api.app import create_app
+    from bridge.engine.coordinator import Policy
+    from bridge.engine.rates import approve_development_banks, publish_current_rates
+    from bridge.server import ServerThread
+
+    stop = stop or threading.Event()
+    if state_dir is not None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+    deployment_file = (state_dir or info_file.parent) / "deployment.json"
+    database_url = f"sqlite:///{(state_dir / 'bridge.db').resolve()}" if state_dir else settings.bridge.database_url
+    if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with open_network(settings, state_dir=state_dir) as network:
+        if state_dir is not None and _reuse_deployment(network, deployment_file):
+            console.print(f"ledgers and deployment restored from {state_dir}")
+        else:
+            network.deploy()
+            assert network.deployment is not None
+            network.deployment.save(deployment_file)
+            approve_development_banks(network)
+        publish_current_rates(network, rates_on)
+        policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
+        app = create_app(network, database_url, policy=policy)
+        with ServerThread(app, host=host, port=port) as server:
+            info = describe(network, server.url, database_url)
+            info_file.parent.mkdir(parents=True, exist_ok=True)
+            info_file.write_text(json.dumps(info, indent=2))
+            _print(console, info, info_file)
+            if threading.current_thread() is threading.main_thread():
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, lambda *_: stop.set())
+            stop.wait()
+            console.print("stopping the bridge and the ledgers…")
+    return info
+
+
+def _print(console: Console, info: dict[str, Any], info_file: Path) -> None:
+    console.rule("[bold]Corridor local network")
+    console.print(f"bridge  {info['bridge']['url']}  (docs {info['bridge']['docs']})")
+    for name, ledger in info["ledgers"].items():
+        console.print(f"ledger {name}  chain id {ledger['chain_id']}  {ledger['rpc_url']}  registry {ledger['registry']}  "
+                      f"oracle {ledger['oracle']}  pvp {ledger['pvp']}  htlc {ledger['htlc']}")  # fmt: skip
+    for code, currency in info["currencies"].items():
+        console.print(f"{code} on ledger {currency['ledger']}: {currency['token']}")
+    table = Table(title="Development accounts (never use these keys on a real network)")
+    for column in ("role", "address", "private key"):
+        table.add_column(column)
+    for role, account in info["accounts"].items():
+        table.add_row(role, account["address"], account["private_key"])
+    console.print(table)
+    console.print(f"written to {info_file}; Ctrl-C stops everything")

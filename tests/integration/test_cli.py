@@ -107,7 +107,6 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
         assert process.returncode == 0, output
         return output
 
-    before = _anvil_pids()
     first = start()
     info = json.loads(info_file.read_text())
     assert {"bridge", "ledgers", "currencies", "accounts"} <= set(info)
@@ -120,7 +119,7 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     bank.close()
     output = stop(first)
     assert "Development accounts" in output
-    assert _anvil_pids() <= before
+    _assert_ledgers_down(info)
 
     second = start()
     try:
@@ -130,4 +129,13 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     finally:
         output = stop(second)
     assert "restored" in output
-    assert _anvil_pids() <= before
+    _assert_ledgers_down(json.loads(info_file.read_text()))
+
+
+def _assert_ledgers_down(info: dict) -> None:
+    """The ledgers this `corridor up` started no longer answer (their anvils are gone)."""
+    import httpx
+
+    for ledger in info["ledgers"].values():
+        with pytest.raises(httpx.HTTPError):
+            httpx.post(ledger["rpc_url"], json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=2)

@@ -43,6 +43,7 @@ def build_report(*, scenarios: list[dict[str, Any]], swaps: list[dict[str, Any]]
             "P8_settlement_finality": "each leg is final at the block of its settle or claim transaction (finality_leg_*)",
             "P12_pvp": [s["title"] for s in scenarios if s["passed"]],
             "P17_recovery_objective_seconds": PFMI_RECOVERY_OBJECTIVE_SECONDS,
+            "P17_measured_recovery_seconds": next((s["facts"].get("recovery_seconds") for s in scenarios if s["number"] == 8), None),
         },
     }
 
@@ -116,5 +117,7 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top;
 <h2>Positions by bank and currency (minor units)</h2>{positions}
 <h2>Oracle rounds in force</h2>{oracle}
 <h2>Refused operations</h2>{refusals}
-<p>PFMI P12: every failure path above ends without principal loss (scenarios 3 and 6 check balances). P17: recovery objective {PFMI_RECOVERY_OBJECTIVE_SECONDS} s.</p>
+<h2>PFMI evidence</h2><p>P8 — settlement finality: each leg is final at the block of its settle or claim transaction (see the indicators and timelines).
+P12 — PvP: every failure path above ends without principal loss (scenarios 3, 5 and 6 check balances).
+P17 — operational risk: the bridge was killed mid-swap and recovered in {html.escape(str(data['pfmi']['P17_measured_recovery_seconds']))} s against an objective of {PFMI_RECOVERY_OBJECTIVE_SECONDS} s.</p>
 </body></html>"""

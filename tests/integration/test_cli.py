@@ -34,7 +34,8 @@ def test_demo_runs_every_scenario_writes_the_report_and_leaves_no_process(tmp_pa
     assert _anvil_pids() <= before
     report = json.loads((tmp_path / "corridor-report.json").read_text())
     scenarios = {s["number"]: s for s in report["scenarios"]}
-    assert set(scenarios) == {1, 2, 3, 4, 5, 6, 7} and all(s["passed"] for s in scenarios.values())
+    assert set(scenarios) == {1, 2, 3, 4, 5, 6, 7, 8} and all(s["passed"] for s in scenarios.values())
+    assert 0 < report["pfmi"]["P17_measured_recovery_seconds"] < report["pfmi"]["P17_recovery_objective_seconds"]
     assert scenarios[5]["facts"]["tripped_on"] == "2015-01-15"
     by_id = {s["id"]: s for s in report["swaps"]}
     htlc = by_id[scenarios[2]["swaps"][0]]

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from web3.logs import DISCARD as _DISCARD
+
 from corridor.errors import ChainError, ChainRejected
 from corridor.keys import RELAYER
 from corridor.network import Network
@@ -329,6 +331,50 @@ class Coordinator:
                 self._on_change(swap)
             return swap
 
+    def settle_pvp_batch(self, swap_ids: list[str]) -> None:
+        """Settles accepted same-ledger swaps of one ledger in one netted ``settleBatch`` transaction.
+
+        Each swap is moved to SETTLING (journalled) first. Swaps the escrow skips are marked FAILED
+        with its reason; if the whole batch is refused (a net debtor cannot pay), the swaps stay in
+        SETTLING and the ordinary per-swap step settles or fails each one on its own.
+        """
+        locks = [self._swap_lock(swap_id) for swap_id in sorted(swap_ids)]
+        for lock in locks:
+            lock.acquire()
+        try:
+            swaps = [s for s in (self.repo.get(i) for i in sorted(swap_ids)) if s.state is SwapState.ACCEPTED]
+            if not swaps:
+                return
+            ledger = swaps[0].leg_a.ledger
+            client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
+            for swap in swaps:
+                self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
+            call = pvp.functions.settleBatch([_pvp_terms(s.terms).as_tuple() for s in swaps],
+                                             [_bytes(s.signature_a) for s in swaps], [_bytes(s.signature_b or "") for s in swaps])  # fmt: skip
+            try:
+                tx_hash = client.send(self.relayer, call)
+            except ChainRejected as exc:
+                logger.warning("batch of %d refused on %s (%s); settling one by one", len(swaps), ledger, exc.error)
+                return
+            for swap in swaps:
+                swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
+                self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail="settleBatch sent")
+            receipt = client.wait(tx_hash)
+            settled = {"0x" + bytes(e["args"]["swapId"]).hex() for e in pvp.events.SettledInBatch().process_receipt(receipt, errors=_DISCARD)}
+            rejected = {"0x" + bytes(e["args"]["swapId"]).hex(): e["args"]["reason"]
+                        for e in pvp.events.BatchSwapRejected().process_receipt(receipt, errors=_DISCARD)}  # fmt: skip
+            for swap in swaps:
+                if swap.id in settled:
+                    self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                                         detail="both legs settled, netted within the batch")  # fmt: skip
+                elif swap.id in rejected:
+                    self.repo.transition(swap, SwapState.FAILED, ledger=ledger, tx_hash=tx_hash,
+                                         detail=f"escrow skipped it in the batch (reason {rejected[swap.id]}); nothing moved")  # fmt: skip
+                self._on_change(swap)
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
     def _advance_pvp(self, swap: Swap) -> None:
         ledger = swap.leg_a.ledger
         client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
@@ -502,9 +548,10 @@ def _jsonable(terms: dict[str, Any]) -> dict[str, Any]:
 class Worker:
     """Advances every active swap on a short poll, and at once when an instruction arrives."""
 
-    def __init__(self, coordinator: Coordinator, *, interval: float = 0.2) -> None:
+    def __init__(self, coordinator: Coordinator, *, interval: float = 0.2, batch_threshold: int = 2) -> None:
         self.coordinator = coordinator
         self.interval = interval
+        self.batch_threshold = batch_threshold  # ready same-ledger swaps settled together in one netted transaction
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._resumed = threading.Event()
@@ -535,7 +582,18 @@ class Worker:
             self._thread.join(timeout=10)
 
     def run_once(self) -> None:
-        for swap in self.coordinator.repo.active():
+        active = self.coordinator.repo.active()
+        ready: dict[str, list[str]] = {}
+        for swap in active:
+            if swap.model is Model.PVP and swap.state is SwapState.ACCEPTED:
+                ready.setdefault(swap.leg_a.ledger, []).append(swap.id)
+        for ledger, swap_ids in ready.items():
+            if len(swap_ids) >= self.batch_threshold:
+                try:
+                    self.coordinator.settle_pvp_batch(swap_ids)
+                except Exception:  # the swaps stay active; the per-swap steps below take over
+                    logger.exception("batch settlement failed ledger=%s", ledger)
+        for swap in active:
             if self._stop.is_set():
                 return
             try:

@@ -52,3 +52,30 @@ def test_cross_ledger_htlc_settles_both_legs(coordinator: Coordinator, signers: 
     assert after[("yangtze", "THB")] == before[("yangtze", "THB")] + order.order.buyAmount
     assert after[("chaophraya", "THB")] == before[("chaophraya", "THB")] - order.order.buyAmount
     assert supply(net) == total
+
+
+def test_ready_same_ledger_swaps_settle_in_one_netted_batch(coordinator: Coordinator, signers: dict[str, BankSigner], bridge_network: Network) -> None:
+    from bridge.engine.coordinator import Worker
+
+    net = bridge_network
+    before, total = balances(net), supply(net)
+    rate = mid(net, "A", "CNY", "HKD")
+    swap_ids, legs = [], []
+    for seller, buyer, amount in (("yangtze", "harbour", 100_00), ("pearlriver", "harbour", 200_00), ("yangtze", "pearlriver", 300_00)):
+        ledger, terms, signature = signers[seller].pvp_order(counterparty=signers[buyer].address, sell="CNY", sell_amount=amount,
+                                                             buy="HKD", rate=rate, deadline=now(net) + 600)  # fmt: skip
+        swap = coordinator.submit_pvp(seller, ledger, terms, signature)
+        coordinator.accept(buyer, swap.id, signers[buyer].sign_pvp(ledger, terms))
+        swap_ids.append(swap.id)
+        legs.append((seller, buyer, amount, int(terms["amountB"])))
+    Worker(coordinator).run_once()
+    swaps = [coordinator.repo.get(i) for i in swap_ids]
+    assert [s.state.value for s in swaps] == ["settled"] * 3
+    assert len({s.leg_a.settle_tx for s in swaps}) == 1  # one transaction for the three
+    expected = dict(before)
+    for seller, buyer, amount, buy in legs:
+        expected[(seller, "CNY")] -= amount
+        expected[(buyer, "CNY")] += amount
+        expected[(buyer, "HKD")] -= buy
+        expected[(seller, "HKD")] += buy
+    assert balances(net) == expected and supply(net) == total

@@ -13,6 +13,15 @@ from typing import Any
 PFMI_RECOVERY_OBJECTIVE_SECONDS = 2 * 3600
 
 
+def round_label(round_ref: int | None) -> str:
+    """An oracle round reference as people read it: "#7", or "#3 × #5" for a rate derived from two legs."""
+    if not round_ref:
+        return "-"
+    if round_ref >> 128:
+        return f"#{round_ref >> 128} × #{round_ref & ((1 << 128) - 1)} (cross via EUR)"
+    return f"#{round_ref}"
+
+
 def build_report(*, scenarios: list[dict[str, Any]], swaps: list[dict[str, Any]], positions: dict[str, dict[str, int]],
                  oracle: list[dict[str, Any]], network: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     """The report's data: scenarios, per-swap timelines and indicators, positions, oracle, refusals."""
@@ -25,7 +34,9 @@ def build_report(*, scenarios: list[dict[str, Any]], swaps: list[dict[str, Any]]
         indicators.append({
             "swap": swap["id"], "model": swap["model"], "state": swap["state"],
             "pays": f"{swap['leg_a']['amount']} {swap['leg_a']['currency']}", "receives": f"{swap['leg_b']['amount']} {swap['leg_b']['currency']}",
-            "seconds_to_final": seconds, "fx_margin_bps_vs_oracle_mid": margin_bps, "oracle_round": swap.get("oracle_round"),
+            "seconds_to_final": round(seconds, 3) if seconds is not None else None,
+            "fx_margin_bps_vs_oracle_mid": round(margin_bps, 2) if margin_bps is not None else None,
+            "oracle_round": round_label(swap.get("oracle_round")),
             "finality_leg_a": swap["leg_a"].get("settle_tx") or swap["leg_a"].get("refund_tx"),
             "finality_leg_b": swap["leg_b"].get("settle_tx") or swap["leg_b"].get("refund_tx"),
         })  # fmt: skip
@@ -63,7 +74,7 @@ def write_report(data: dict[str, Any], directory: Path) -> dict[str, Path]:
 
 def _bar_chart(title: str, series: dict[str, tuple[float, float]], labels: tuple[str, str]) -> str:
     """A grouped bar chart (two bars per category) as inline SVG."""
-    width, row = 640, 56
+    width, row = 900, 56
     height = 40 + row * len(series)
     top = max((max(a, b) for a, b in series.values()), default=1) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">',
@@ -93,7 +104,7 @@ def _html(data: dict[str, Any]) -> str:
         rows = [{"time (UTC)": t["at"][11:23], "from": t["from"] or "", "to": t["to"], "ledger": t["ledger"] or "",
                  "block": t["block"] or "", "tx": t["tx_hash"] or "", "detail": t["detail"] or ""} for t in swap["transitions"]]  # fmt: skip
         timelines.append(f"<h3>{html.escape(swap['model'].upper())} swap {html.escape(swap['id'][:18])}… — {html.escape(swap['state'])} "
-                         f"(oracle round {html.escape(str(swap.get('oracle_round')))})</h3>"
+                         f"(oracle round {html.escape(round_label(swap.get('oracle_round')))})</h3>"
                          + _table(rows, ["time (UTC)", "from", "to", "ledger", "block", "tx", "detail"]))  # fmt: skip
     netting = next((s for s in data["scenarios"] if s["number"] == 7), None)
     chart = ""

@@ -119,6 +119,23 @@ def demo(ctx: click.Context, reports_dir: Path | None) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--url", default=None, help="A running bridge (default: http://bridge.host:bridge.port).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
+@click.pass_context
+def report(ctx: click.Context, url: str | None, out_dir: Path) -> None:
+    """Write the supervisory report (HTML, JSON, CSV) for a running network, read with the regulator's key."""
+    from bridge.sdk.client import BridgeClient
+    from corridor.keys import KeyRing
+    from corridor.report import write_report
+
+    settings = _settings(ctx)
+    client = BridgeClient(url or f"http://{settings.bridge.host}:{settings.bridge.port}", "regulator",
+                          KeyRing(settings).account("regulator"))  # fmt: skip
+    paths = write_report(client.request("GET", "/v1/regulator/report"), out_dir)
+    console.print(f"report written: {paths['html']} (+ {paths['json'].name}, {paths['csv'].name})")
+
+
 def _register_subcommands() -> None:
     from bridge.cli import bridge_cli, swap_cli
     from oracle.cli import oracle_cli

@@ -41,6 +41,17 @@ def build_report(*, scenarios: list[dict[str, Any]], swaps: list[dict[str, Any]]
             "finality_leg_b": swap["leg_b"].get("settle_tx") or swap["leg_b"].get("refund_tx"),
         })  # fmt: skip
     refusals = [r for s in scenarios for r in s.get("refusals", [])]
+    flows: dict[str, dict[str, dict[str, int]]] = {}
+    for swap in swaps:
+        if swap["state"] != "settled":
+            continue
+        for leg in (swap["leg_a"], swap["leg_b"]):
+            paid = flows.setdefault(leg["payer"], {}).setdefault(leg["currency"], {"paid": 0, "received": 0})
+            paid["paid"] += leg["amount"]
+            received = flows.setdefault(leg["receiver"], {}).setdefault(leg["currency"], {"paid": 0, "received": 0})
+            received["received"] += leg["amount"]
+    breaker_events = [{"scenario": s["number"], "pair": "EUR/CHF", "tripped_on": s["facts"]["tripped_on"]}
+                      for s in scenarios if s.get("facts", {}).get("tripped_on")]  # fmt: skip
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(),
         "network": network,
@@ -48,7 +59,9 @@ def build_report(*, scenarios: list[dict[str, Any]], swaps: list[dict[str, Any]]
         "swaps": swaps,
         "indicators": indicators,
         "positions": positions,
+        "flows": flows,
         "oracle": oracle,
+        "breaker_events": breaker_events,
         "refusals": refusals,
         "pfmi": {
             "P8_settlement_finality": "each leg is final at the block of its settle or claim transaction (finality_leg_*)",
@@ -116,6 +129,9 @@ def _html(data: dict[str, Any]) -> str:
                        ["bank", *sorted({c for b in data["positions"].values() for c in b})])  # fmt: skip
     indicators = _table(data["indicators"], list(data["indicators"][0]) if data["indicators"] else [])
     refusals = _table(data["refusals"], ["scenario", "status", "error", "detail"])
+    flows = _table([{"bank": bank, "currency": code, **amounts} for bank, by_code in data["flows"].items()
+                    for code, amounts in by_code.items()], ["bank", "currency", "paid", "received"])  # fmt: skip
+    breakers = _table(data["breaker_events"], ["scenario", "pair", "tripped_on"])
     oracle = _table(data["oracle"], list(data["oracle"][0]) if data["oracle"] else [])
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Corridor supervisory report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:13px}}
@@ -126,7 +142,9 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top;
 <h2>Per-swap indicators (G20: speed, cost versus the oracle mid, status; PFMI P8 finality per leg)</h2>{indicators}
 <h2>Timelines across both ledgers</h2>{''.join(timelines)}
 <h2>Positions by bank and currency (minor units)</h2>{positions}
+<h2>Flows by bank and currency (settled swaps, minor units)</h2>{flows}
 <h2>Oracle rounds in force</h2>{oracle}
+<h2>Circuit-breaker events</h2>{breakers}
 <h2>Refused operations</h2>{refusals}
 <h2>PFMI evidence</h2><p>P8 — settlement finality: each leg is final at the block of its settle or claim transaction (see the indicators and timelines).
 P12 — PvP: every failure path above ends without principal loss (scenarios 3, 5 and 6 check balances).

@@ -48,6 +48,8 @@ def test_demo_runs_every_scenario_writes_the_report_and_leaves_no_process(tmp_pa
     assert all(netting["net"][c] < netting["gross"][c] / 5 for c in ("CNY", "HKD"))
     assert {r["status"] for r in report["refusals"]} == {409, 422, "on chain"}
     assert any(r["error"] == "FxPairHalted" for r in report["refusals"])
+    assert report["breaker_events"] == [{"scenario": 5, "pair": "EUR/CHF", "tripped_on": "2015-01-15"}]
+    assert report["flows"]["yangtze"]["CNY"]["paid"] > 0
     assert {i["swap"] for i in report["indicators"]} == set(by_id)
     html = (tmp_path / "corridor-report.html").read_text()
     assert "<svg" in html and htlc["id"][:18] in html and "Refused operations" in html
@@ -118,6 +120,10 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     now = int(time.time())
     swap = bank.submit_pvp(counterparty=keys.address("harbour"), sell="CNY", sell_amount=10_00, buy="HKD", rate=rate, deadline=now + 900)
     bank.close()
+    written = subprocess.run([sys.executable, "-m", "corridor.cli", "report", "--url", info["bridge"]["url"], "--out",
+                              str(tmp_path / "report")], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert swap["id"] in (tmp_path / "report" / "corridor-report.json").read_text()
     output = stop(first)
     assert "Development accounts" in output
     _assert_ledgers_down(info)

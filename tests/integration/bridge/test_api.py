@@ -203,6 +203,8 @@ def test_regulator_views_are_for_the_regulator_only(clients: dict[str, BridgeCli
     assert timeline["oracle_round"] == swap["oracle_round"]
     report = regulator.request("GET", "/v1/regulator/report")
     assert [i["swap"] for i in report["indicators"]] == [swap["id"]]
+    assert report["flows"]["yangtze"]["CNY"] == {"paid": 7_00, "received": 0}
+    assert report["flows"]["harbour"]["CNY"] == {"paid": 0, "received": 7_00}
     with pytest.raises(BridgeRequestError) as caught:
         a.request("GET", "/v1/regulator/overview")
     assert caught.value.status == 403

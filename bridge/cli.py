@@ -124,9 +124,8 @@ def submit(ctx: click.Context, bank: str, url: str | None, counterparty: str, se
         swap = client.submit_pvp(counterparty=counterparty_address, sell=sell, sell_amount=_minor(settings, sell, amount),
                                  buy=buy, rate=int(rate["quote"]["mid"]), deadline=now + 600, max_deviation_bps=tolerance_bps)  # fmt: skip
     else:
-        order = client.signer.htlc_order(counterparty=counterparty_address, sell=sell, sell_amount=_minor(settings, sell, amount),
-                                         buy=buy, rate=int(rate["quote"]["mid"]), now=now, quote_hash=bytes.fromhex(rate["hash"][2:]),
-                                         quote_valid_until=int(rate["quote"]["valid_until"]), max_deviation_bps=tolerance_bps)  # fmt: skip
+        order = client.htlc_order_at_quote(counterparty=counterparty_address, sell=sell, sell_amount=_minor(settings, sell, amount),
+                                           buy=buy, now=now, max_deviation_bps=tolerance_bps)  # fmt: skip
         swap = client.submit_htlc(order)
         ORDERS_DIR.mkdir(parents=True, exist_ok=True)
         path = ORDERS_DIR / f"{order.swap_id}.json"

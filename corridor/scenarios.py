@@ -87,10 +87,7 @@ def cross_ledger_htlc(ctx: DemoContext) -> ScenarioResult:
     a, c = ctx.clients["yangtze"], ctx.clients["chaophraya"]
     amount = 500_000_00
     before = _snapshot(ctx, [("yangtze", "CNY"), ("chaophraya", "CNY"), ("yangtze", "THB"), ("chaophraya", "THB")])
-    quote = a.quote("CNY", "THB", "sell", amount)
-    order = a.signer.htlc_order(counterparty=c.account.address, sell="CNY", sell_amount=amount, buy="THB",
-                                rate=int(quote["quote"]["mid"]), now=ctx.now(), quote_hash=bytes.fromhex(quote["hash"][2:]),
-                                quote_valid_until=int(quote["quote"]["valid_until"]))  # fmt: skip
+    order = a.htlc_order_at_quote(counterparty=c.account.address, sell="CNY", sell_amount=amount, buy="THB", now=ctx.now())
     ctx.say(f"{ctx.name('yangtze')} draws a secret and locks it behind hashlock sha256(s) = {order.order.hashlock.hex()[:16]}…")
     swap = a.submit_htlc(order)
     c.accept(swap, expect={"sellAmount": amount})
@@ -118,10 +115,7 @@ def counterparty_default(ctx: DemoContext) -> ScenarioResult:
     a, c = ctx.clients["pearlriver"], ctx.clients["chaophraya"]
     amount = 200_000_00
     before = _snapshot(ctx, [("pearlriver", "CNY"), ("chaophraya", "THB")])
-    quote = a.quote("CNY", "THB", "sell", amount)
-    order = a.signer.htlc_order(counterparty=c.account.address, sell="CNY", sell_amount=amount, buy="THB",
-                                rate=int(quote["quote"]["mid"]), now=ctx.now(), quote_hash=bytes.fromhex(quote["hash"][2:]),
-                                quote_valid_until=int(quote["quote"]["valid_until"]))  # fmt: skip
+    order = a.htlc_order_at_quote(counterparty=c.account.address, sell="CNY", sell_amount=amount, buy="THB", now=ctx.now())
     swap = a.submit_htlc(order)
     ctx.worker.pause()  # hold the bridge between the acceptance and the locks, to stage the default
     c.accept(swap)
@@ -177,10 +171,7 @@ def supervisory_powers(ctx: DemoContext) -> ScenarioResult:
     net.clients["B"].transact(regulator, thb.functions.pause())
     ctx.say("the regulator pauses THB on ledger B")
     try:
-        quote = c.quote("THB", "CNY", "sell", 100_000_00)
-        order = c.signer.htlc_order(counterparty=a.account.address, sell="THB", sell_amount=100_000_00, buy="CNY",
-                                    rate=int(quote["quote"]["mid"]), now=ctx.now(), quote_hash=bytes.fromhex(quote["hash"][2:]),
-                                    quote_valid_until=int(quote["quote"]["valid_until"]))  # fmt: skip
+        order = c.htlc_order_at_quote(counterparty=a.account.address, sell="THB", sell_amount=100_000_00, buy="CNY", now=ctx.now())
         c.submit_htlc(order)
         paused_refused = False
     except BridgeRequestError as exc:
@@ -354,10 +345,7 @@ def crash_and_recovery(ctx: DemoContext) -> ScenarioResult:
 
         process, clients = start("locked_a")
         a, c = clients["yangtze"], clients["chaophraya"]
-        quote = a.quote("CNY", "THB", "sell", amount)
-        order = a.signer.htlc_order(counterparty=c.account.address, sell="CNY", sell_amount=amount, buy="THB",
-                                    rate=int(quote["quote"]["mid"]), now=ctx.now(), quote_hash=bytes.fromhex(quote["hash"][2:]),
-                                    quote_valid_until=int(quote["quote"]["valid_until"]))  # fmt: skip
+        order = a.htlc_order_at_quote(counterparty=c.account.address, sell="CNY", sell_amount=amount, buy="THB", now=ctx.now())
         swap = a.submit_htlc(order)
         c.accept(swap)
         killed = process.wait(timeout=60) == -9

@@ -15,7 +15,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-_DOMAIN_FIELDS = [
+DOMAIN_FIELDS = [
     {"name": "name", "type": "string"},
     {"name": "version", "type": "string"},
     {"name": "chainId", "type": "uint256"},
@@ -79,7 +79,7 @@ def _domain(name: str, chain_id: int, contract: str) -> dict[str, Any]:
 def swap_message(chain_id: int, escrow: str, swap: Swap) -> dict[str, Any]:
     return {
         "types": {
-            "EIP712Domain": _DOMAIN_FIELDS,
+            "EIP712Domain": DOMAIN_FIELDS,
             "Swap": [
                 {"name": "partyA", "type": "address"},
                 {"name": "tokenA", "type": "address"},
@@ -102,7 +102,7 @@ def swap_message(chain_id: int, escrow: str, swap: Swap) -> dict[str, Any]:
 def lock_authorisation_message(chain_id: int, escrow: str, request: LockRequest, nonce: int) -> dict[str, Any]:
     return {
         "types": {
-            "EIP712Domain": _DOMAIN_FIELDS,
+            "EIP712Domain": DOMAIN_FIELDS,
             "LockAuthorisation": [
                 {"name": "token", "type": "address"},
                 {"name": "sender", "type": "address"},

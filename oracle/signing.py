@@ -8,6 +8,7 @@ from typing import Any
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
+from corridor.typed_data import DOMAIN_FIELDS
 from oracle.rates import bid_ask, pair_id
 from oracle.feeds.base import Fixing
 
@@ -43,12 +44,7 @@ def decode_observation(word: int) -> dict[str, Any]:
 def report_message(chain_id: int, oracle: str, observations: list[int]) -> dict[str, Any]:
     return {
         "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
+            "EIP712Domain": DOMAIN_FIELDS,
             "Report": [{"name": "observations", "type": "uint256[]"}],
         },
         "primaryType": "Report",

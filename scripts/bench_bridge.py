@@ -65,11 +65,8 @@ def run_swaps(clients: dict[str, BridgeClient], net: Network, model: str, count:
                                               buy=buy, rate=rate, deadline=now() + 900)  # fmt: skip
             clients[buyer].accept(swap)
         else:
-            quote = clients[seller].quote("CNY", buy, "sell", 1_000_00 + i)
-            order = clients[seller].signer.htlc_order(counterparty=clients[buyer].account.address, sell="CNY",
-                                                      sell_amount=1_000_00 + i, buy=buy, rate=int(quote["quote"]["mid"]), now=now(),
-                                                      quote_hash=bytes.fromhex(quote["hash"][2:]),
-                                                      quote_valid_until=int(quote["quote"]["valid_until"]))  # fmt: skip
+            order = clients[seller].htlc_order_at_quote(counterparty=clients[buyer].account.address, sell="CNY",
+                                                        sell_amount=1_000_00 + i, buy=buy, now=now())  # fmt: skip
             swap = clients[seller].submit_htlc(order)
             clients[buyer].accept(swap)
             clients[seller].wait_for(swap["id"], {"locked_b"}, timeout=120, poll=0.01)

@@ -104,6 +104,14 @@ class BridgeClient:
 
     # ─── swaps ───────────────────────────────────────────────────────────────────────────
 
+    def htlc_order_at_quote(self, *, counterparty: str, sell: str, sell_amount: int, buy: str, now: int,
+                            max_deviation_bps: int = 50) -> HtlcOrder:  # fmt: skip
+        """A signed linked-ledger order at a fresh signed quote's mid, bound to that quote (hash and validity)."""
+        quote = self.quote(sell, buy, "sell", sell_amount)
+        return self.signer.htlc_order(counterparty=counterparty, sell=sell, sell_amount=sell_amount, buy=buy,
+                                      rate=int(quote["quote"]["mid"]), now=now, quote_hash=bytes.fromhex(quote["hash"][2:]),
+                                      quote_valid_until=int(quote["quote"]["valid_until"]), max_deviation_bps=max_deviation_bps)  # fmt: skip
+
     def submit_pvp(self, *, counterparty: str, sell: str, sell_amount: int, buy: str, rate: int, deadline: int,
                    max_deviation_bps: int = 50, idempotency_key: str | None = None) -> dict[str, Any]:  # fmt: skip
         ledger, terms, signature = self.signer.pvp_order(counterparty=counterparty, sell=sell, sell_amount=sell_amount,

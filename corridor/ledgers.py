@@ -2,7 +2,8 @@
 
 Each ledger gets its own chain id (a signature made for one is never valid on another) and a
 free port. Processes are tied to their launcher: on Linux they receive SIGTERM if the launcher
-dies, so a crashed test run leaves nothing behind. ``detach=True`` lifts that tie for
+dies (``setpriv --pdeathsig``, or prctl where setpriv is missing), so a crashed test run leaves
+nothing behind. ``detach=True`` lifts that tie for
 ``corridor ledgers up --detach``, whose ledgers ``corridor ledgers down`` later stops by pid.
 """
 
@@ -12,6 +13,7 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -110,11 +112,20 @@ class LedgerLauncher:
             port = spec.port or free_port()
             # stderr goes to a file, not a pipe: a detached anvil outlives our end of any pipe.
             errors = tempfile.TemporaryFile()
+            command, preexec = self._command(spec, port), None
+            if not self._detach:
+                # Tie anvil to this process: setpriv sets the parent-death signal and execs anvil, which
+                # avoids running Python between fork and exec (unsafe once threads exist).
+                setpriv = shutil.which("setpriv")
+                if setpriv:
+                    command = [setpriv, "--pdeathsig", "TERM", *command]
+                else:
+                    preexec = _die_with_parent
             process = subprocess.Popen(
-                self._command(spec, port),
+                command,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
-                preexec_fn=None if self._detach else _die_with_parent,
+                preexec_fn=preexec,
                 start_new_session=self._detach,
             )
             ledger = RunningLedger(name=spec.name, chain_id=spec.chain_id, port=port, pid=process.pid)

@@ -94,17 +94,20 @@ def ledgers_down() -> None:
 @click.option("--rates-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Publish the ECB fixings of this day (default: the latest the shipped history has).")  # fmt: skip
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Bridge port (default: bridge.port).")
+@click.option("--heartbeat", "heartbeat_seconds", type=click.FloatRange(min=1), default=3600.0, show_default=True,
+              help="Seconds between the oracle's republications of the day's fixings.")  # fmt: skip
 @click.option("--info", "info_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write endpoints, addresses and keys as JSON (default: .corridor/network-info.json).")  # fmt: skip
 @click.pass_context
-def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | None, info_file: Path | None) -> None:
+def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | None, heartbeat_seconds: float,
+       info_file: Path | None) -> None:  # fmt: skip
     """Start a local network pilot banks can integrate against; Ctrl-C stops it."""
     from corridor.up import run_up
 
     settings = _settings(ctx)
     run_up(settings, console, state_dir=state_dir, rates_on=rates_date.date() if rates_date else None,
            host=settings.bridge.host, port=port if port is not None else settings.bridge.port,
-           info_file=info_file or STATE_DIR / "network-info.json")  # fmt: skip
+           info_file=info_file or STATE_DIR / "network-info.json", heartbeat_seconds=heartbeat_seconds)  # fmt: skip
 
 
 @cli.command()

@@ -2,7 +2,7 @@
 
 Starts the embedded ledgers (external ones in ``corridor.toml`` are only connected to), deploys
 and configures everything, mints opening balances, publishes real ECB rates for a chosen date
-(stamped with the ledgers' time), approves the escrows for the development banks, serves the bridge,
+(stamped with the ledgers' time, and again on every heartbeat so they never go stale), approves the escrows for the development banks, serves the bridge,
 and prints — and writes to a JSON file — the endpoints, contract addresses and development keys.
 Ctrl-C stops everything; ``--state DIR`` keeps the ledgers, the deployment and the database.
 """
@@ -52,8 +52,19 @@ def describe(network: Network, bridge_url: str, database_url: str) -> dict[str, 
                        "database": database_url}, **network_info(network), "accounts": accounts}  # fmt: skip
 
 
+def _keep_rates_fresh(network: Network, rates_on: date | None, every: float, stop: threading.Event, console: Console) -> None:
+    """The oracle's heartbeat: republishes the chosen day's fixings, stamped with the ledgers' time."""
+    from bridge.engine.rates import publish_current_rates
+
+    while not stop.wait(every):
+        try:
+            publish_current_rates(network, rates_on)
+        except Exception as exc:  # a missed heartbeat is retried at the next one; the network keeps running
+            console.print(f"[yellow]oracle heartbeat failed, retrying in {every:.0f}s:[/] {exc}")
+
+
 def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rates_on: date | None, host: str, port: int,
-           info_file: Path, stop: threading.Event | None = None) -> dict[str, Any]:  # fmt: skip
+           info_file: Path, stop: threading.Event | None = None, heartbeat_seconds: float = 3600) -> dict[str, Any]:  # fmt: skip
     from bridge.api.app import create_app
     from bridge.engine.coordinator import Policy
     from bridge.engine.rates import approve_development_banks, publish_current_rates
@@ -82,10 +93,14 @@ def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rate
             info_file.parent.mkdir(parents=True, exist_ok=True)
             info_file.write_text(json.dumps(info, indent=2))
             _print(console, info, info_file)
+            heartbeat = threading.Thread(target=_keep_rates_fresh, args=(network, rates_on, heartbeat_seconds, stop, console),
+                                         name="oracle-heartbeat", daemon=True)  # fmt: skip
+            heartbeat.start()
             if threading.current_thread() is threading.main_thread():
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(signum, lambda *_: stop.set())
             stop.wait()
+            heartbeat.join(timeout=30)
             console.print("stopping the bridge and the ledgers…")
     return info
 

@@ -96,7 +96,7 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     def start() -> subprocess.Popen[str]:
         info_file.unlink(missing_ok=True)
         process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "up", "--state", str(state), "--port", str(port),
-                                    "--info", str(info_file)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+                                    "--heartbeat", "1", "--info", str(info_file)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
         deadline = time.monotonic() + 120
         while not info_file.exists():
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
@@ -116,6 +116,11 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     assert info["accounts"]["yangtze"]["address"] == keys.address("yangtze")
     assert info["accounts"]["yangtze"]["private_key"].startswith("0x")
     bank = BridgeClient(info["bridge"]["url"], "yangtze", keys.account("yangtze"))
+    first_round = bank.rate("CNY", "HKD")["round"]
+    deadline = time.monotonic() + 30
+    while bank.rate("CNY", "HKD")["round"] == first_round:  # the oracle heartbeat republishes
+        assert time.monotonic() < deadline, "no heartbeat round"
+        time.sleep(0.3)
     rate = int(bank.rate("CNY", "HKD")["mid_fixed_8"]) * 10**10
     now = int(time.time())
     swap = bank.submit_pvp(counterparty=keys.address("harbour"), sell="CNY", sell_amount=10_00, buy="HKD", rate=rate, deadline=now + 900)

@@ -57,7 +57,9 @@ ALLOWED: dict[SwapState, frozenset[SwapState]] = {
     SwapState.LOCKING_B: frozenset({SwapState.LOCKED_B, SwapState.REFUNDING}),
     SwapState.LOCKED_B: frozenset({SwapState.CLAIMING_B, SwapState.REFUNDING}),
     SwapState.CLAIMING_B: frozenset({SwapState.CLAIMING_A, SwapState.REFUNDING}),
-    SwapState.CLAIMING_A: frozenset({SwapState.SETTLED}),
+    # Leg A unclaimable (expired or refunded during an outage longer than the expiry margin): the
+    # counterparty's principal is at risk; the swap fails loudly instead of looping.
+    SwapState.CLAIMING_A: frozenset({SwapState.SETTLED, SwapState.FAILED}),
     SwapState.REFUNDING: frozenset({SwapState.REFUNDED, SwapState.CLAIMING_A, SwapState.SETTLED}),
 }
 

@@ -469,16 +469,19 @@ class Coordinator:
     def _claim(self, swap: Swap, leg: Leg, done: SwapState) -> None:
         client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
         terms = self.chain.request_for(leg, swap).terms
+        # Leg B unclaimable: nothing was paid, both legs go back. Leg A unclaimable: the initiator
+        # already has leg B, so refunding would not be a way out; fail loudly for the operator.
+        unclaimable = SwapState.REFUNDING if leg is swap.leg_b else SwapState.FAILED
         if not self.chain.lock_open(leg.ledger, terms):
             claimed = self.chain.settled_event(leg.ledger, terms, "Claimed")
             if claimed is not None:
                 leg.settle_tx = leg.settle_tx or "0x" + bytes(claimed["transactionHash"]).hex()
                 self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} leg claimed")
             else:
-                self.repo.transition(swap, SwapState.REFUNDING, ledger=leg.ledger, detail=f"{leg.currency} leg was refunded before it was claimed")
+                self.repo.transition(swap, unclaimable, ledger=leg.ledger, detail=f"{leg.currency} leg was refunded before it was claimed")
             return
         if self.chain.now(leg.ledger) >= leg.expiry:
-            self.repo.transition(swap, SwapState.REFUNDING, ledger=leg.ledger, detail=f"{leg.currency} leg expired before its claim")
+            self.repo.transition(swap, unclaimable, ledger=leg.ledger, detail=f"{leg.currency} leg expired before its claim")
             return
         tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), _bytes(swap.secret or "")))
         leg.settle_tx = tx_hash

@@ -90,6 +90,7 @@ class Leg:
     lock_nonce: int | None = None
     authorisation: str | None = None  # hex signature of the payer (HTLC lock authorisation)
     lock_tx: str | None = None
+    lock_block: int | None = None  # where event scans for this leg start (claims and refunds come after)
     settle_tx: str | None = None  # claim (or the PvP settlement)
     refund_tx: str | None = None
 

@@ -453,13 +453,14 @@ class Coordinator:
         leg.lock_tx = tx_hash
         self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"lock {leg.currency} sent")
         receipt = client.wait(tx_hash)
+        leg.lock_block = int(receipt["blockNumber"])
         self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
                              detail=f"{leg.currency} {leg.amount} locked until {leg.expiry}")  # fmt: skip
 
     def _watch_locked(self, swap: Swap, now_b: int) -> None:
         """Both legs locked: the watchtower picks up a secret revealed on chain, or refunds at expiry."""
         request_b = self.chain.request_for(swap.leg_b, swap)
-        revealed = self.chain.revealed_secret(swap.leg_b.ledger, request_b.terms)
+        revealed = self.chain.revealed_secret(swap.leg_b.ledger, request_b.terms, from_block=swap.leg_b.lock_block or 0)
         if revealed is not None:
             swap.secret = "0x" + revealed.hex()
             self.repo.transition(swap, SwapState.CLAIMING_B, ledger=swap.leg_b.ledger, detail="secret seen on chain")
@@ -473,7 +474,7 @@ class Coordinator:
         # already has leg B, so refunding would not be a way out; fail loudly for the operator.
         unclaimable = SwapState.REFUNDING if leg is swap.leg_b else SwapState.FAILED
         if not self.chain.lock_open(leg.ledger, terms):
-            claimed = self.chain.settled_event(leg.ledger, terms, "Claimed")
+            claimed = self.chain.settled_event(leg.ledger, terms, "Claimed", from_block=leg.lock_block or 0)
             if claimed is not None:
                 leg.settle_tx = leg.settle_tx or "0x" + bytes(claimed["transactionHash"]).hex()
                 self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} leg claimed")
@@ -499,8 +500,8 @@ class Coordinator:
             if leg.lock_nonce is None or not self.chain.authorisation_used(leg.ledger, terms.sender, leg.lock_nonce):
                 continue  # never locked
             if not self.chain.lock_open(leg.ledger, terms):
-                if leg is swap.leg_b and self.chain.settled_event(leg.ledger, terms, "Claimed") is not None:
-                    swap.secret = "0x" + (self.chain.revealed_secret(leg.ledger, terms) or b"").hex()
+                if leg is swap.leg_b and self.chain.settled_event(leg.ledger, terms, "Claimed", from_block=leg.lock_block or 0) is not None:
+                    swap.secret = "0x" + (self.chain.revealed_secret(leg.ledger, terms, from_block=leg.lock_block or 0) or b"").hex()
                     self.repo.transition(swap, SwapState.CLAIMING_A, detail="leg B was claimed: claiming leg A for the counterparty")
                     return
                 continue  # already refunded

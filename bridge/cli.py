@@ -67,7 +67,7 @@ def serve(ctx: click.Context, deployment: Path | None, database_url: str | None,
     if deployment is not None:
         serve_app(settings, connect_network(settings, Deployment.load(deployment)), host=host, port=port, database_url=database_url)
         return
-    from bridge.engine.rates import publish_current_rates
+    from bridge.engine.rates import approve_development_banks, publish_current_rates
 
     with open_network(settings) as network:
         network.deploy()

@@ -151,3 +151,34 @@ def _assert_ledgers_down(info: dict) -> None:
     for ledger in info["ledgers"].values():
         with pytest.raises(httpx.HTTPError):
             httpx.post(ledger["rpc_url"], json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=2)
+
+
+def test_bridge_serve_starts_its_own_network(tmp_path: Path, reaper: None) -> None:
+    """`corridor bridge serve` without a deployment starts, deploys and serves the embedded network."""
+    import time
+
+    import httpx
+
+    from corridor.ledgers import free_port
+
+    port = free_port()
+    env = {**os.environ, "CORRIDOR_STATE_DIR": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "bridge", "serve", "--port", str(port),
+                                "--database", f"sqlite:///{tmp_path / 'bridge.db'}"], cwd=REPO_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2).json()
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "bridge serve did not come up"
+                time.sleep(0.2)
+        assert health["ok"] is True
+        assert all(ledger["oracle"]["fresh"] for ledger in health["ledgers"].values())
+        assert (tmp_path / "deployment.json").is_file() and (tmp_path / "network.json").is_file()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

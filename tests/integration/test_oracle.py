@@ -6,7 +6,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from bridge.engine.coordinator import Coordinator
 from bridge.server import ServerThread
 from bridge.engine.network_info import network_info
+from bridge.sdk.client import BridgeClient
 from bridge.sdk.signer import BankSigner, NetworkInfo
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
@@ -85,9 +85,6 @@ def run_until(coordinator: Coordinator, swap_id: str, states: set[str], steps: i
     return coordinator.repo.get(swap_id).state.value
 
 
-Iterator  # re-exported for type hints in tests
-Decimal
-
 
 @pytest.fixture()
 def bridge_url(bridge_network: Network, tmp_path: Path) -> Iterator[str]:
@@ -99,9 +96,7 @@ def bridge_url(bridge_network: Network, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture()
-def clients(bridge_url: str, bridge_network: Network) -> Iterator[dict[str, "BridgeClient"]]:
-    from bridge.sdk.client import BridgeClient
-
+def clients(bridge_url: str, bridge_network: Network) -> Iterator[dict[str, BridgeClient]]:
     made = {name: BridgeClient(bridge_url, name, bridge_network.keys.account(name))
             for name in [*bridge_network.settings.banks, "regulator"]}  # fmt: skip
     yield made

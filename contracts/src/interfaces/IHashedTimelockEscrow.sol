@@ -74,9 +74,9 @@ interface IHashedTimelockEscrow {
     /// @notice Thrown when batch arrays differ in length or are empty.
     error HtlcBatchMalformed();
 
-    /// @notice Emitted when funds are locked.
+    /// @notice Emitted when funds are locked. The lock id is `lockIdOf(sender, hashlock)`; it is left out
+    ///         of the topics to save gas, as a watcher on the other ledger filters by hashlock.
     event Locked(
-        bytes32 indexed lockId,
         bytes32 indexed hashlock,
         bytes32 indexed swapId,
         address token,

@@ -5,13 +5,16 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IHashedTimelockEscrow} from "../interfaces/IHashedTimelockEscrow.sol";
 import {ITransferPolicy} from "../interfaces/ITransferPolicy.sol";
 
 /// @title HashedTimelockEscrow
 /// @notice The cross-ledger leg of a Corridor swap. One storage slot per open lock.
-contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardTransient {
+/// @dev No reentrancy guard, by design: every entry point writes its storage (commitment stored, or
+///      deleted) before its first external call, so a token that calls back finds the lock already
+///      open (lock → {HtlcLockExists}) or already settled (claim/refund → {HtlcLockNotOpen}).
+///      `test_reentrantToken_CannotDoubleSpend` proves it with a token that re-enters on every call.
+contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     using SafeERC20 for IERC20;
 
     bytes32 private constant _AUTHORISATION_TYPEHASH = keccak256(
@@ -32,7 +35,7 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     // ─── Lock ────────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IHashedTimelockEscrow
-    function lock(LockRequest calldata request) external nonReentrant returns (bytes32) {
+    function lock(LockRequest calldata request) external returns (bytes32) {
         if (msg.sender != request.terms.sender) revert HtlcNotSender(msg.sender, request.terms.sender);
         return _lock(request);
     }
@@ -40,7 +43,6 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     /// @inheritdoc IHashedTimelockEscrow
     function lockFor(LockRequest calldata request, uint256 nonce, bytes calldata signature)
         external
-        nonReentrant
         returns (bytes32)
     {
         _consumeAuthorisation(request, nonce, signature);
@@ -50,7 +52,6 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     /// @inheritdoc IHashedTimelockEscrow
     function lockForBatch(LockRequest[] calldata requests, uint256[] calldata nonces, bytes[] calldata signatures)
         external
-        nonReentrant
         returns (bytes32[] memory lockIds)
     {
         uint256 n = requests.length;
@@ -78,14 +79,13 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
         }
         lockId = _lockId(terms.sender, terms.hashlock);
         if (_commitments[lockId] != bytes32(0)) revert HtlcLockExists(lockId);
+        _commitments[lockId] = _commit(terms); // before any external call (see the contract's @dev)
         // Refuse up front what the token would refuse at claim time, so funds are never parked for a
         // receiver who cannot be paid.
         if (!ITransferPolicy(terms.token).canTransfer(terms.sender, terms.receiver)) {
             revert HtlcTransferNotPermitted(terms.token, terms.sender, terms.receiver);
         }
-        _commitments[lockId] = _commit(terms);
         emit Locked(
-            lockId,
             terms.hashlock,
             request.swapId,
             terms.token,
@@ -112,7 +112,7 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     // ─── Claim (before expiry) ───────────────────────────────────────────────────────────
 
     /// @inheritdoc IHashedTimelockEscrow
-    function claim(LockTerms calldata terms, bytes32 secret) external nonReentrant {
+    function claim(LockTerms calldata terms, bytes32 secret) external {
         bytes32 lockId = _lockId(terms.sender, terms.hashlock);
         _checkOpen(lockId, terms);
         _claim(lockId, terms, secret);
@@ -121,7 +121,6 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     /// @inheritdoc IHashedTimelockEscrow
     function claimBatch(LockTerms[] calldata terms, bytes32[] calldata secrets)
         external
-        nonReentrant
         returns (uint256 claimed)
     {
         uint256 n = terms.length;
@@ -146,14 +145,14 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712, ReentrancyGuardT
     // ─── Refund (from expiry on) ─────────────────────────────────────────────────────────
 
     /// @inheritdoc IHashedTimelockEscrow
-    function refund(LockTerms calldata terms) external nonReentrant {
+    function refund(LockTerms calldata terms) external {
         bytes32 lockId = _lockId(terms.sender, terms.hashlock);
         _checkOpen(lockId, terms);
         _refund(lockId, terms);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
-    function refundBatch(LockTerms[] calldata terms) external nonReentrant returns (uint256 refunded) {
+    function refundBatch(LockTerms[] calldata terms) external returns (uint256 refunded) {
         uint256 n = terms.length;
         if (n == 0) revert HtlcBatchMalformed();
         for (uint256 i; i < n; ++i) {

@@ -27,7 +27,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         bytes32 lockId = htlc.lockIdOf(alice, request.terms.hashlock);
         vm.expectEmit(address(htlc));
         emit IHashedTimelockEscrow.Locked(
-            lockId, request.terms.hashlock, request.swapId, address(cny), alice, bob, AMOUNT, expiry, QUOTE
+            request.terms.hashlock, request.swapId, address(cny), alice, bob, AMOUNT, expiry, QUOTE
         );
         vm.prank(alice);
         assertEq(htlc.lock(request), lockId);

@@ -1,13 +1,20 @@
-"""Running the bridge app with uvicorn in a background thread (tests, benchmarks, `corridor up`)."""
+"""Running the bridge: in a background thread of this process (tests, `corridor up`), or as its own
+`corridor bridge serve` process (crash tests, benchmarks)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 from corridor.ledgers import free_port
+from corridor.toolchain import REPO_ROOT
 
 
 class ServerThread:
@@ -35,3 +42,46 @@ class ServerThread:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+class BridgeProcess:
+    """`corridor bridge serve` as a separate process on a free port, optionally armed to kill itself
+    at a fault point (``CORRIDOR_FAULT_KILL_AFTER``, see :mod:`bridge.faults`)."""
+
+    def __init__(self, deployment: Path, database: str, state_dir: Path, fault: str | None = None) -> None:
+        self.port = free_port()
+        env = {**os.environ, "CORRIDOR_STATE_DIR": str(state_dir)}
+        env.pop("CORRIDOR_FAULT_KILL_AFTER", None)
+        if fault:
+            env["CORRIDOR_FAULT_KILL_AFTER"] = fault
+        # A file, not a pipe: nobody drains a pipe while the bridge runs, and a full one would stall it.
+        self.log_path = state_dir / f"bridge-{self.port}.log"
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "corridor.cli", "bridge", "serve", "--deployment", str(deployment),
+             "--database", database, "--port", str(self.port)],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._log,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bridge exited early: {self.log_path.read_text(errors='replace')[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/openapi.json", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError("bridge did not start")
+
+    def wait_killed(self, timeout: float = 60) -> int:
+        return self.process.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self._log.close()

@@ -91,17 +91,27 @@ class LedgerClient:
         self._nonces: dict[str, int] = {}
         self._nonce_lock = threading.Lock()
         self._fee_fields: dict[str, int] | None = None
+        self._contracts: dict[tuple[str, str], Contract] = {}
         self.chain_id = w3.eth.chain_id
 
     @classmethod
     def connect(cls, name: str, rpc_url: str, *, decoder: ErrorDecoder, confirmations: int = 1) -> LedgerClient:
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+        # Every transaction is signed here with the chain id read once below, and no ENS names are
+        # used: these two middlewares would cost an eth_chainId round trip on every call.
+        for middleware in ("validation", "ens_name_to_address"):
+            w3.middleware_onion.remove(middleware)
         return cls(name, w3, decoder=decoder, confirmations=confirmations)
 
     # ─── contracts ───────────────────────────────────────────────────────────────────────
 
     def contract(self, artifact: Artifact, address: str) -> Contract:
-        return self.w3.eth.contract(address=to_checksum_address(address), abi=artifact.abi)
+        """The contract at ``address``; built once per (artifact, address), as building one parses its ABI."""
+        key = (artifact.name, address.lower())
+        contract = self._contracts.get(key)
+        if contract is None:
+            contract = self._contracts[key] = self.w3.eth.contract(address=to_checksum_address(address), abi=artifact.abi)
+        return contract
 
     def deploy(self, account: LocalAccount, artifact: Artifact, *args: Any) -> Contract:
         """Deploys ``artifact`` with constructor ``args``, signed by ``account``."""

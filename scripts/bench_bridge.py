@@ -22,12 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bridge.api.app import create_app
 from bridge.engine.rates import approve_development_banks, publish_current_rates
 from bridge.sdk.client import BridgeClient
 from corridor.config import load_settings
 from corridor.network import Network, open_network
-from bridge.server import ServerThread
+from bridge.server import BridgeProcess
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -69,9 +68,9 @@ def run_swaps(clients: dict[str, BridgeClient], net: Network, model: str, count:
                                                         sell_amount=1_000_00 + i, buy=buy, now=now())  # fmt: skip
             swap = clients[seller].submit_htlc(order)
             clients[buyer].accept(swap)
-            clients[seller].wait_for(swap["id"], {"locked_b"}, timeout=120, poll=0.01)
+            clients[seller].wait_for(swap["id"], {"locked_b"}, timeout=120)
             clients[seller].reveal(order)
-        done = clients[seller].wait_for(swap["id"], {"settled", "failed"}, timeout=120, poll=0.01)
+        done = clients[seller].wait_for(swap["id"], {"settled", "failed"}, timeout=120)
         assert done["state"] == "settled", done
         return time.perf_counter() - started
 
@@ -105,8 +104,13 @@ def main() -> int:
         approve_development_banks(net)
         publish_current_rates(net)
         result["raw_transfers"] = raw_transfers(net, 200)
-        app = create_app(net, f"sqlite:///{Path(tmp) / 'bench.db'}", worker_interval=0.01)
-        with ServerThread(app) as server:
+        assert net.deployment is not None
+        deployment = Path(tmp) / "deployment.json"
+        net.deployment.save(deployment)
+        # The bridge runs as its own process, as deployed; the banks' clients run here.
+        server = BridgeProcess(deployment, f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
+        try:
+            server.wait_ready()
             clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
             for model, txs in (("pvp", 1), ("htlc", 4)):
                 figures = run_swaps(clients, net, model, args.swaps, args.in_flight)
@@ -114,6 +118,8 @@ def main() -> int:
                 figures["transactions_per_swap"] = txs
                 figures["ratio_to_raw_rate_allowance"] = round(figures["swaps_per_s"] / allowed, 3)
                 result["same_ledger" if model == "pvp" else "cross_ledger"] = figures
+        finally:
+            server.stop()
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from bridge.api import errors
+from bridge.api.changes import SAFETY_POLL_SECONDS, ChangeFeed, changed
 from bridge.api.deps import CallerDep, RepoDep
 from bridge.api.metrics import Metrics
 from bridge.api.routes import health, market, regulator, swaps
@@ -33,6 +35,7 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         engine = make_engine(database_url)
         repo = SwapRepository(session_factory(engine))
         metrics = Metrics()
+        app.state.changes = ChangeFeed()
         coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap))
         worker = Worker(coordinator, interval=worker_interval)
         oracle = network.settings.oracle
@@ -64,15 +67,18 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         follow = max(0.0, min(follow_seconds, 300.0))
 
         async def stream() -> AsyncIterator[str]:
-            seq, waited = max(after, 0), 0.0
-            while True:
-                for entry in repo.transitions_since(seq, participant=participant):
-                    seq = entry["seq"]
-                    yield f"id: {seq}\nevent: transition\ndata: {json.dumps(entry)}\n\n"
-                if waited >= follow:
-                    return
-                await asyncio.sleep(0.25)
-                waited += 0.25
+            seq = max(after, 0)
+            until = asyncio.get_running_loop().time() + follow
+            with app.state.changes.subscribe() as change:
+                while True:
+                    change.clear()
+                    for entry in await run_in_threadpool(repo.transitions_since, seq, participant=participant):
+                        seq = entry["seq"]
+                        yield f"id: {seq}\nevent: transition\ndata: {json.dumps(entry)}\n\n"
+                    left = until - asyncio.get_running_loop().time()
+                    if left <= 0:
+                        return
+                    await changed(change, min(left, SAFETY_POLL_SECONDS))
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
@@ -82,3 +88,4 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
 def _changed(app: FastAPI, swap: Any) -> None:
     app.state.metrics.observe(swap)
     app.state.worker.wake()
+    app.state.changes.publish()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from bridge.api.auth import REGULATOR, verify
 from bridge.engine.coordinator import Coordinator
@@ -45,7 +46,7 @@ async def get_caller(request: Request) -> Caller:
                    signature=request.headers.get("X-Corridor-Signature"), expected_address=address,
                    method=request.method, path=path, body=body, now=now)  # fmt: skip
     signature = request.headers["X-Corridor-Signature"].lower()
-    if not coordinator.repo.claim_request_signature(signature, stamp + 60, int(now)):
+    if not await run_in_threadpool(coordinator.repo.claim_request_signature, signature, stamp + 60, int(now)):
         raise Unauthenticated("this signed request was already used (replay)", field="X-Corridor-Signature")
     assert name is not None
     return Caller(name=name, is_regulator=name == REGULATOR)

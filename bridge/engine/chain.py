@@ -3,9 +3,12 @@ engine re-derives after a restart (is a lock open, was a nonce used, what did a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
+from eth_abi import encode as abi_encode
+from web3 import Web3
 from web3.contract import Contract
 
 from corridor.chain import LedgerClient
@@ -13,9 +16,13 @@ from corridor.network import Network
 from corridor.typed_data import LockRequest, LockTerms
 
 
+ACTIVE_CACHE_SECONDS = 2.0
+
+
 @dataclass
 class ChainView:
     network: Network
+    _active_until: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
 
     def client(self, ledger: str) -> LedgerClient:
         return self.network.clients[ledger]
@@ -33,7 +40,18 @@ class ChainView:
         return int(self.client(ledger).w3.eth.get_block("latest")["timestamp"])
 
     def is_active(self, ledger: str, address: str) -> bool:
-        return bool(self.contract(ledger, "registry").functions.isActiveParticipant(address).call())
+        """Whether the registry on ``ledger`` lists ``address`` as active. A "yes" is remembered for
+        :data:`ACTIVE_CACHE_SECONDS` (a "no" never is): a suspension reaches the API that much later at
+        worst, while the tokens and escrows consult the registry themselves before any money moves."""
+        key = (ledger, address.lower())
+        if self._active_until.get(key, 0.0) > time.monotonic():
+            return True
+        active = bool(self.contract(ledger, "registry").functions.isActiveParticipant(address).call())
+        if active:
+            self._active_until[key] = time.monotonic() + ACTIVE_CACHE_SECONDS
+        else:
+            self._active_until.pop(key, None)
+        return active
 
     def settlement_rate(self, ledger: str, base: str, quote: str) -> tuple[int, int]:
         """(mid 1e18, round) from the oracle on ``ledger``; raises ChainRejected when halted or stale."""
@@ -43,12 +61,8 @@ class ChainView:
 
     # ─── HTLC facts ──────────────────────────────────────────────────────────────────────
 
-    def lock_id(self, ledger: str, sender: str, hashlock: bytes) -> bytes:
-        return bytes(self.contract(ledger, "htlc").functions.lockIdOf(sender, hashlock).call())
-
     def lock_open(self, ledger: str, terms: LockTerms) -> bool:
-        htlc = self.contract(ledger, "htlc")
-        return bool(htlc.functions.isOpen(htlc.functions.lockIdOf(terms.sender, terms.hashlock).call()).call())
+        return bool(self.contract(ledger, "htlc").functions.isOpen(lock_id_of(terms.sender, terms.hashlock)).call())
 
     def authorisation_used(self, ledger: str, sender: str, nonce: int) -> bool:
         return bool(self.contract(ledger, "htlc").functions.authorisationUsed(sender, nonce).call())
@@ -56,13 +70,12 @@ class ChainView:
     def revealed_secret(self, ledger: str, terms: LockTerms, from_block: int = 0) -> bytes | None:
         """The preimage from a ``Claimed`` event of this lock, if it was claimed on chain."""
         htlc = self.contract(ledger, "htlc")
-        lock_id = htlc.functions.lockIdOf(terms.sender, terms.hashlock).call()
-        logs = htlc.events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_id})
+        logs = htlc.events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_id_of(terms.sender, terms.hashlock)})
         return bytes(logs[-1]["args"]["secret"]) if logs else None
 
     def settled_event(self, ledger: str, terms: LockTerms, event: str, from_block: int = 0) -> dict[str, Any] | None:
         htlc = self.contract(ledger, "htlc")
-        lock_id = htlc.functions.lockIdOf(terms.sender, terms.hashlock).call()
+        lock_id = lock_id_of(terms.sender, terms.hashlock)
         logs = getattr(htlc.events, event)().get_logs(from_block=from_block, argument_filters={"lockId": lock_id})
         return dict(logs[-1]) if logs else None
 
@@ -72,6 +85,11 @@ class ChainView:
         terms = LockTerms(self.token(leg.currency).address, _address(swap, leg.payer), _address(swap, leg.receiver),
                           leg.amount, hashlock, leg.expiry)  # fmt: skip
         return LockRequest(terms, bytes.fromhex(swap.id[2:]), bytes.fromhex(swap.quote_hash[2:]), swap.quote_valid_until)
+
+
+def lock_id_of(sender: str, hashlock: bytes) -> bytes:
+    """HashedTimelockEscrow.lockIdOf, computed locally: keccak256(abi.encode(sender, hashlock))."""
+    return bytes(Web3.keccak(abi_encode(["address", "bytes32"], [sender, hashlock])))
 
 
 def _address(swap: Any, participant: str) -> str:

@@ -13,7 +13,8 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from corridor.typed_data import Swap as PvPSwap
 from corridor.typed_data import swap_message
 from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message, signed_by
 from bridge.domain.swap import Leg, Model, Swap, SwapState
-from bridge.engine.chain import ChainView
+from bridge.engine.chain import ChainView, lock_id_of
 from bridge.errors import Conflict, Forbidden, InvalidInstruction, SignatureInvalid
 from bridge.store.swaps import SwapRepository
 
@@ -312,6 +313,19 @@ class Coordinator:
         with self._locks_guard:
             return self._locks.setdefault(swap_id, threading.Lock())
 
+    @contextmanager
+    def _holding(self, swap_ids: list[str]) -> Iterator[list[Swap]]:
+        """Holds the locks of several swaps (in a fixed order, so batches never deadlock) and yields
+        them as the database has them now."""
+        locks = [self._swap_lock(swap_id) for swap_id in sorted(set(swap_ids))]
+        for lock in locks:
+            lock.acquire()
+        try:
+            yield [self.repo.get(swap_id) for swap_id in sorted(set(swap_ids))]
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
     def advance(self, swap_id: str) -> Swap:
         """Takes the next step of ``swap_id`` (no-op when it waits for a party or is finished)."""
         with self._swap_lock(swap_id):
@@ -331,21 +345,17 @@ class Coordinator:
                 self._on_change(swap)
             return swap
 
-    def settle_pvp_batch(self, swap_ids: list[str]) -> None:
-        """Settles accepted same-ledger swaps of one ledger in one netted ``settleBatch`` transaction.
+    def settle_pvp_batch(self, ledger: str, swap_ids: list[str]) -> None:
+        """Settles accepted same-ledger swaps on ``ledger`` in one netted ``settleBatch`` transaction.
 
         Each swap is moved to SETTLING (journalled) first. Swaps the escrow skips are marked FAILED
         with its reason; if the whole batch is refused (a net debtor cannot pay), the swaps stay in
         SETTLING and the ordinary per-swap step settles or fails each one on its own.
         """
-        locks = [self._swap_lock(swap_id) for swap_id in sorted(swap_ids)]
-        for lock in locks:
-            lock.acquire()
-        try:
-            swaps = [s for s in (self.repo.get(i) for i in sorted(swap_ids)) if s.state is SwapState.ACCEPTED]
+        with self._holding(swap_ids) as held:
+            swaps = [s for s in held if s.model is Model.PVP and s.state is SwapState.ACCEPTED and s.leg_a.ledger == ledger]
             if not swaps:
                 return
-            ledger = swaps[0].leg_a.ledger
             client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
             for swap in swaps:
                 self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
@@ -371,9 +381,92 @@ class Coordinator:
                     self.repo.transition(swap, SwapState.FAILED, ledger=ledger, tx_hash=tx_hash,
                                          detail=f"escrow skipped it in the batch (reason {rejected[swap.id]}); nothing moved")  # fmt: skip
                 self._on_change(swap)
-        finally:
-            for lock in reversed(locks):
-                lock.release()
+
+    def lock_htlc_batch(self, ledger: str, swap_ids: list[str]) -> None:
+        """Locks the next leg of several linked-ledger swaps on ``ledger`` in one ``lockForBatch``.
+
+        Each swap is journalled as LOCKING_A / LOCKING_B first and the transaction hash after
+        sending, exactly as a single lock. If the escrow would refuse the batch (an authorisation no
+        longer valid, a party frozen, ...) nothing was sent: the swaps stay in LOCKING_* and the
+        per-swap step locks each on its own, or fails it with the escrow's own reason.
+        """
+        with self._holding(swap_ids) as swaps:
+            now = self.chain.now(ledger)
+            legs: list[tuple[Swap, Leg, SwapState, SwapState]] = []
+            for swap in swaps:
+                if swap.model is not Model.HTLC:
+                    continue
+                if swap.state is SwapState.ACCEPTED and swap.leg_a.ledger == ledger:
+                    legs.append((swap, swap.leg_a, SwapState.LOCKING_A, SwapState.LOCKED_A))
+                elif (swap.state is SwapState.LOCKED_A and swap.leg_b.ledger == ledger
+                      and now + self.policy.claim_safety < swap.leg_b.expiry):  # fmt: skip
+                    legs.append((swap, swap.leg_b, SwapState.LOCKING_B, SwapState.LOCKED_B))
+            if len(legs) < 2:
+                return  # a lone lock takes the ordinary per-swap step
+            client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
+            batch = f"batch of {len(legs)}"
+            for swap, _, locking, _ in legs:
+                self.repo.transition(swap, locking, ledger=ledger, detail=f"locking in a {batch}")
+            requests = [self.chain.request_for(leg, swap) for swap, leg, _, _ in legs]
+            call = htlc.functions.lockForBatch([r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
+                                               [_bytes(leg.authorisation or "") for _, leg, _, _ in legs])  # fmt: skip
+            try:
+                tx_hash = client.send(self.relayer, call)
+            except ChainRejected as exc:
+                logger.warning("lock %s refused on %s (%s); locking one by one", batch, ledger, exc.error)
+                return
+            for swap, leg, _, _ in legs:
+                leg.lock_tx = tx_hash
+                self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"lock {leg.currency} sent in a {batch}")
+            receipt = client.wait(tx_hash)  # all or nothing: a mined batch locked every leg
+            for swap, leg, _, locked in legs:
+                leg.lock_block = int(receipt["blockNumber"])
+                self.repo.transition(swap, locked, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                                     detail=f"{leg.currency} {leg.amount} locked until {leg.expiry} ({batch})")  # fmt: skip
+                self._on_change(swap)
+
+    def claim_htlc_batch(self, ledger: str, swap_ids: list[str]) -> None:
+        """Claims the legs of several linked-ledger swaps on ``ledger`` in one ``claimBatch``.
+
+        Only legs whose claim was never sent and whose expiry is not near are batched; the escrow
+        skips a lock settled meanwhile, and such a swap is left to the per-swap step, which reads
+        from the chain whether it was claimed or refunded.
+        """
+        with self._holding(swap_ids) as swaps:
+            now = self.chain.now(ledger)
+            legs: list[tuple[Swap, Leg, SwapState]] = []
+            for swap in swaps:
+                if swap.model is not Model.HTLC or not swap.secret:
+                    continue
+                if swap.state is SwapState.CLAIMING_B and swap.leg_b.ledger == ledger:
+                    leg, done = swap.leg_b, SwapState.CLAIMING_A
+                elif swap.state is SwapState.CLAIMING_A and swap.leg_a.ledger == ledger:
+                    leg, done = swap.leg_a, SwapState.SETTLED
+                else:
+                    continue
+                if leg.settle_tx is None and now + self.policy.claim_safety < leg.expiry:
+                    legs.append((swap, leg, done))
+            if len(legs) < 2:
+                return
+            client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
+            batch = f"batch of {len(legs)}"
+            terms = [self.chain.request_for(leg, swap).terms for swap, leg, _ in legs]
+            call = htlc.functions.claimBatch([t.as_tuple() for t in terms], [_bytes(swap.secret or "") for swap, _, _ in legs])
+            try:
+                tx_hash = client.send(self.relayer, call)
+            except ChainRejected as exc:
+                logger.warning("claim %s refused on %s (%s); claiming one by one", batch, ledger, exc.error)
+                return
+            for swap, leg, _ in legs:
+                leg.settle_tx = tx_hash
+                self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent in a {batch}")
+            receipt = client.wait(tx_hash)
+            claimed = {bytes(e["args"]["lockId"]) for e in htlc.events.Claimed().process_receipt(receipt, errors=_DISCARD)}
+            for (swap, leg, done), lock_terms in zip(legs, terms, strict=True):
+                if lock_id_of(lock_terms.sender, lock_terms.hashlock) in claimed:
+                    self.repo.transition(swap, done, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                                         detail=f"{leg.currency} {leg.amount} paid to {leg.receiver} ({batch})")  # fmt: skip
+                    self._on_change(swap)
 
     def _advance_pvp(self, swap: Swap) -> None:
         ledger = swap.leg_a.ledger
@@ -476,7 +569,7 @@ class Coordinator:
         if not self.chain.lock_open(leg.ledger, terms):
             claimed = self.chain.settled_event(leg.ledger, terms, "Claimed", from_block=leg.lock_block or 0)
             if claimed is not None:
-                leg.settle_tx = leg.settle_tx or "0x" + bytes(claimed["transactionHash"]).hex()
+                leg.settle_tx = "0x" + bytes(claimed["transactionHash"]).hex()  # the claim that landed, whoever sent it
                 self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} leg claimed")
             else:
                 self.repo.transition(swap, unclaimable, ledger=leg.ledger, detail=f"{leg.currency} leg was refunded before it was claimed")
@@ -586,20 +679,39 @@ class Worker:
             self._thread.join(timeout=10)
 
     def run_once(self) -> None:
+        """One pass: first the steps several swaps share on one ledger, as batches (netted PvP
+        settlement, HTLC locks, HTLC claims), then every other swap's next step on its own. A swap
+        moved by a batch takes its next step in the next pass, so that step can be batched too."""
         active = self.coordinator.repo.active()
-        ready: dict[str, list[str]] = {}
+        pvp: dict[str, list[str]] = {}
+        locks: dict[str, list[str]] = {}
+        claims: dict[str, list[str]] = {}
         for swap in active:
-            if swap.model is Model.PVP and swap.state is SwapState.ACCEPTED:
-                ready.setdefault(swap.leg_a.ledger, []).append(swap.id)
-        for ledger, swap_ids in ready.items():
-            if len(swap_ids) >= self.batch_threshold:
+            if swap.model is Model.PVP:
+                if swap.state is SwapState.ACCEPTED:
+                    pvp.setdefault(swap.leg_a.ledger, []).append(swap.id)
+            elif swap.state in (SwapState.ACCEPTED, SwapState.LOCKED_A):
+                leg = swap.leg_a if swap.state is SwapState.ACCEPTED else swap.leg_b
+                locks.setdefault(leg.ledger, []).append(swap.id)
+            elif swap.state in (SwapState.CLAIMING_B, SwapState.CLAIMING_A):
+                leg = swap.leg_b if swap.state is SwapState.CLAIMING_B else swap.leg_a
+                claims.setdefault(leg.ledger, []).append(swap.id)
+        batched: set[str] = set()
+        for step, ready in ((self.coordinator.settle_pvp_batch, pvp), (self.coordinator.lock_htlc_batch, locks),
+                            (self.coordinator.claim_htlc_batch, claims)):  # fmt: skip
+            for ledger, swap_ids in ready.items():
+                if len(swap_ids) < self.batch_threshold:
+                    continue
                 try:
-                    self.coordinator.settle_pvp_batch(swap_ids)
-                except Exception:  # the swaps stay active; the per-swap steps below take over
-                    logger.exception("batch settlement failed ledger=%s", ledger)
+                    step(ledger, swap_ids)
+                    batched.update(swap_ids)
+                except Exception:  # the swaps stay active; the per-swap steps take over
+                    logger.exception("batch step failed ledger=%s", ledger)
         for swap in active:
             if self._stop.is_set():
                 return
+            if swap.id in batched:
+                continue
             try:
                 self.coordinator.advance(swap.id)
             except Exception:  # a bad swap must not stop the others; it stays active and is retried

@@ -191,21 +191,41 @@ class BridgeClient:
         query = "&".join(f"{k}={v}" for k, v in filters.items() if v is not None)
         return self.request("GET", "/v1/swaps" + (f"?{query}" if query else ""))
 
-    def wait_for(self, swap_id: str, states: set[str], *, timeout: float = 60.0, poll: float = 0.1) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            swap = self.swap(swap_id)
-            if swap["state"] in states:
-                return swap
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"swap {swap_id} is {swap['state']} after {timeout}s, waited for {sorted(states)}")
-            time.sleep(poll)
+    def wait_for(self, swap_id: str, states: set[str], *, timeout: float = 60.0) -> dict[str, Any]:
+        """Waits until the swap reaches one of ``states`` and returns it as it is then.
 
-    def events(self, swap_id: str) -> Iterator[dict[str, Any]]:
-        """Each transition of ``swap_id`` as it happens (server-sent events), until it finishes."""
+        Follows the swap's server-sent events rather than polling, so the bank learns of each
+        transition at once and the bridge serves one open stream instead of a stream of requests.
+        A state passed through on the way (e.g. ``locked_b`` while the swap moved on) counts.
+        """
+        swap = self.swap(swap_id)
+        if swap["state"] in states:
+            return swap
+        deadline = time.monotonic() + timeout
+        try:
+            for entry in self.events(swap_id, timeout=timeout):
+                if entry["to"] in states:
+                    return self.swap(swap_id)
+                if time.monotonic() > deadline:
+                    break
+        except httpx.TimeoutException:
+            pass
+        except httpx.HTTPError as exc:  # the stream broke: the bridge went away
+            raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
+        swap = self.swap(swap_id)
+        if swap["state"] in states:
+            return swap
+        raise TimeoutError(f"swap {swap_id} is {swap['state']} after {timeout}s, waited for {sorted(states)}")
+
+    def events(self, swap_id: str, *, timeout: float | None = None) -> Iterator[dict[str, Any]]:
+        """Each transition of ``swap_id`` as it happens (server-sent events), until it finishes.
+        ``timeout`` bounds the wait for the next event (``httpx.TimeoutException``); None waits forever."""
         path = f"/v1/swaps/{swap_id}/events"
         headers = {"X-Corridor-Participant": self.participant, **sign_request(self.account, "GET", path, b"")}
-        with self._http.stream("GET", path, headers=headers, timeout=None) as response:
+        with self._http.stream("GET", path, headers=headers, timeout=timeout) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise BridgeRequestError(response.status_code, response.json() if response.content else {})
             for line in response.iter_lines():
                 if line.startswith("data: "):
                     yield json.loads(line[6:])

@@ -88,7 +88,8 @@ def migrate(url: str) -> None:
     """Brings the schema at ``url`` to the latest Alembic revision."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
+    # Alembic's config is a ConfigParser: a literal "%" (URL-encoded socket paths, passwords) must be doubled.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(config, "head")
 
 

@@ -16,7 +16,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/v1/health")
-async def health(request: Request, coordinator: CoordinatorDep) -> dict[str, Any]:
+def health(request: Request, coordinator: CoordinatorDep) -> dict[str, Any]:
     """Ledgers reachable, oracle freshness per ledger, database reachable. Always 200; read ``ok``."""
     settings = coordinator.network.settings
     ledgers: dict[str, Any] = {}
@@ -44,6 +44,6 @@ async def health(request: Request, coordinator: CoordinatorDep) -> dict[str, Any
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
+def metrics(request: Request) -> Response:
     request.app.state.metrics.refresh(request.app.state.repo)
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -18,13 +18,13 @@ CurrencyPath = Annotated[str, Path(pattern=r"^[A-Za-z]{3}$", description="ISO 42
 
 
 @router.get("/network")
-async def get_network(caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
+def get_network(caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
     """Ledgers (chain ids, RPC URLs, contracts) and currencies (ledger, decimals, token): what banks sign against."""
     return network_info(coordinator.network)
 
 
 @router.get("/participants")
-async def list_participants(caller: CallerDep, coordinator: CoordinatorDep) -> list[dict[str, Any]]:
+def list_participants(caller: CallerDep, coordinator: CoordinatorDep) -> list[dict[str, Any]]:
     """Every configured participant with its address and on-chain status per ledger."""
     settings = coordinator.network.settings
     result = []
@@ -37,13 +37,13 @@ async def list_participants(caller: CallerDep, coordinator: CoordinatorDep) -> l
 
 
 @router.get("/currencies")
-async def list_currencies(caller: CallerDep, coordinator: CoordinatorDep) -> list[dict[str, Any]]:
+def list_currencies(caller: CallerDep, coordinator: CoordinatorDep) -> list[dict[str, Any]]:
     info = network_info(coordinator.network)["currencies"]
     return [{"code": code, **fields} for code, fields in info.items()]
 
 
 @router.get("/rates/{base}/{quote}", responses={401: {}, 409: {}, 422: {}})
-async def get_rate(base: CurrencyPath, quote: CurrencyPath, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
+def get_rate(base: CurrencyPath, quote: CurrencyPath, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
     """The oracle's latest usable rate (on the base currency's ledger), with its round and age."""
     settings = coordinator.network.settings
     base, quote = base.upper(), quote.upper()
@@ -66,7 +66,7 @@ async def get_rate(base: CurrencyPath, quote: CurrencyPath, caller: CallerDep, c
 
 
 @router.post("/quotes", status_code=201, responses={401: {}, 409: {}, 422: {}})
-async def create_quote(request: Request, body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
+def create_quote(request: Request, body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
     """A signed quote: oracle mid ± spread for the pair, side and amount, valid for a short window."""
     settings = coordinator.network.settings
     base, quote = body.base.upper(), body.quote.upper()

@@ -25,7 +25,7 @@ RegulatorDep = Annotated[Caller, Depends(get_regulator)]
 
 
 @router.get("/overview", responses={401: {}, 403: {}})
-async def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
+def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
     """Swaps by state and model, value settled per currency, positions by bank and currency, oracle state."""
     swaps = repo.list(limit=10_000)
     settled: dict[str, int] = {}
@@ -50,7 +50,7 @@ async def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: Repo
 
 
 @router.get("/swaps/{swap_id}/timeline", responses={401: {}, 403: {}, 404: {}})
-async def timeline(swap_id: str, caller: RegulatorDep, repo: RepoDep) -> dict[str, Any]:
+def timeline(swap_id: str, caller: RegulatorDep, repo: RepoDep) -> dict[str, Any]:
     """Every step of one swap across both ledgers: order, acceptance, locks, reveal, claims or refunds,
     with ledger, block, transaction hash and the oracle round the swap was checked against."""
     swap = to_public(repo.get(swap_id), repo)
@@ -59,11 +59,11 @@ async def timeline(swap_id: str, caller: RegulatorDep, repo: RepoDep) -> dict[st
 
 
 @router.get("/report", responses={401: {}, 403: {}})
-async def report(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
+def report(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
     """The supervisory report's data for this bridge: swaps with timelines and indicators, positions, oracle."""
     from corridor.report import build_report
 
-    view = await overview(caller, coordinator, repo)
+    view = overview(caller, coordinator, repo)
     swaps = [to_public(s, repo) for s in repo.list(limit=10_000)]
     return build_report(scenarios=[], swaps=swaps, positions=view["positions"], oracle=view["oracle"],
                         network=network_info(coordinator.network))  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -10,8 +9,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from bridge.api.changes import SAFETY_POLL_SECONDS, changed
 from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
 from bridge.api.schemas import HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapCreate, SwapPage, SwapPublic
 from bridge.domain.swap import Swap, SwapState
@@ -40,12 +41,12 @@ async def _idempotent(request: Request, caller: Any, key: str | None, status: in
     """Replays the first response for a retried (participant, Idempotency-Key); else runs ``action``."""
     body = await request.body()
     if key:
-        stored = repo.idempotent_response(caller.name, key, body)
+        stored = await run_in_threadpool(repo.idempotent_response, caller.name, key, body)
         if stored is not None:
             return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replay": "true"})
-    result = await asyncio.to_thread(action)
+    result = await run_in_threadpool(action)
     if key:
-        repo.remember_response(caller.name, key, body, status, result)
+        await run_in_threadpool(repo.remember_response, caller.name, key, body, status, result)
     return JSONResponse(result, status_code=status)
 
 
@@ -102,7 +103,7 @@ async def cancel_swap(request: Request, swap_id: str, caller: BankDep, coordinat
 
 
 @router.get("/{swap_id}", response_model=SwapPublic, responses={401: {}, 403: {}, 404: {}})
-async def get_swap(swap_id: str, caller: CallerDep, repo: RepoDep) -> dict[str, Any]:
+def get_swap(swap_id: str, caller: CallerDep, repo: RepoDep) -> dict[str, Any]:
     """State, both legs with ledgers and tx hashes, rate, quote and every transition."""
     swap = repo.get(swap_id)
     _visible(swap, caller)
@@ -110,7 +111,7 @@ async def get_swap(swap_id: str, caller: CallerDep, repo: RepoDep) -> dict[str, 
 
 
 @router.get("", response_model=SwapPage, responses={401: {}, 403: {}, 422: {}})
-async def list_swaps(caller: CallerDep, repo: RepoDep, participant: str | None = None,
+def list_swaps(caller: CallerDep, repo: RepoDep, participant: str | None = None,
                      state: SwapState | None = None, since: datetime | None = None,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:  # fmt: skip
     """A bank's own swaps (the regulator's: anyone's), filtered and paged."""
@@ -125,19 +126,22 @@ async def list_swaps(caller: CallerDep, repo: RepoDep, participant: str | None =
 
 
 @router.get("/{swap_id}/events", responses={401: {}, 403: {}, 404: {}})
-async def swap_events(swap_id: str, caller: CallerDep, repo: RepoDep) -> StreamingResponse:
+async def swap_events(swap_id: str, request: Request, caller: CallerDep, repo: RepoDep) -> StreamingResponse:
     """Server-sent events: each transition of the swap as it happens, ending at a terminal state."""
-    _visible(repo.get(swap_id), caller)
+    _visible(await run_in_threadpool(repo.get, swap_id), caller)
+    changes = request.app.state.changes
 
     async def stream() -> AsyncIterator[str]:
         sent = 0
-        while True:
-            journal = repo.journal(swap_id)
-            for entry in journal[sent:]:
-                yield f"event: transition\ndata: {json.dumps(entry)}\n\n"
-            sent = len(journal)
-            if repo.get(swap_id).terminal:
-                return
-            await asyncio.sleep(0.25)
+        with changes.subscribe() as change:
+            while True:
+                change.clear()
+                journal, swap = await run_in_threadpool(lambda: (repo.journal(swap_id), repo.get(swap_id)))
+                for entry in journal[sent:]:
+                    yield f"event: transition\ndata: {json.dumps(entry)}\n\n"
+                sent = len(journal)
+                if swap.terminal:
+                    return
+                await changed(change, SAFETY_POLL_SECONDS)
 
     return StreamingResponse(stream(), media_type="text/event-stream")

@@ -4,20 +4,15 @@ every token's supply and the parties' balances end exactly where a clean run wou
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bridge.sdk.client import BridgeClient, BridgeRequestError
+from bridge.server import BridgeProcess
 from corridor.config import Settings
-from corridor.ledgers import free_port
 from corridor.network import Network, open_network
-from corridor.toolchain import REPO_ROOT
 from tests.integration.bridge.conftest import approve_all, balances, now, publish_rates, supply
 
 pytestmark = pytest.mark.integration
@@ -38,47 +33,6 @@ def crash_network(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
         yield network, path
 
 
-class BridgeProcess:
-    """`corridor bridge serve` as a separate process, optionally armed to kill itself at a fault point."""
-
-    def __init__(self, deployment: Path, database: str, state_dir: Path, fault: str | None = None) -> None:
-        self.port = free_port()
-        env = {**os.environ, "CORRIDOR_STATE_DIR": str(state_dir)}
-        env.pop("CORRIDOR_FAULT_KILL_AFTER", None)
-        if fault:
-            env["CORRIDOR_FAULT_KILL_AFTER"] = fault
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "corridor.cli", "bridge", "serve", "--deployment", str(deployment),
-             "--database", database, "--port", str(self.port)],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, client: BridgeClient, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"bridge exited early: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            try:
-                client.request("GET", "/v1/currencies")
-                return
-            except BridgeRequestError as exc:
-                if exc.status != 0:
-                    raise
-                time.sleep(0.1)
-        raise TimeoutError("bridge did not start")
-
-    def wait_killed(self, timeout: float = 60) -> int:
-        return self.process.wait(timeout=timeout)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-        if self.process.stderr:
-            self.process.stderr.close()
-
-
 def _client(url: str, net: Network, bank: str) -> BridgeClient:
     return BridgeClient(url, bank, net.keys.account(bank))
 
@@ -88,7 +42,7 @@ def _run_with_crash(net: Network, deployment: Path, tmp_path: Path, fault: str, 
     first = BridgeProcess(deployment, database, tmp_path, fault)
     try:
         a, b = _client(first.url, net, "yangtze"), _client(first.url, net, "chaophraya")
-        first.wait_ready(a)
+        first.wait_ready()
         context = start(a, b)
         assert first.wait_killed() == -9, "the fault point was never reached"
     finally:
@@ -96,7 +50,7 @@ def _run_with_crash(net: Network, deployment: Path, tmp_path: Path, fault: str, 
     second = BridgeProcess(deployment, database, tmp_path)  # same database, no fault: recovery
     try:
         a, b = _client(second.url, net, "yangtze"), _client(second.url, net, "chaophraya")
-        second.wait_ready(a)
+        second.wait_ready()
         return finish(a, b, context)
     finally:
         second.stop()

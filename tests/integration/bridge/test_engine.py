@@ -79,3 +79,47 @@ def test_ready_same_ledger_swaps_settle_in_one_netted_batch(coordinator: Coordin
         expected[(buyer, "HKD")] -= buy
         expected[(seller, "HKD")] += buy
     assert balances(net) == expected and supply(net) == total
+
+
+def test_ready_linked_ledger_steps_run_in_batches(coordinator: Coordinator, signers: dict[str, BankSigner], bridge_network: Network) -> None:
+    """Three linked-ledger swaps ready together: each of their four steps (lock A, lock B, claim B,
+    claim A) is one batched transaction for all three, and every balance ends where three single
+    swaps would leave it."""
+    from bridge.engine.coordinator import Worker
+
+    net = bridge_network
+    before, total = balances(net), supply(net)
+    rate = mid(net, "A", "CNY", "THB")
+    t = now(net)
+    orders = []
+    for seller, amount in (("yangtze", 10_000_00), ("pearlriver", 20_000_00), ("yangtze", 30_000_00)):
+        order = signers[seller].htlc_order(counterparty=signers["chaophraya"].address, sell="CNY", sell_amount=amount,
+                                           buy="THB", rate=rate, now=t, quote_hash=b"\x02" * 32, quote_valid_until=t + 120)  # fmt: skip
+        swap = coordinator.submit_htlc(seller, order.order.to_json(), order.signature, order.lock_signature, order.lock_nonce)
+        coordinator.accept("chaophraya", swap.id, *signers["chaophraya"].htlc_accept(order.order.to_json()))
+        orders.append((seller, order))
+    worker = Worker(coordinator)
+    ids = [order.swap_id for _, order in orders]
+
+    def step(expected: str) -> list:
+        worker.run_once()
+        swaps = [coordinator.repo.get(i) for i in ids]
+        assert [s.state.value for s in swaps] == [expected] * 3
+        return swaps
+
+    assert len({s.leg_a.lock_tx for s in step("locked_a")}) == 1
+    assert len({s.leg_b.lock_tx for s in step("locked_b")}) == 1
+    for seller, order in orders:
+        coordinator.reveal(seller, order.swap_id, "0x" + order.secret.hex())
+    assert len({s.leg_b.settle_tx for s in step("claiming_a")}) == 1
+    settled = step("settled")
+    assert len({s.leg_a.settle_tx for s in settled}) == 1
+    sent = [j for s in settled for j in coordinator.repo.journal(s.id) if j["tx_hash"]]
+    assert len(sent) == 3 * 8 and all("batch of 3" in j["detail"] for j in sent)  # 4 steps x (sent, confirmed)
+    expected = dict(before)
+    for seller, order in orders:
+        expected[(seller, "CNY")] -= order.order.sellAmount
+        expected[("chaophraya", "CNY")] += order.order.sellAmount
+        expected[("chaophraya", "THB")] -= order.order.buyAmount
+        expected[(seller, "THB")] += order.order.buyAmount
+    assert balances(net) == expected and supply(net) == total

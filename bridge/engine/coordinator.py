@@ -345,8 +345,9 @@ class Coordinator:
                 self._on_change(swap)
             return swap
 
-    def settle_pvp_batch(self, ledger: str, swap_ids: list[str]) -> None:
-        """Settles accepted same-ledger swaps on ``ledger`` in one netted ``settleBatch`` transaction.
+    def settle_pvp_batch(self, ledger: str, swap_ids: list[str]) -> set[str]:
+        """Settles accepted same-ledger swaps on ``ledger`` in one netted ``settleBatch`` transaction;
+        returns the ids of the swaps it sent (every batch step does, so the worker leaves them be).
 
         Each swap is moved to SETTLING (journalled) first. Swaps the escrow skips are marked FAILED
         with its reason; if the whole batch is refused (a net debtor cannot pay), the swaps stay in
@@ -355,7 +356,7 @@ class Coordinator:
         with self._holding(swap_ids) as held:
             swaps = [s for s in held if s.model is Model.PVP and s.state is SwapState.ACCEPTED and s.leg_a.ledger == ledger]
             if not swaps:
-                return
+                return set()
             client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
             for swap in swaps:
                 self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
@@ -365,7 +366,7 @@ class Coordinator:
                 tx_hash = client.send(self.relayer, call)
             except ChainRejected as exc:
                 logger.warning("batch of %d refused on %s (%s); settling one by one", len(swaps), ledger, exc.error)
-                return
+                return set()
             for swap in swaps:
                 swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
                 self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail="settleBatch sent")
@@ -381,8 +382,9 @@ class Coordinator:
                     self.repo.transition(swap, SwapState.FAILED, ledger=ledger, tx_hash=tx_hash,
                                          detail=f"escrow skipped it in the batch (reason {rejected[swap.id]}); nothing moved")  # fmt: skip
                 self._on_change(swap)
+            return {swap.id for swap in swaps}
 
-    def lock_htlc_batch(self, ledger: str, swap_ids: list[str]) -> None:
+    def lock_htlc_batch(self, ledger: str, swap_ids: list[str]) -> set[str]:
         """Locks the next leg of several linked-ledger swaps on ``ledger`` in one ``lockForBatch``.
 
         Each swap is journalled as LOCKING_A / LOCKING_B first and the transaction hash after
@@ -402,7 +404,7 @@ class Coordinator:
                       and now + self.policy.claim_safety < swap.leg_b.expiry):  # fmt: skip
                     legs.append((swap, swap.leg_b, SwapState.LOCKING_B, SwapState.LOCKED_B))
             if len(legs) < 2:
-                return  # a lone lock takes the ordinary per-swap step
+                return set()  # a lone lock takes the ordinary per-swap step
             client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
             batch = f"batch of {len(legs)}"
             for swap, _, locking, _ in legs:
@@ -414,7 +416,7 @@ class Coordinator:
                 tx_hash = client.send(self.relayer, call)
             except ChainRejected as exc:
                 logger.warning("lock %s refused on %s (%s); locking one by one", batch, ledger, exc.error)
-                return
+                return set()
             for swap, leg, _, _ in legs:
                 leg.lock_tx = tx_hash
                 self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"lock {leg.currency} sent in a {batch}")
@@ -424,8 +426,9 @@ class Coordinator:
                 self.repo.transition(swap, locked, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
                                      detail=f"{leg.currency} {leg.amount} locked until {leg.expiry} ({batch})")  # fmt: skip
                 self._on_change(swap)
+            return {swap.id for swap, _, _, _ in legs}
 
-    def claim_htlc_batch(self, ledger: str, swap_ids: list[str]) -> None:
+    def claim_htlc_batch(self, ledger: str, swap_ids: list[str]) -> set[str]:
         """Claims the legs of several linked-ledger swaps on ``ledger`` in one ``claimBatch``.
 
         Only legs whose claim was never sent and whose expiry is not near are batched; the escrow
@@ -447,7 +450,7 @@ class Coordinator:
                 if leg.settle_tx is None and now + self.policy.claim_safety < leg.expiry:
                     legs.append((swap, leg, done))
             if len(legs) < 2:
-                return
+                return set()
             client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
             batch = f"batch of {len(legs)}"
             terms = [self.chain.request_for(leg, swap).terms for swap, leg, _ in legs]
@@ -456,7 +459,7 @@ class Coordinator:
                 tx_hash = client.send(self.relayer, call)
             except ChainRejected as exc:
                 logger.warning("claim %s refused on %s (%s); claiming one by one", batch, ledger, exc.error)
-                return
+                return set()
             for swap, leg, _ in legs:
                 leg.settle_tx = tx_hash
                 self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent in a {batch}")
@@ -467,6 +470,7 @@ class Coordinator:
                     self.repo.transition(swap, done, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
                                          detail=f"{leg.currency} {leg.amount} paid to {leg.receiver} ({batch})")  # fmt: skip
                     self._on_change(swap)
+            return {swap.id for swap, _, _ in legs}
 
     def _advance_pvp(self, swap: Swap) -> None:
         ledger = swap.leg_a.ledger
@@ -696,17 +700,17 @@ class Worker:
             elif swap.state in (SwapState.CLAIMING_B, SwapState.CLAIMING_A):
                 leg = swap.leg_b if swap.state is SwapState.CLAIMING_B else swap.leg_a
                 claims.setdefault(leg.ledger, []).append(swap.id)
-        batched: set[str] = set()
+        batched: set[str] = set()  # swaps a batch just moved; any other swap takes its own step below
         for step, ready in ((self.coordinator.settle_pvp_batch, pvp), (self.coordinator.lock_htlc_batch, locks),
                             (self.coordinator.claim_htlc_batch, claims)):  # fmt: skip
             for ledger, swap_ids in ready.items():
                 if len(swap_ids) < self.batch_threshold:
                     continue
                 try:
-                    step(ledger, swap_ids)
-                    batched.update(swap_ids)
+                    batched.update(step(ledger, swap_ids))
                 except Exception:  # the swaps stay active; the per-swap steps take over
                     logger.exception("batch step failed ledger=%s", ledger)
+                    self.coordinator.network.clients[ledger].reset_nonces()  # a send may have failed midway
         for swap in active:
             if self._stop.is_set():
                 return

@@ -123,3 +123,28 @@ def test_ready_linked_ledger_steps_run_in_batches(coordinator: Coordinator, sign
         expected[("chaophraya", "THB")] -= order.order.buyAmount
         expected[(seller, "THB")] += order.order.buyAmount
     assert balances(net) == expected and supply(net) == total
+
+
+def test_swaps_a_batch_leaves_out_still_take_their_own_step(coordinator: Coordinator, signers: dict[str, BankSigner],
+                                                             bridge_network: Network) -> None:  # fmt: skip
+    """Two swaps locked on ledger A whose leg B can no longer be locked safely: no batch is sent for
+    them, and each still moves on (to a refund) through its own step rather than waiting forever."""
+    from bridge.engine.coordinator import Worker
+
+    net = bridge_network
+    rate = mid(net, "A", "CNY", "THB")
+    t = now(net)
+    ids = []
+    for seller in ("yangtze", "pearlriver"):
+        order = signers[seller].htlc_order(counterparty=signers["chaophraya"].address, sell="CNY", sell_amount=1_000_00,
+                                           buy="THB", rate=rate, now=t, quote_hash=b"\x03" * 32, quote_valid_until=t + 120)  # fmt: skip
+        coordinator.submit_htlc(seller, order.order.to_json(), order.signature, order.lock_signature, order.lock_nonce)
+        coordinator.accept("chaophraya", order.swap_id, *signers["chaophraya"].htlc_accept(order.order.to_json()))
+        ids.append(order.swap_id)
+    worker = Worker(coordinator)
+    worker.run_once()
+    swaps = [coordinator.repo.get(i) for i in ids]
+    assert [s.state.value for s in swaps] == ["locked_a"] * 2
+    net.set_time(max(s.leg_b.expiry for s in swaps) - coordinator.policy.claim_safety // 2)
+    worker.run_once()
+    assert [coordinator.repo.get(i).state.value for i in ids] == ["refunding"] * 2

@@ -4,6 +4,7 @@ test, banks' signers, approvals in place, and the oracle publishing today's rate
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -95,10 +96,18 @@ def bridge_url(bridge_network: Network, tmp_path: Path) -> Iterator[str]:
         yield server.url
 
 
+@contextmanager
+def open_clients(url: str, network: Network) -> Iterator[dict[str, BridgeClient]]:
+    """An SDK client for every bank and the regulator, each with its own key."""
+    made = {name: BridgeClient(url, name, network.keys.account(name)) for name in [*network.settings.banks, "regulator"]}
+    try:
+        yield made
+    finally:
+        for client in made.values():
+            client.close()
+
+
 @pytest.fixture()
 def clients(bridge_url: str, bridge_network: Network) -> Iterator[dict[str, BridgeClient]]:
-    made = {name: BridgeClient(bridge_url, name, bridge_network.keys.account(name))
-            for name in [*bridge_network.settings.banks, "regulator"]}  # fmt: skip
-    yield made
-    for client in made.values():
-        client.close()
+    with open_clients(bridge_url, bridge_network) as made:
+        yield made

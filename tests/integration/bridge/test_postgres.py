@@ -16,6 +16,7 @@ from bridge.sdk.client import BridgeClient
 from bridge.server import ServerThread
 from corridor.network import Network
 from tests.integration.bridge import test_api as api_flows
+from tests.integration.bridge.conftest import open_clients
 
 pytestmark = pytest.mark.integration
 pgserver = pytest.importorskip("pgserver")
@@ -51,11 +52,8 @@ def pg_bridge_url(bridge_network: Network, postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture()
 def pg_clients(pg_bridge_url: str, bridge_network: Network) -> Iterator[dict[str, BridgeClient]]:
-    made = {name: BridgeClient(pg_bridge_url, name, bridge_network.keys.account(name))
-            for name in [*bridge_network.settings.banks, "regulator"]}  # fmt: skip
-    yield made
-    for client in made.values():
-        client.close()
+    with open_clients(pg_bridge_url, bridge_network) as made:
+        yield made
 
 
 def _journal_rows(url: str) -> int:

@@ -136,7 +136,9 @@ async def swap_events(swap_id: str, request: Request, caller: CallerDep, repo: R
         with changes.subscribe() as change:
             while True:
                 change.clear()
-                journal, swap = await run_in_threadpool(lambda: (repo.journal(swap_id), repo.get(swap_id)))
+                # The state first, then the journal: a terminal state read here is then surely in the
+                # journal read after it, so the stream never ends before sending the final transition.
+                swap, journal = await run_in_threadpool(lambda: (repo.get(swap_id), repo.journal(swap_id)))
                 for entry in journal[sent:]:
                     yield f"event: transition\ndata: {json.dumps(entry)}\n\n"
                 sent = len(journal)

@@ -7,10 +7,13 @@ Knows web3; knows nothing of HTTP APIs or SQL.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable
 from typing import Any
 
+import requests
+import requests.adapters
 from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
@@ -71,6 +74,21 @@ def _render(value: Any) -> Any:
     return value
 
 
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+def _rpc_session() -> requests.Session:
+    """One HTTP session for a ledger's RPC, shared by the bridge's threads (its pool is thread-safe),
+    with room for each of them. The environment (proxies, .netrc) is consulted only when a proxy is
+    configured: otherwise requests would look for a .netrc file on every call."""
+    session = requests.Session()
+    session.trust_env = any(os.environ.get(name) for name in _PROXY_VARIABLES)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 class LedgerClient:
     """Sends signed transactions to one ledger, one nonce stream per signing account."""
 
@@ -96,7 +114,7 @@ class LedgerClient:
 
     @classmethod
     def connect(cls, name: str, rpc_url: str, *, decoder: ErrorDecoder, confirmations: int = 1) -> LedgerClient:
-        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}, session=_rpc_session()))
         # Every transaction is signed here with the chain id read once below, and no ENS names are
         # used: these two middlewares would cost an eth_chainId round trip on every call.
         for middleware in ("validation", "ens_name_to_address"):
@@ -167,6 +185,16 @@ class LedgerClient:
         """A read-only call, with reverts decoded like transactions."""
         try:
             return fn.call()
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            raise self._rejected(exc) from exc
+
+    def call_many(self, *fns: ContractFunction) -> list[Any]:
+        """Several read-only calls in one JSON-RPC batch (one round trip), reverts decoded like :meth:`call`."""
+        try:
+            with self.w3.batch_requests() as batch:
+                for fn in fns:
+                    batch.add(fn)
+                return list(batch.execute())
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             raise self._rejected(exc) from exc
 

@@ -88,4 +88,4 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
 def _changed(app: FastAPI, swap: Any) -> None:
     app.state.metrics.observe(swap)
     app.state.worker.wake()
-    app.state.changes.publish()
+    app.state.changes.publish(swap.id)

@@ -18,15 +18,20 @@ from contextlib import contextmanager
 SAFETY_POLL_SECONDS = 1.0
 
 
+_ALL = "*"
+
+
 class ChangeFeed:
+    """Subscribers follow one swap (woken only by its changes) or every swap (``swap_id=None``)."""
+
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
 
-    def publish(self) -> None:
-        """Called from any thread after a swap changed."""
+    def publish(self, swap_id: str) -> None:
+        """Called from any thread after ``swap_id`` changed."""
         with self._guard:
-            subscribers = list(self._subscribers)
+            subscribers = [*self._subscribers.get(swap_id, ()), *self._subscribers.get(_ALL, ())]
         for loop, event in subscribers:
             try:
                 loop.call_soon_threadsafe(event.set)
@@ -34,16 +39,21 @@ class ChangeFeed:
                 pass
 
     @contextmanager
-    def subscribe(self) -> Iterator[asyncio.Event]:
-        """An event set on every change while the context is open (call inside the event loop)."""
+    def subscribe(self, swap_id: str | None = None) -> Iterator[asyncio.Event]:
+        """An event set on every change of ``swap_id`` (of any swap when None) while the context is
+        open; call inside the event loop."""
+        key = swap_id or _ALL
         entry = (asyncio.get_running_loop(), asyncio.Event())
         with self._guard:
-            self._subscribers.add(entry)
+            self._subscribers.setdefault(key, set()).add(entry)
         try:
             yield entry[1]
         finally:
             with self._guard:
-                self._subscribers.discard(entry)
+                subscribers = self._subscribers.get(key, set())
+                subscribers.discard(entry)
+                if not subscribers:
+                    self._subscribers.pop(key, None)
 
 
 async def changed(event: asyncio.Event, timeout: float) -> None:

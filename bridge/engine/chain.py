@@ -3,7 +3,10 @@ engine re-derives after a restart (is a lock open, was a nonce used, what did a 
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +26,7 @@ ACTIVE_CACHE_SECONDS = 2.0
 class ChainView:
     network: Network
     _active_until: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
+    _pass: threading.local = field(default_factory=threading.local, repr=False)
 
     def client(self, ledger: str) -> LedgerClient:
         return self.network.clients[ledger]
@@ -37,7 +41,26 @@ class ChainView:
         return self.network.settings.currency_ledger(currency)
 
     def now(self, ledger: str) -> int:
-        return int(self.client(ledger).w3.eth.get_block("latest")["timestamp"])
+        """The ledger's latest block time (read once per ledger inside :meth:`one_clock_per_ledger`)."""
+        clock: dict[str, int] | None = getattr(self._pass, "clock", None)
+        if clock is not None and ledger in clock:
+            return clock[ledger]
+        timestamp = int(self.client(ledger).w3.eth.get_block("latest")["timestamp"])
+        if clock is not None:
+            clock[ledger] = timestamp
+        return timestamp
+
+    @contextmanager
+    def one_clock_per_ledger(self) -> Iterator[None]:
+        """Within this context, in this thread (one worker pass), each ledger's time is read once. A
+        time read at the start of the pass is at most one pass old: an expiry is then acted on one
+        pass later, and a claim sent too late is refused by the escrow itself (claims also keep a
+        safety margin before expiry)."""
+        self._pass.clock = {}
+        try:
+            yield
+        finally:
+            self._pass.clock = None
 
     def is_active(self, ledger: str, address: str) -> bool:
         """Whether the registry on ``ledger`` lists ``address`` as active. A "yes" is remembered for
@@ -72,6 +95,11 @@ class ChainView:
         htlc = self.contract(ledger, "htlc")
         logs = htlc.events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_id_of(terms.sender, terms.hashlock)})
         return bytes(logs[-1]["args"]["secret"]) if logs else None
+
+    def revealed_secrets(self, ledger: str, lock_ids: list[bytes], from_block: int = 0) -> dict[bytes, bytes]:
+        """The preimages ``Claimed`` events revealed for any of ``lock_ids``, in one log query."""
+        logs = self.contract(ledger, "htlc").events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_ids})
+        return {bytes(log["args"]["lockId"]): bytes(log["args"]["secret"]) for log in logs}
 
     def settled_event(self, ledger: str, terms: LockTerms, event: str, from_block: int = 0) -> dict[str, Any] | None:
         htlc = self.contract(ledger, "htlc")

@@ -24,7 +24,7 @@ from corridor.errors import ChainError, ChainRejected
 from corridor.keys import RELAYER
 from corridor.network import Network
 from corridor.typed_data import Swap as PvPSwap
-from corridor.typed_data import swap_message
+from corridor.typed_data import digest, swap_message
 from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message, signed_by
 from bridge.domain.swap import Leg, Model, Swap, SwapState
 from bridge.engine.chain import ChainView, lock_id_of
@@ -96,7 +96,7 @@ class Coordinator:
             raise SignatureInvalid("the signature does not recover to partyA for these terms", field="signature")
         if pvp.functions.nonceUsed(swap_terms.partyA, swap_terms.nonce).call():
             raise Conflict(f"nonce {swap_terms.nonce} of partyA was already used", field="terms.nonce")
-        swap_id = "0x" + bytes(pvp.functions.swapId(swap_terms.as_tuple()).call()).hex()
+        swap_id = "0x" + digest(message).hex()  # PvPEscrow.swapId: the EIP-712 digest both parties sign
         swap = Swap(
             id=swap_id, model=Model.PVP, state=SwapState.PROPOSED, initiator=participant, counterparty=counterparty,
             initiator_address=swap_terms.partyA, counterparty_address=swap_terms.partyB,
@@ -218,12 +218,14 @@ class Coordinator:
         ledger = self.chain.ledger_of(currency)
         token = self.chain.token(currency)
         spender = self.chain.contract(ledger, escrow).address
-        if not token.functions.canTransfer(payer, receiver).call():
+        permitted, balance, allowance = self.chain.client(ledger).call_many(
+            token.functions.canTransfer(payer, receiver), token.functions.balanceOf(payer), token.functions.allowance(payer, spender))
+        if not permitted:
             raise Conflict(f"{currency} refuses transfers from {payer} to {receiver} now (paused, frozen or not a participant)",
                            field=field)  # fmt: skip
-        if token.functions.balanceOf(payer).call() < amount:
+        if balance < amount:
             raise Conflict(f"{payer} holds less than {amount} {currency}", field=field)
-        if token.functions.allowance(payer, spender).call() < amount:
+        if allowance < amount:
             raise Conflict(f"{payer} has not approved the {escrow} escrow for {amount} {currency} on ledger {ledger}", field=field)
 
     def _named(self, address: str, *, field: str) -> str:
@@ -472,6 +474,27 @@ class Coordinator:
                     self._on_change(swap)
             return {swap.id for swap, _, _ in legs}
 
+    def watch_locked_batch(self, ledger: str, swap_ids: list[str]) -> set[str]:
+        """The watchtower for every swap whose leg B is locked on ``ledger``: one log query finds any
+        secret revealed on chain for any of them; each then moves on as in the per-swap step."""
+        with self._holding(swap_ids) as swaps:
+            watched = {}
+            for swap in swaps:
+                if swap.model is Model.HTLC and swap.state is SwapState.LOCKED_B and swap.leg_b.ledger == ledger:
+                    terms = self.chain.request_for(swap.leg_b, swap).terms
+                    watched[lock_id_of(terms.sender, terms.hashlock)] = swap
+            if not watched:
+                return set()
+            from_block = min(swap.leg_b.lock_block or 0 for swap in watched.values())
+            revealed = self.chain.revealed_secrets(ledger, list(watched), from_block=from_block)
+            now = self.chain.now(ledger)
+            for lock_id, swap in watched.items():
+                before = swap.state
+                self._watched(swap, revealed.get(lock_id), now)
+                if swap.state is not before:
+                    self._on_change(swap)
+            return {swap.id for swap in watched.values()}
+
     def _advance_pvp(self, swap: Swap) -> None:
         ledger = swap.leg_a.ledger
         client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
@@ -558,6 +581,9 @@ class Coordinator:
         """Both legs locked: the watchtower picks up a secret revealed on chain, or refunds at expiry."""
         request_b = self.chain.request_for(swap.leg_b, swap)
         revealed = self.chain.revealed_secret(swap.leg_b.ledger, request_b.terms, from_block=swap.leg_b.lock_block or 0)
+        self._watched(swap, revealed, now_b)
+
+    def _watched(self, swap: Swap, revealed: bytes | None, now_b: int) -> None:
         if revealed is not None:
             swap.secret = "0x" + revealed.hex()
             self.repo.transition(swap, SwapState.CLAIMING_B, ledger=swap.leg_b.ledger, detail="secret seen on chain")
@@ -684,12 +710,18 @@ class Worker:
 
     def run_once(self) -> None:
         """One pass: first the steps several swaps share on one ledger, as batches (netted PvP
-        settlement, HTLC locks, HTLC claims), then every other swap's next step on its own. A swap
-        moved by a batch takes its next step in the next pass, so that step can be batched too."""
+        settlement, HTLC locks, HTLC claims, the watch for revealed secrets), then every other swap's
+        next step on its own. A swap moved by a batch takes its next step in the next pass, so that
+        step can be batched too. Each ledger's clock is read once per pass."""
+        with self.coordinator.chain.one_clock_per_ledger():
+            self._pass()
+
+    def _pass(self) -> None:
         active = self.coordinator.repo.active()
         pvp: dict[str, list[str]] = {}
         locks: dict[str, list[str]] = {}
         claims: dict[str, list[str]] = {}
+        watched: dict[str, list[str]] = {}
         for swap in active:
             if swap.model is Model.PVP:
                 if swap.state is SwapState.ACCEPTED:
@@ -700,9 +732,11 @@ class Worker:
             elif swap.state in (SwapState.CLAIMING_B, SwapState.CLAIMING_A):
                 leg = swap.leg_b if swap.state is SwapState.CLAIMING_B else swap.leg_a
                 claims.setdefault(leg.ledger, []).append(swap.id)
+            elif swap.state is SwapState.LOCKED_B:
+                watched.setdefault(swap.leg_b.ledger, []).append(swap.id)
         batched: set[str] = set()  # swaps a batch just moved; any other swap takes its own step below
         for step, ready in ((self.coordinator.settle_pvp_batch, pvp), (self.coordinator.lock_htlc_batch, locks),
-                            (self.coordinator.claim_htlc_batch, claims)):  # fmt: skip
+                            (self.coordinator.claim_htlc_batch, claims), (self.coordinator.watch_locked_batch, watched)):  # fmt: skip
             for ledger, swap_ids in ready.items():
                 if len(swap_ids) < self.batch_threshold:
                     continue

@@ -42,9 +42,13 @@ def from_body(body: dict[str, Any]) -> Swap:
     return Swap(**data)
 
 
+_PRUNE_EVERY_SECONDS = 10
+
+
 class SwapRepository:
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
+        self._next_prune = 0
 
     def create(self, swap: Swap) -> Swap:
         now = _now()
@@ -175,7 +179,9 @@ class SwapRepository:
         """Records a request signature; False when it was seen before (a replay)."""
         try:
             with self._sessions.begin() as session:
-                session.execute(delete(SeenRequestRow).where(SeenRequestRow.expires_at < now))
+                if now >= self._next_prune:  # expired signatures can never be replayed: drop them now and then
+                    session.execute(delete(SeenRequestRow).where(SeenRequestRow.expires_at < now))
+                    self._next_prune = now + _PRUNE_EVERY_SECONDS
                 session.add(SeenRequestRow(signature=signature, expires_at=expires_at))
             return True
         except IntegrityError:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from bridge.api.changes import SAFETY_POLL_SECONDS, changed
 from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
 from bridge.api.schemas import HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapCreate, SwapPage, SwapPublic
-from bridge.domain.swap import Swap, SwapState
+from bridge.domain.swap import TERMINAL, Swap, SwapState
 from bridge.errors import Forbidden, InvalidInstruction
 from bridge.store.swaps import SwapRepository
 
@@ -133,16 +133,16 @@ async def swap_events(swap_id: str, request: Request, caller: CallerDep, repo: R
 
     async def stream() -> AsyncIterator[str]:
         sent = 0
-        with changes.subscribe() as change:
+        with changes.subscribe(swap_id) as change:
             while True:
                 change.clear()
-                # The state first, then the journal: a terminal state read here is then surely in the
-                # journal read after it, so the stream never ends before sending the final transition.
-                swap, journal = await run_in_threadpool(lambda: (repo.get(swap_id), repo.journal(swap_id)))
+                # A transition and the swap's new state are written in one database transaction, so
+                # the journal's last entry is the swap's state: terminal there means nothing follows.
+                journal = await run_in_threadpool(repo.journal, swap_id)
                 for entry in journal[sent:]:
                     yield f"event: transition\ndata: {json.dumps(entry)}\n\n"
                 sent = len(journal)
-                if swap.terminal:
+                if journal and SwapState(journal[-1]["to"]) in TERMINAL:
                     return
                 await changed(change, SAFETY_POLL_SECONDS)
 

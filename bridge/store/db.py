@@ -70,7 +70,9 @@ class SeenRequestRow(Base):
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout so API and worker threads coexist."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A pool as large as the API's thread pool plus the worker: connections are reused, never
+        # reopened (each new one would run the pragmas below again).
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=48, max_overflow=16)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]

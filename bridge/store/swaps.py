@@ -10,12 +10,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bridge import faults
 from bridge.domain.swap import Leg, Model, Swap, SwapState, check_transition
@@ -49,10 +52,19 @@ class SwapRepository:
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
         self._next_prune = 0
+        bind = sessions.kw.get("bind")
+        # SQLite lets one writer in at a time and makes the others sleep and retry (up to 100 ms a
+        # try); queueing this process's writers on a lock instead keeps each write a short wait.
+        self._write_guard: Any = threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._write_guard, self._sessions.begin() as session:
+            yield session
 
     def create(self, swap: Swap) -> Swap:
         now = _now()
-        with self._sessions.begin() as session:
+        with self._write() as session:
             if session.get(SwapRow, swap.id) is not None:
                 raise Conflict(f"swap {swap.id} already exists", field="order")
             session.add(SwapRow(id=swap.id, model=swap.model.value, state=swap.state.value, initiator=swap.initiator,
@@ -70,7 +82,7 @@ class SwapRepository:
 
     def save(self, swap: Swap) -> None:
         """Stores fields that are not a state change (signatures, secret, tx hashes)."""
-        with self._sessions.begin() as session:
+        with self._write() as session:
             row = session.get(SwapRow, swap.id)
             if row is None:
                 raise NotFound(f"no swap {swap.id}", field="id")
@@ -84,7 +96,7 @@ class SwapRepository:
                    tx_hash: str | None = None, block: int | None = None) -> Swap:  # fmt: skip
         """Moves ``swap`` to ``to`` (checked against the state machine and the stored state)."""
         check_transition(swap.id, swap.state, to)
-        with self._sessions.begin() as session:
+        with self._write() as session:
             row = session.get(SwapRow, swap.id, with_for_update=True)
             if row is None:
                 raise NotFound(f"no swap {swap.id}", field="id")
@@ -103,7 +115,7 @@ class SwapRepository:
 
     def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
         """Journals a transaction hash right after sending (the swap's state does not change)."""
-        with self._sessions.begin() as session:
+        with self._write() as session:
             row = session.get(SwapRow, swap.id)
             if row is None:
                 raise NotFound(f"no swap {swap.id}", field="id")
@@ -169,7 +181,7 @@ class SwapRepository:
     def remember_response(self, participant: str, key: str, request_body: bytes, status: int, response: dict[str, Any]) -> None:
         digest = hashlib.sha256(request_body).hexdigest()
         try:
-            with self._sessions.begin() as session:
+            with self._write() as session:
                 session.add(IdempotencyRow(participant=participant, key=key, request_hash=digest, status=status,
                                            response=json.loads(json.dumps(response, default=str)), created_at=_now()))  # fmt: skip
         except IntegrityError:
@@ -178,7 +190,7 @@ class SwapRepository:
     def claim_request_signature(self, signature: str, expires_at: int, now: int) -> bool:
         """Records a request signature; False when it was seen before (a replay)."""
         try:
-            with self._sessions.begin() as session:
+            with self._write() as session:
                 if now >= self._next_prune:  # expired signatures can never be replayed: drop them now and then
                     session.execute(delete(SeenRequestRow).where(SeenRequestRow.expires_at < now))
                     self._next_prune = now + _PRUNE_EVERY_SECONDS

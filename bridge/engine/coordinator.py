@@ -360,8 +360,9 @@ class Coordinator:
             if not swaps:
                 return set()
             client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
-            for swap in swaps:
-                self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
+            with self.repo.together():
+                for swap in swaps:
+                    self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
             call = pvp.functions.settleBatch([_pvp_terms(s.terms).as_tuple() for s in swaps],
                                              [_bytes(s.signature_a) for s in swaps], [_bytes(s.signature_b or "") for s in swaps])  # fmt: skip
             try:
@@ -369,20 +370,23 @@ class Coordinator:
             except ChainRejected as exc:
                 logger.warning("batch of %d refused on %s (%s); settling one by one", len(swaps), ledger, exc.error)
                 return set()
-            for swap in swaps:
-                swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
-                self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail="settleBatch sent")
+            with self.repo.together():
+                for swap in swaps:
+                    swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
+                    self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail="settleBatch sent")
             receipt = client.wait(tx_hash)
             settled = {"0x" + bytes(e["args"]["swapId"]).hex() for e in pvp.events.SettledInBatch().process_receipt(receipt, errors=_DISCARD)}
             rejected = {"0x" + bytes(e["args"]["swapId"]).hex(): e["args"]["reason"]
                         for e in pvp.events.BatchSwapRejected().process_receipt(receipt, errors=_DISCARD)}  # fmt: skip
+            with self.repo.together():
+                for swap in swaps:
+                    if swap.id in settled:
+                        self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                                             detail="both legs settled, netted within the batch")  # fmt: skip
+                    elif swap.id in rejected:
+                        self.repo.transition(swap, SwapState.FAILED, ledger=ledger, tx_hash=tx_hash,
+                                             detail=f"escrow skipped it in the batch (reason {rejected[swap.id]}); nothing moved")  # fmt: skip
             for swap in swaps:
-                if swap.id in settled:
-                    self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
-                                         detail="both legs settled, netted within the batch")  # fmt: skip
-                elif swap.id in rejected:
-                    self.repo.transition(swap, SwapState.FAILED, ledger=ledger, tx_hash=tx_hash,
-                                         detail=f"escrow skipped it in the batch (reason {rejected[swap.id]}); nothing moved")  # fmt: skip
                 self._on_change(swap)
             return {swap.id for swap in swaps}
 
@@ -409,8 +413,9 @@ class Coordinator:
                 return set()  # a lone lock takes the ordinary per-swap step
             client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
             batch = f"batch of {len(legs)}"
-            for swap, _, locking, _ in legs:
-                self.repo.transition(swap, locking, ledger=ledger, detail=f"locking in a {batch}")
+            with self.repo.together():
+                for swap, _, locking, _ in legs:
+                    self.repo.transition(swap, locking, ledger=ledger, detail=f"locking in a {batch}")
             requests = [self.chain.request_for(leg, swap) for swap, leg, _, _ in legs]
             call = htlc.functions.lockForBatch([r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
                                                [_bytes(leg.authorisation or "") for _, leg, _, _ in legs])  # fmt: skip
@@ -419,14 +424,17 @@ class Coordinator:
             except ChainRejected as exc:
                 logger.warning("lock %s refused on %s (%s); locking one by one", batch, ledger, exc.error)
                 return set()
-            for swap, leg, _, _ in legs:
-                leg.lock_tx = tx_hash
-                self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"lock {leg.currency} sent in a {batch}")
+            with self.repo.together():
+                for swap, leg, _, _ in legs:
+                    leg.lock_tx = tx_hash
+                    self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"lock {leg.currency} sent in a {batch}")
             receipt = client.wait(tx_hash)  # all or nothing: a mined batch locked every leg
-            for swap, leg, _, locked in legs:
-                leg.lock_block = int(receipt["blockNumber"])
-                self.repo.transition(swap, locked, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
-                                     detail=f"{leg.currency} {leg.amount} locked until {leg.expiry} ({batch})")  # fmt: skip
+            with self.repo.together():
+                for swap, leg, _, locked in legs:
+                    leg.lock_block = int(receipt["blockNumber"])
+                    self.repo.transition(swap, locked, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                                         detail=f"{leg.currency} {leg.amount} locked until {leg.expiry} ({batch})")  # fmt: skip
+            for swap, _, _, _ in legs:
                 self._on_change(swap)
             return {swap.id for swap, _, _, _ in legs}
 
@@ -462,16 +470,21 @@ class Coordinator:
             except ChainRejected as exc:
                 logger.warning("claim %s refused on %s (%s); claiming one by one", batch, ledger, exc.error)
                 return set()
-            for swap, leg, _ in legs:
-                leg.settle_tx = tx_hash
-                self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent in a {batch}")
+            with self.repo.together():
+                for swap, leg, _ in legs:
+                    leg.settle_tx = tx_hash
+                    self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent in a {batch}")
             receipt = client.wait(tx_hash)
             claimed = {bytes(e["args"]["lockId"]) for e in htlc.events.Claimed().process_receipt(receipt, errors=_DISCARD)}
-            for (swap, leg, done), lock_terms in zip(legs, terms, strict=True):
-                if lock_id_of(lock_terms.sender, lock_terms.hashlock) in claimed:
-                    self.repo.transition(swap, done, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
-                                         detail=f"{leg.currency} {leg.amount} paid to {leg.receiver} ({batch})")  # fmt: skip
-                    self._on_change(swap)
+            moved = []
+            with self.repo.together():
+                for (swap, leg, done), lock_terms in zip(legs, terms, strict=True):
+                    if lock_id_of(lock_terms.sender, lock_terms.hashlock) in claimed:
+                        self.repo.transition(swap, done, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
+                                             detail=f"{leg.currency} {leg.amount} paid to {leg.receiver} ({batch})")  # fmt: skip
+                        moved.append(swap)
+            for swap in moved:
+                self._on_change(swap)
             return {swap.id for swap, _, _ in legs}
 
     def watch_locked_batch(self, ledger: str, swap_ids: list[str]) -> set[str]:

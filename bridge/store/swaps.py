@@ -56,11 +56,38 @@ class SwapRepository:
         # SQLite lets one writer in at a time and makes the others sleep and retry (up to 100 ms a
         # try); queueing this process's writers on a lock instead keeps each write a short wait.
         self._write_guard: Any = threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
+        self._together = threading.local()
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
+        shared: Session | None = getattr(self._together, "session", None)
+        if shared is not None:  # inside together(): one transaction for all, committed at its end
+            yield shared
+            return
         with self._write_guard, self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Transitions and journal entries made inside (in this thread) commit together, in one
+        database transaction: a batch step journals all its swaps at once. Nothing inside is
+        visible, or acted upon, before the whole commits; fault points fire after that commit."""
+        pending: list[str] = []
+        with self._write_guard, self._sessions.begin() as session:
+            self._together.session, self._together.faults = session, pending
+            try:
+                yield
+            finally:
+                self._together.session = self._together.faults = None
+        for point in pending:
+            faults.after_transition(point)
+
+    def _fault_point(self, point: str) -> None:
+        pending: list[str] | None = getattr(self._together, "faults", None)
+        if pending is not None:
+            pending.append(point)
+        else:
+            faults.after_transition(point)
 
     def create(self, swap: Swap) -> Swap:
         now = _now()
@@ -110,7 +137,7 @@ class SwapRepository:
             row.version += 1
             session.add(TransitionRow(swap_id=swap.id, from_state=previous.value, to_state=to.value, at=row.updated_at,
                                       ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
-        faults.after_transition(to.value)
+        self._fault_point(to.value)
         return swap
 
     def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
@@ -123,7 +150,7 @@ class SwapRepository:
             row.updated_at = _now()
             session.add(TransitionRow(swap_id=swap.id, from_state=swap.state.value, to_state=swap.state.value,
                                       at=row.updated_at, ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
-        faults.after_transition(f"sent:{swap.state.value}")
+        self._fault_point(f"sent:{swap.state.value}")
 
     def journal(self, swap_id: str) -> list[dict[str, Any]]:
         with self._sessions() as session:

@@ -1,0 +1,61 @@
+"""SwapRepository.together(): a batch step's journal entries commit as one database transaction,
+and the crash-injection points fire only after that commit (on a real SQLite file; the fault
+hook, which would SIGKILL the process, is replaced by a recorder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridge import faults
+from bridge.domain.swap import Leg, Model, Swap, SwapState
+from bridge.errors import Conflict
+from bridge.store.db import make_engine, migrate, session_factory
+from bridge.store.swaps import SwapRepository
+
+
+def _swap(n: int) -> Swap:
+    return Swap(id=f"0x{n:064x}", model=Model.PVP, state=SwapState.PROPOSED, initiator="yangtze", counterparty="harbour",
+                initiator_address="0x" + "1" * 40, counterparty_address="0x" + "2" * 40,
+                leg_a=Leg("CNY", "A", 100, "yangtze", "harbour"), leg_b=Leg("HKD", "A", 108, "harbour", "yangtze"),
+                rate=10**18, max_deviation_bps=50, deadline=10**10, nonce=n, terms={}, signature_a="0x00")  # fmt: skip
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> SwapRepository:
+    url = f"sqlite:///{tmp_path / 'together.db'}"
+    migrate(url)
+    return SwapRepository(session_factory(make_engine(url)))
+
+
+@pytest.fixture()
+def fired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    points: list[str] = []
+    monkeypatch.setattr(faults, "after_transition", points.append)
+    return points
+
+
+def test_transitions_inside_commit_together_and_fire_their_fault_points_after(repo: SwapRepository, fired: list[str]) -> None:
+    swaps = [repo.create(_swap(n)) for n in (1, 2)]
+    with repo.together():
+        for swap in swaps:
+            repo.transition(swap, SwapState.ACCEPTED)
+        assert fired == []  # nothing may be acted upon (or crash) before the whole batch is durable
+        assert [repo.get(s.id).state for s in swaps] == [SwapState.PROPOSED] * 2  # not visible yet
+    assert fired == ["accepted", "accepted"]
+    assert [repo.get(s.id).state for s in swaps] == [SwapState.ACCEPTED] * 2
+    assert [j["to"] for j in repo.journal(swaps[0].id)] == ["proposed", "accepted"]
+
+
+def test_a_refused_transition_inside_undoes_the_whole_batch(repo: SwapRepository, fired: list[str]) -> None:
+    first, second = repo.create(_swap(3)), repo.create(_swap(4))
+    stale = repo.get(second.id)
+    repo.transition(second, SwapState.CANCELLED)
+    fired.clear()
+    with pytest.raises(Conflict), repo.together():
+        repo.transition(first, SwapState.ACCEPTED)
+        repo.transition(stale, SwapState.ACCEPTED)  # it moved meanwhile
+    assert fired == []
+    assert repo.get(first.id).state is SwapState.PROPOSED
+    assert [j["to"] for j in repo.journal(first.id)] == ["proposed"]

@@ -17,12 +17,12 @@ from typing import Any
 import solcx
 
 from corridor.errors import CompilationError, ToolchainError
-from corridor.toolchain import CONTRACTS_DIR, NODE_MODULES, REPO_ROOT, STATE_DIR, solc_shim
+from corridor.toolchain import BUILD_CACHE_DIR, CONTRACTS_DIR, NODE_MODULES, REPO_ROOT, solc_shim
 
 logger = logging.getLogger(__name__)
 
 SOURCES_DIR = CONTRACTS_DIR / "src"
-CACHE_DIR = STATE_DIR / "artifacts"
+CACHE_DIR = BUILD_CACHE_DIR
 # Kept in step with contracts/foundry.toml so both compile paths produce the same bytecode.
 COMPILER_SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},

@@ -17,6 +17,9 @@ NODE_MODULES = REPO_ROOT / "node_modules"
 CONTRACTS_DIR = REPO_ROOT / "contracts"
 SOLC_SHIM = REPO_ROOT / "tools" / "solc"
 STATE_DIR = Path(os.environ.get("CORRIDOR_STATE_DIR") or REPO_ROOT / ".corridor")
+# The compiled-contracts cache is keyed by a hash of sources and settings, so every run may share it
+# (a run with its own state directory — a test, a second bridge — need not compile again).
+BUILD_CACHE_DIR = Path(os.environ.get("CORRIDOR_BUILD_CACHE") or REPO_ROOT / ".corridor" / "artifacts")
 
 
 def _platform_suffix() -> str:

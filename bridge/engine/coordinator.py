@@ -342,7 +342,7 @@ class Coordinator:
                 logger.warning("step failed swap=%s state=%s: %s", swap.id, swap.state, exc)
                 for client in self.network.clients.values():
                     client.reset_nonces()
-            swap = self.repo.get(swap_id)
+                swap = self.repo.get(swap_id)  # the step may have stopped between its journal entries
             if swap.state is not before:
                 self._on_change(swap)
             return swap
@@ -548,7 +548,7 @@ class Coordinator:
             self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
         elif state is SwapState.ACCEPTED:
             self.repo.transition(swap, SwapState.LOCKING_A, ledger=swap.leg_a.ledger)
-            self._lock(swap, swap.leg_a, SwapState.LOCKED_A)
+            self._lock(swap, swap.leg_a, SwapState.LOCKED_A, fresh=True)
         elif state is SwapState.LOCKING_A:
             self._lock(swap, swap.leg_a, SwapState.LOCKED_A)
         elif state is SwapState.LOCKED_A:
@@ -556,7 +556,7 @@ class Coordinator:
                 self.repo.transition(swap, SwapState.REFUNDING, detail="too late to lock leg B safely")
             else:
                 self.repo.transition(swap, SwapState.LOCKING_B, ledger=swap.leg_b.ledger)
-                self._lock(swap, swap.leg_b, SwapState.LOCKED_B)
+                self._lock(swap, swap.leg_b, SwapState.LOCKED_B, fresh=True)
         elif state is SwapState.LOCKING_B:
             self._lock(swap, swap.leg_b, SwapState.LOCKED_B)
         elif state is SwapState.LOCKED_B:
@@ -568,11 +568,13 @@ class Coordinator:
         elif state is SwapState.REFUNDING:
             self._refund_all(swap, now_a, now_b)
 
-    def _lock(self, swap: Swap, leg: Leg, locked: SwapState) -> None:
+    def _lock(self, swap: Swap, leg: Leg, locked: SwapState, *, fresh: bool = False) -> None:
+        """Locks ``leg``. A resumed step (``fresh`` False: the state was journalled before a restart
+        or a failed attempt) first asks the chain whether the lock already landed."""
         client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
         request = self.chain.request_for(leg, swap)
         payer = request.terms.sender
-        if self.chain.authorisation_used(leg.ledger, payer, leg.lock_nonce) or self.chain.lock_open(leg.ledger, request.terms):
+        if not fresh and (self.chain.authorisation_used(leg.ledger, payer, leg.lock_nonce) or self.chain.lock_open(leg.ledger, request.terms)):
             self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=leg.lock_tx, detail="lock confirmed on chain")
             return
         try:
@@ -758,11 +760,14 @@ class Worker:
                 except Exception:  # the swaps stay active; the per-swap steps take over
                     logger.exception("batch step failed ledger=%s", ledger)
                     self.coordinator.network.clients[ledger].reset_nonces()  # a send may have failed midway
+        chain = self.coordinator.chain
         for swap in active:
             if self._stop.is_set():
                 return
             if swap.id in batched:
                 continue
+            if swap.state is SwapState.PROPOSED and chain.now(swap.leg_a.ledger) <= swap.deadline:
+                continue  # waiting for the counterparty; nothing to do until its deadline
             try:
                 self.coordinator.advance(swap.id)
             except Exception:  # a bad swap must not stop the others; it stays active and is retried

@@ -34,20 +34,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def raw_transfers(net: Network, count: int) -> dict[str, float]:
+def raw_transfers(net: Network, count: int, rounds: int = 3) -> dict[str, float]:
+    """Plain token transfers on ledger A through the same client stack, sequential (send and wait)
+    and pipelined (send all, then wait). One run is noisy, so ``rounds`` runs are made and the best
+    is kept: the allowance the swaps are compared with is the most the ledgers were seen to accept."""
     client, token = net.clients["A"], net.token("CNY")
     banks = [net.keys.account(b) for b in net.settings.banks]
-    started = time.perf_counter()
-    for i in range(count):
-        client.transact(banks[i % len(banks)], token.functions.transfer(banks[(i + 1) % len(banks)].address, 1), gas=80_000)
-    sequential = count / (time.perf_counter() - started)
-    started = time.perf_counter()
-    hashes = [client.send(banks[i % len(banks)], token.functions.transfer(banks[(i + 1) % len(banks)].address, 1), gas=80_000)
-              for i in range(count)]  # fmt: skip
-    for tx_hash in hashes:
-        client.wait(tx_hash)
-    pipelined = count / (time.perf_counter() - started)
-    return {"sequential_tx_per_s": round(sequential, 1), "pipelined_tx_per_s": round(pipelined, 1)}
+
+    def transfer(i: int) -> Any:
+        return token.functions.transfer(banks[(i + 1) % len(banks)].address, 1)
+
+    sequential, pipelined = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for i in range(count):
+            client.transact(banks[i % len(banks)], transfer(i), gas=80_000)
+        sequential.append(count / (time.perf_counter() - started))
+        started = time.perf_counter()
+        hashes = [client.send(banks[i % len(banks)], transfer(i), gas=80_000) for i in range(count)]
+        for tx_hash in hashes:
+            client.wait(tx_hash)
+        pipelined.append(count / (time.perf_counter() - started))
+    return {"sequential_tx_per_s": round(max(sequential), 1), "pipelined_tx_per_s": round(max(pipelined), 1),
+            "sequential_runs": [round(r, 1) for r in sequential]}  # fmt: skip
 
 
 def run_swaps(clients: dict[str, BridgeClient], net: Network, model: str, count: int, in_flight: int) -> dict[str, Any]:

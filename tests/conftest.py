@@ -7,6 +7,7 @@ import contextlib
 import ctypes
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +54,16 @@ def reaper() -> Iterator[None]:
         with contextlib.suppress(ChildProcessError):
             while os.waitpid(-1, os.WNOHANG) != (0, 0):
                 pass
+
+
+@pytest.fixture()
+def repo(tmp_path: Path):  # noqa: ANN201 - bridge.store.swaps.SwapRepository
+    """A bridge repository on a fresh, migrated SQLite file."""
+    # Imported here: importing ``bridge`` at module level would shadow the test package of the same
+    # name (tests/integration/bridge) when pytest loads its conftest.
+    from bridge.store.db import make_engine, migrate, session_factory
+    from bridge.store.swaps import SwapRepository
+
+    url = f"sqlite:///{tmp_path / 'bridge.db'}"
+    migrate(url)
+    return SwapRepository(session_factory(make_engine(url)))

@@ -4,14 +4,11 @@ hook, which would SIGKILL the process, is replaced by a recorder)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bridge import faults
 from bridge.domain.swap import Leg, Model, Swap, SwapState
 from bridge.errors import Conflict
-from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
 
 
@@ -20,13 +17,6 @@ def _swap(n: int) -> Swap:
                 initiator_address="0x" + "1" * 40, counterparty_address="0x" + "2" * 40,
                 leg_a=Leg("CNY", "A", 100, "yangtze", "harbour"), leg_b=Leg("HKD", "A", 108, "harbour", "yangtze"),
                 rate=10**18, max_deviation_bps=50, deadline=10**10, nonce=n, terms={}, signature_a="0x00")  # fmt: skip
-
-
-@pytest.fixture()
-def repo(tmp_path: Path) -> SwapRepository:
-    url = f"sqlite:///{tmp_path / 'together.db'}"
-    migrate(url)
-    return SwapRepository(session_factory(make_engine(url)))
 
 
 @pytest.fixture()

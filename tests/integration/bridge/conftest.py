@@ -15,7 +15,6 @@ from bridge.server import ServerThread
 from bridge.engine.network_info import network_info
 from bridge.sdk.client import BridgeClient
 from bridge.sdk.signer import BankSigner, NetworkInfo
-from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
 from corridor.network import Network
 from oracle.feeds import StaticFeed
@@ -41,13 +40,6 @@ def bridge_network(chain: Network) -> Network:
     approve_all(chain)
     publish_rates(chain)
     return chain
-
-
-@pytest.fixture()
-def repo(tmp_path: Path) -> SwapRepository:
-    url = f"sqlite:///{tmp_path / 'bridge.db'}"
-    migrate(url)
-    return SwapRepository(session_factory(make_engine(url)))
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ import requests
 import requests.adapters
 from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_utils import decode_hex, keccak, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
@@ -47,7 +47,7 @@ class ErrorDecoder:
                 self._errors[selector] = (item["name"], types, [i["name"] for i in item["inputs"]])
 
     def decode(self, data: str | bytes | None) -> tuple[str, dict[str, Any]]:
-        raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else (data or b"")
+        raw = decode_hex(data) if isinstance(data, str) else (data or b"")
         selector, body = raw[:4], raw[4:]
         if selector == _ERROR_STRING:
             return "Error", {"reason": abi_decode(["string"], body)[0]}

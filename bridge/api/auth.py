@@ -16,6 +16,7 @@ import time
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
+from eth_utils import decode_hex
 
 from bridge.errors import Unauthenticated
 
@@ -53,7 +54,7 @@ def verify(*, participant: str | None, timestamp: str | None, nonce: str | None,
     if not signature:
         raise Unauthenticated("missing", field="X-Corridor-Signature")
     try:
-        raw = bytes.fromhex(signature[2:] if signature.startswith("0x") else signature)
+        raw = decode_hex(signature)
         signer = Account.recover_message(encode_defunct(text=request_message(method, path, body, stamp, nonce)), signature=raw)
     except Exception as exc:  # malformed signature bytes of any kind
         raise Unauthenticated("malformed signature", field="X-Corridor-Signature") from exc

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from eth_utils import decode_hex
+
 from corridor.typed_data import LockRequest, LockTerms, digest, lock_authorisation_message, recover
 
 BRIDGE_DOMAIN_NAME = "Corridor Bridge"
@@ -42,7 +44,7 @@ class SwapOrder:
         values = dict(data)
         for name in ("hashlock", "quoteHash"):
             raw = values[name]
-            values[name] = bytes.fromhex(raw[2:] if raw.startswith("0x") else raw) if isinstance(raw, str) else raw
+            values[name] = decode_hex(raw) if isinstance(raw, str) else raw
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -100,7 +102,7 @@ def lock_request(order: SwapOrder, *, leg: str, token: str, swap_id: str) -> Loc
 def signed_by(message: dict[str, Any], signature: str, address: str) -> bool:
     """True when ``signature`` (hex) over ``message`` recovers to ``address``."""
     try:
-        raw = bytes.fromhex(signature[2:] if signature.startswith("0x") else signature)
+        raw = decode_hex(signature)
         return recover(message, raw).lower() == address.lower()
     except (ValueError, TypeError):
         return False

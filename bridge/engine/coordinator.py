@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils import decode_hex
 from web3.logs import DISCARD as _DISCARD
 
 from corridor.errors import ChainError, ChainRejected
@@ -364,7 +365,7 @@ class Coordinator:
                 for swap in swaps:
                     self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
             call = pvp.functions.settleBatch([_pvp_terms(s.terms).as_tuple() for s in swaps],
-                                             [_bytes(s.signature_a) for s in swaps], [_bytes(s.signature_b or "") for s in swaps])  # fmt: skip
+                                             [decode_hex(s.signature_a) for s in swaps], [decode_hex(s.signature_b or "") for s in swaps])  # fmt: skip
             try:
                 tx_hash = client.send(self.relayer, call)
             except ChainRejected as exc:
@@ -418,7 +419,7 @@ class Coordinator:
                     self.repo.transition(swap, locking, ledger=ledger, detail=f"locking in a {batch}")
             requests = [self.chain.request_for(leg, swap) for swap, leg, _, _ in legs]
             call = htlc.functions.lockForBatch([r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
-                                               [_bytes(leg.authorisation or "") for _, leg, _, _ in legs])  # fmt: skip
+                                               [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs])  # fmt: skip
             try:
                 tx_hash = client.send(self.relayer, call)
             except ChainRejected as exc:
@@ -464,7 +465,7 @@ class Coordinator:
             client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
             batch = f"batch of {len(legs)}"
             terms = [self.chain.request_for(leg, swap).terms for swap, leg, _ in legs]
-            call = htlc.functions.claimBatch([t.as_tuple() for t in terms], [_bytes(swap.secret or "") for swap, _, _ in legs])
+            call = htlc.functions.claimBatch([t.as_tuple() for t in terms], [decode_hex(swap.secret or "") for swap, _, _ in legs])
             try:
                 tx_hash = client.send(self.relayer, call)
             except ChainRejected as exc:
@@ -527,7 +528,7 @@ class Coordinator:
                 self._settle_pvp(swap, client, pvp, terms)
 
     def _settle_pvp(self, swap: Swap, client: Any, pvp: Any, terms: PvPSwap) -> None:
-        call = pvp.functions.settle(terms.as_tuple(), _bytes(swap.signature_a), _bytes(swap.signature_b or ""))
+        call = pvp.functions.settle(terms.as_tuple(), decode_hex(swap.signature_a), decode_hex(swap.signature_b or ""))
         try:
             tx_hash = client.send(self.relayer, call)
         except ChainRejected as exc:
@@ -578,7 +579,7 @@ class Coordinator:
             self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=leg.lock_tx, detail="lock confirmed on chain")
             return
         try:
-            tx_hash = client.send(self.relayer, htlc.functions.lockFor(request.as_tuple(), leg.lock_nonce, _bytes(leg.authorisation or "")))
+            tx_hash = client.send(self.relayer, htlc.functions.lockFor(request.as_tuple(), leg.lock_nonce, decode_hex(leg.authorisation or "")))
         except ChainRejected as exc:
             failed = SwapState.FAILED if leg is swap.leg_a else SwapState.REFUNDING
             detail = f"lock refused on {leg.ledger}: {exc.error} {exc.args_by_name}"
@@ -622,7 +623,7 @@ class Coordinator:
         if self.chain.now(leg.ledger) >= leg.expiry:
             self.repo.transition(swap, unclaimable, ledger=leg.ledger, detail=f"{leg.currency} leg expired before its claim")
             return
-        tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), _bytes(swap.secret or "")))
+        tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), decode_hex(swap.secret or "")))
         leg.settle_tx = tx_hash
         self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent")
         receipt = client.wait(tx_hash)
@@ -671,16 +672,12 @@ def _order(data: dict[str, Any]) -> SwapOrder:
 
 def _hex32(value: str, *, field: str) -> bytes:
     try:
-        raw = bytes.fromhex(value[2:] if value.startswith("0x") else value)
+        raw = decode_hex(value)
     except ValueError as exc:
         raise InvalidInstruction("not hex", field=field) from exc
     if len(raw) != 32:
         raise InvalidInstruction("must be 32 bytes", field=field)
     return raw
-
-
-def _bytes(hex_value: str) -> bytes:
-    return bytes.fromhex(hex_value[2:] if hex_value.startswith("0x") else hex_value)
 
 
 def _jsonable(terms: dict[str, Any]) -> dict[str, Any]:

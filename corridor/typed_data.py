@@ -23,6 +23,13 @@ DOMAIN_FIELDS = [
 ]
 PVP_DOMAIN_NAME = "Corridor PvPEscrow"
 HTLC_DOMAIN_NAME = "Corridor HTLC"
+RATE_ONE = 10**18  # rates are 18-decimal fixed point: units of the second currency per unit of the first
+
+
+def amount_at(amount: int, rate: int, decimals_in: int, decimals_out: int) -> int:
+    """``amount`` minor units of one currency at ``rate``, in minor units of the other (rounded down),
+    as PvPEscrow checks it (to within one minor unit)."""
+    return amount * rate * 10**decimals_out // (RATE_ONE * 10**decimals_in)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from eth_utils import keccak
 from oracle.errors import QuoteInvalid
 
 QUOTE_DOMAIN = {"name": "Corridor Quotes", "version": "1"}
-RATE_SCALE = 10**18
 
 Side = Literal["buy", "sell"]
 

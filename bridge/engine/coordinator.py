@@ -25,7 +25,7 @@ from corridor.errors import ChainError, ChainRejected
 from corridor.keys import RELAYER
 from corridor.network import Network
 from corridor.typed_data import Swap as PvPSwap
-from corridor.typed_data import digest, swap_message
+from corridor.typed_data import amount_at, digest, swap_message
 from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message, signed_by
 from bridge.domain.swap import Leg, Model, Swap, SwapState
 from bridge.engine.chain import ChainView, lock_id_of
@@ -33,7 +33,6 @@ from bridge.errors import Conflict, Forbidden, InvalidInstruction, SignatureInva
 from bridge.store.swaps import SwapRepository
 
 logger = logging.getLogger(__name__)
-RATE_ONE = 10**18
 
 
 @dataclass(frozen=True)
@@ -268,7 +267,7 @@ class Coordinator:
             raise InvalidInstruction("rate must be positive", field="rate")
         decimals_a = self.network.settings.currencies[code_a.upper()].decimals
         decimals_b = self.network.settings.currencies[code_b.upper()].decimals
-        expected = amount_a * rate * 10**decimals_b // (RATE_ONE * 10**decimals_a)
+        expected = amount_at(amount_a, rate, decimals_a, decimals_b)
         if abs(expected - amount_b) > 1:
             raise InvalidInstruction(f"amount B {amount_b} is not amount A at the agreed rate ({expected})", field="amount_b")
 

@@ -11,9 +11,8 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message
-from corridor.typed_data import Swap, sign, swap_message
+from corridor.typed_data import Swap, amount_at, sign, swap_message
 
-RATE_ONE = 10**18
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,6 @@ class NetworkInfo:
 
     def decimals(self, currency: str) -> int:
         return int(self.currencies[currency.upper()]["decimals"])
-
-
-def amount_at(amount: int, rate: int, decimals_in: int, decimals_out: int) -> int:
-    return amount * rate * 10**decimals_out // (RATE_ONE * 10**decimals_in)
 
 
 @dataclass

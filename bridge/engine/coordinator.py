@@ -365,10 +365,8 @@ class Coordinator:
                     self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
             call = pvp.functions.settleBatch([_pvp_terms(s.terms).as_tuple() for s in swaps],
                                              [decode_hex(s.signature_a) for s in swaps], [decode_hex(s.signature_b or "") for s in swaps])  # fmt: skip
-            try:
-                tx_hash = client.send(self.relayer, call)
-            except ChainRejected as exc:
-                logger.warning("batch of %d refused on %s (%s); settling one by one", len(swaps), ledger, exc.error)
+            tx_hash = self._send_batch(client, call, f"settlement batch of {len(swaps)}")
+            if tx_hash is None:
                 return set()
             with self.repo.together():
                 for swap in swaps:
@@ -389,6 +387,15 @@ class Coordinator:
             for swap in swaps:
                 self._on_change(swap)
             return {swap.id for swap in swaps}
+
+    def _send_batch(self, client: Any, call: Any, what: str) -> str | None:
+        """Sends a batch from the relayer; None when the escrow would refuse it (nothing was sent, and
+        its swaps then take their per-swap steps, each failing with the escrow's own reason)."""
+        try:
+            return str(client.send(self.relayer, call))
+        except ChainRejected as exc:
+            logger.warning("%s refused on %s (%s); going one by one", what, client.name, exc.error)
+            return None
 
     def lock_htlc_batch(self, ledger: str, swap_ids: list[str]) -> set[str]:
         """Locks the next leg of several linked-ledger swaps on ``ledger`` in one ``lockForBatch``.
@@ -419,10 +426,8 @@ class Coordinator:
             requests = [self.chain.request_for(leg, swap) for swap, leg, _, _ in legs]
             call = htlc.functions.lockForBatch([r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
                                                [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs])  # fmt: skip
-            try:
-                tx_hash = client.send(self.relayer, call)
-            except ChainRejected as exc:
-                logger.warning("lock %s refused on %s (%s); locking one by one", batch, ledger, exc.error)
+            tx_hash = self._send_batch(client, call, f"lock {batch}")
+            if tx_hash is None:
                 return set()
             with self.repo.together():
                 for swap, leg, _, _ in legs:
@@ -465,10 +470,8 @@ class Coordinator:
             batch = f"batch of {len(legs)}"
             terms = [self.chain.request_for(leg, swap).terms for swap, leg, _ in legs]
             call = htlc.functions.claimBatch([t.as_tuple() for t in terms], [decode_hex(swap.secret or "") for swap, _, _ in legs])
-            try:
-                tx_hash = client.send(self.relayer, call)
-            except ChainRejected as exc:
-                logger.warning("claim %s refused on %s (%s); claiming one by one", batch, ledger, exc.error)
+            tx_hash = self._send_batch(client, call, f"claim {batch}")
+            if tx_hash is None:
                 return set()
             with self.repo.together():
                 for swap, leg, _ in legs:

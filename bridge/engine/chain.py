@@ -90,22 +90,16 @@ class ChainView:
     def authorisation_used(self, ledger: str, sender: str, nonce: int) -> bool:
         return bool(self.contract(ledger, "htlc").functions.authorisationUsed(sender, nonce).call())
 
-    def revealed_secret(self, ledger: str, terms: LockTerms, from_block: int = 0) -> bytes | None:
-        """The preimage from a ``Claimed`` event of this lock, if it was claimed on chain."""
-        htlc = self.contract(ledger, "htlc")
-        logs = htlc.events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_id_of(terms.sender, terms.hashlock)})
-        return bytes(logs[-1]["args"]["secret"]) if logs else None
+    def claimed_event(self, ledger: str, terms: LockTerms, from_block: int = 0) -> dict[str, Any] | None:
+        """The ``Claimed`` event of this lock (it carries the preimage), if it was claimed on chain."""
+        logs = self.contract(ledger, "htlc").events.Claimed().get_logs(
+            from_block=from_block, argument_filters={"lockId": lock_id_of(terms.sender, terms.hashlock)})
+        return dict(logs[-1]) if logs else None
 
     def revealed_secrets(self, ledger: str, lock_ids: list[bytes], from_block: int = 0) -> dict[bytes, bytes]:
         """The preimages ``Claimed`` events revealed for any of ``lock_ids``, in one log query."""
         logs = self.contract(ledger, "htlc").events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_ids})
         return {bytes(log["args"]["lockId"]): bytes(log["args"]["secret"]) for log in logs}
-
-    def settled_event(self, ledger: str, terms: LockTerms, event: str, from_block: int = 0) -> dict[str, Any] | None:
-        htlc = self.contract(ledger, "htlc")
-        lock_id = lock_id_of(terms.sender, terms.hashlock)
-        logs = getattr(htlc.events, event)().get_logs(from_block=from_block, argument_filters={"lockId": lock_id})
-        return dict(logs[-1]) if logs else None
 
     def request_for(self, leg: Any, swap: Any) -> LockRequest:
         """The LockRequest a leg's payer authorised."""

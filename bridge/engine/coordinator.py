@@ -598,8 +598,8 @@ class Coordinator:
     def _watch_locked(self, swap: Swap, now_b: int) -> None:
         """Both legs locked: the watchtower picks up a secret revealed on chain, or refunds at expiry."""
         request_b = self.chain.request_for(swap.leg_b, swap)
-        revealed = self.chain.revealed_secret(swap.leg_b.ledger, request_b.terms, from_block=swap.leg_b.lock_block or 0)
-        self._watched(swap, revealed, now_b)
+        claimed = self.chain.claimed_event(swap.leg_b.ledger, request_b.terms, from_block=swap.leg_b.lock_block or 0)
+        self._watched(swap, bytes(claimed["args"]["secret"]) if claimed else None, now_b)
 
     def _watched(self, swap: Swap, revealed: bytes | None, now_b: int) -> None:
         if revealed is not None:
@@ -615,7 +615,7 @@ class Coordinator:
         # already has leg B, so refunding would not be a way out; fail loudly for the operator.
         unclaimable = SwapState.REFUNDING if leg is swap.leg_b else SwapState.FAILED
         if not self.chain.lock_open(leg.ledger, terms):
-            claimed = self.chain.settled_event(leg.ledger, terms, "Claimed", from_block=leg.lock_block or 0)
+            claimed = self.chain.claimed_event(leg.ledger, terms, from_block=leg.lock_block or 0)
             if claimed is not None:
                 leg.settle_tx = "0x" + bytes(claimed["transactionHash"]).hex()  # the claim that landed, whoever sent it
                 self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} leg claimed")
@@ -641,8 +641,9 @@ class Coordinator:
             if leg.lock_nonce is None or not self.chain.authorisation_used(leg.ledger, terms.sender, leg.lock_nonce):
                 continue  # never locked
             if not self.chain.lock_open(leg.ledger, terms):
-                if leg is swap.leg_b and self.chain.settled_event(leg.ledger, terms, "Claimed", from_block=leg.lock_block or 0) is not None:
-                    swap.secret = "0x" + (self.chain.revealed_secret(leg.ledger, terms, from_block=leg.lock_block or 0) or b"").hex()
+                claimed = self.chain.claimed_event(leg.ledger, terms, from_block=leg.lock_block or 0) if leg is swap.leg_b else None
+                if claimed is not None:
+                    swap.secret = "0x" + bytes(claimed["args"]["secret"]).hex()
                     self.repo.transition(swap, SwapState.CLAIMING_A, detail="leg B was claimed: claiming leg A for the counterparty")
                     return
                 continue  # already refunded

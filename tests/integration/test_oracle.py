@@ -145,3 +145,30 @@ def test_cli_replay_refuses_reversed_dates() -> None:
                              "--to", "2015-01-12"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 2
     assert "--to" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_publisher_publishes_on_heartbeat_and_on_deviation(settings: Settings) -> None:
+    from dataclasses import replace
+    from decimal import Decimal
+
+    moment = datetime(2025, 4, 16, 14, 10, tzinfo=timezone.utc)
+    with open_network(settings, genesis_timestamp=start_of(date(2025, 4, 16))) as network:
+        network.deploy()
+        network.set_time(int(moment.timestamp()))
+        publisher = publisher_for(network)
+        fixings = publisher.fixings(EcbHistoryFeed(), date(2025, 4, 16), ["CNY", "HKD"])
+        due = {"heartbeat_seconds": 3600, "deviation_bps": 50}
+
+        def pairs(rounds: list) -> set[str]:
+            return {pair for published in rounds for pair in published.pairs}
+
+        assert pairs(publisher.publish_if_due(fixings, now=moment, **due)) == {"EURCNY", "EURHKD"}  # nothing on chain yet
+        assert publisher.publish_if_due(fixings, now=moment, **due) == []  # fresh and unchanged: not due
+        cny, hkd = fixings
+        still = replace(cny, rate=cny.rate * Decimal("1.004"))  # 40 bps: below the deviation threshold
+        assert publisher.publish_if_due([still, hkd], now=moment, **due) == []
+        moved = replace(cny, rate=cny.rate * Decimal("1.006"))  # 60 bps: due on deviation alone
+        assert pairs(publisher.publish_if_due([moved, hkd], now=moment, **due)) == {"EURCNY"}
+        later = datetime.fromtimestamp(moment.timestamp() + 3601, tz=timezone.utc)
+        network.set_time(int(later.timestamp()))
+        assert pairs(publisher.publish_if_due([moved, hkd], now=later, **due)) == {"EURCNY", "EURHKD"}  # heartbeat

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -273,9 +272,3 @@ def _problems(exc: ValidationError) -> dict[str, str]:
             message = "unknown key"
         problems[key] = message
     return problems
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, loaded once."""
-    return load_settings()

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import currency_converter
 from currency_converter import CurrencyConverter
 
-from oracle.errors import FeedError, RateUnavailable
-from oracle.feeds.base import Fixing
+from oracle.errors import FeedError
+from oracle.feeds.base import Fixing, require
 
 ECB_FIXING_TIME = time(16, 0)  # the ECB publishes its reference rates at about 16:00 CET
 FRANKFURT = ZoneInfo("Europe/Berlin")
@@ -87,9 +87,8 @@ class EcbHistoryFeed:
     def fixing(self, currency: str, on: date) -> Fixing:
         currency = currency.upper()
         fixed_on = self._last_fixing_date(currency, on) if currency != self.base else None
-        if fixed_on is None:
-            raise RateUnavailable(feed=self.name, currency=currency, on=on)
-        return Fixing(self.base, currency, self._history[currency][fixed_on], fixing_time(fixed_on), self.name)
+        rate = require(self._history[currency][fixed_on] if fixed_on else None, feed=self.name, currency=currency, on=on)
+        return Fixing(self.base, currency, rate, fixing_time(fixed_on), self.name)
 
     def currencies(self, on: date) -> list[str]:
         return sorted(code for code in self._history if self._last_fixing_date(code, on))

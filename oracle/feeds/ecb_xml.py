@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from oracle.errors import FeedError, RateUnavailable
-from oracle.feeds.base import Fixing
+from oracle.errors import FeedError
+from oracle.feeds.base import Fixing, require
 from oracle.feeds.ecb_history import fixing_time
 
 _NS = {"gesmes": "http://www.gesmes.org/xml/2002-08-01", "ecb": "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"}
@@ -49,9 +49,8 @@ class EcbXmlFeed:
         self._load()
         assert self._day is not None
         currency = currency.upper()
-        if on < self._day or currency not in self._rates:
-            raise RateUnavailable(feed=self.name, currency=currency, on=on)
-        return Fixing(self.base, currency, self._rates[currency], fixing_time(self._day), self.name)
+        rate = require(self._rates.get(currency) if on >= self._day else None, feed=self.name, currency=currency, on=on)
+        return Fixing(self.base, currency, rate, fixing_time(self._day), self.name)
 
     def currencies(self, on: date) -> list[str]:
         self._load()

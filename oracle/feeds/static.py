@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
-from oracle.errors import RateUnavailable
-from oracle.feeds.base import Fixing
+from oracle.feeds.base import Fixing, require
 
 
 class StaticFeed:
@@ -22,9 +21,8 @@ class StaticFeed:
 
     def fixing(self, currency: str, on: date) -> Fixing:
         currency = currency.upper()
-        if currency not in self._rates:
-            raise RateUnavailable(feed=self.name, currency=currency, on=on)
-        return Fixing(self.base, currency, self._rates[currency], self._observed_at, self.name)
+        rate = require(self._rates.get(currency), feed=self.name, currency=currency, on=on)
+        return Fixing(self.base, currency, rate, self._observed_at, self.name)
 
     def currencies(self, on: date) -> list[str]:
         return sorted(self._rates)

@@ -86,3 +86,15 @@ def test_static_feed() -> None:
     assert feed.fixing("cny", date(2026, 1, 5)).rate == Decimal("7.8")
     with pytest.raises(RateUnavailable):
         feed.fixing("HKD", date(2026, 1, 5))
+
+
+def test_a_non_positive_rate_is_unavailable_not_passed_on(tmp_path: Path) -> None:
+    at = datetime(2026, 1, 5, 15, tzinfo=timezone.utc)
+    with pytest.raises(RateUnavailable):
+        StaticFeed({"CNY": "0"}, observed_at=at).fixing("CNY", date(2026, 1, 5))
+    xml = (DATA / "eurofxref-daily.xml").read_text().replace("currency='CHF' rate='1.0280'", "currency='CHF' rate='-1.0280'")
+    assert "rate='-1.0280'" in xml
+    negative = tmp_path / "negative.xml"
+    negative.write_text(xml)
+    with pytest.raises(RateUnavailable):
+        EcbXmlFeed(negative).fixing("CHF", date(2015, 1, 15))

@@ -153,10 +153,17 @@ class SwapRepository:
         self._fault_point(f"sent:{swap.state.value}")
 
     def journal(self, swap_id: str) -> list[dict[str, Any]]:
+        return self.journals([swap_id])[swap_id]
+
+    def journals(self, swap_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each swap's transitions, oldest first, for several swaps in one query."""
+        found: dict[str, list[dict[str, Any]]] = {swap_id: [] for swap_id in swap_ids}
         with self._sessions() as session:
-            rows = session.scalars(select(TransitionRow).where(TransitionRow.swap_id == swap_id).order_by(TransitionRow.seq))
-            return [{"from": r.from_state, "to": r.to_state, "at": r.at.isoformat(), "ledger": r.ledger,
-                     "tx_hash": r.tx_hash, "block": r.block_number, "detail": r.detail} for r in rows]  # fmt: skip
+            query = select(TransitionRow).where(TransitionRow.swap_id.in_(swap_ids)).order_by(TransitionRow.seq)
+            for r in session.scalars(query):
+                found[r.swap_id].append({"from": r.from_state, "to": r.to_state, "at": r.at.isoformat(), "ledger": r.ledger,
+                                         "tx_hash": r.tx_hash, "block": r.block_number, "detail": r.detail})  # fmt: skip
+        return found
 
     def transitions_since(self, seq: int, *, participant: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """Journal rows after ``seq`` (all swaps, or those of ``participant``), oldest first."""

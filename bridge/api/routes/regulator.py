@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from bridge.api.deps import Caller, CoordinatorDep, RepoDep, get_caller
-from bridge.api.routes.swaps import to_public
+from bridge.api.routes.swaps import to_public, to_public_many
 from bridge.engine.network_info import network_info
 from bridge.errors import Forbidden
 
@@ -27,7 +27,10 @@ RegulatorDep = Annotated[Caller, Depends(get_regulator)]
 @router.get("/overview", responses={401: {}, 403: {}})
 def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
     """Swaps by state and model, value settled per currency, positions by bank and currency, oracle state."""
-    swaps = repo.list(limit=10_000)
+    return _overview(repo.list(limit=10_000), coordinator, repo)
+
+
+def _overview(swaps: list[Any], coordinator: Any, repo: Any) -> dict[str, Any]:
     settled: dict[str, int] = {}
     by_model: dict[str, int] = {}
     for swap in swaps:
@@ -36,8 +39,15 @@ def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -
             for leg in (swap.leg_a, swap.leg_b):
                 settled[leg.currency] = settled.get(leg.currency, 0) + leg.amount
     network = coordinator.network
-    positions = {bank: {code: int(network.token(code).functions.balanceOf(network.keys.address(bank)).call())
-                        for code in network.settings.currencies} for bank in network.settings.banks}  # fmt: skip
+    positions: dict[str, dict[str, int]] = {bank: {} for bank in network.settings.banks}
+    for ledger, client in network.clients.items():  # one batched read per ledger
+        held = [(bank, code) for bank in network.settings.banks for code in network.settings.currencies_on(ledger)]
+        if not held:
+            continue
+        balances = client.call_many(*(network.token(code).functions.balanceOf(network.keys.address(bank)) for bank, code in held))
+        for (bank, code), balance in zip(held, balances, strict=True):
+            positions[bank][code] = int(balance)
+    positions = {bank: {code: held_by[code] for code in network.settings.currencies} for bank, held_by in positions.items()}
     oracle = []
     for ledger in network.settings.ledgers:
         contract = coordinator.chain.contract(ledger, "oracle")
@@ -63,7 +73,8 @@ def report(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> 
     """The supervisory report's data for this bridge: swaps with timelines and indicators, positions, oracle."""
     from corridor.report import build_report
 
-    view = overview(caller, coordinator, repo)
-    swaps = [to_public(s, repo) for s in repo.list(limit=10_000)]
+    listed = repo.list(limit=10_000)
+    view = _overview(listed, coordinator, repo)
+    swaps = to_public_many(listed, repo)
     return build_report(scenarios=[], swaps=swaps, positions=view["positions"], oracle=view["oracle"],
                         network=network_info(coordinator.network))  # fmt: skip

@@ -24,11 +24,21 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 def to_public(swap: Swap, repo: SwapRepository) -> dict[str, Any]:
+    return _public(swap, repo.journal(swap.id))
+
+
+def to_public_many(swaps: list[Swap], repo: SwapRepository) -> list[dict[str, Any]]:
+    """:func:`to_public` for a page of swaps, with one journal query for all of them."""
+    journals = repo.journals([swap.id for swap in swaps])
+    return [_public(swap, journals[swap.id]) for swap in swaps]
+
+
+def _public(swap: Swap, transitions: list[dict[str, Any]]) -> dict[str, Any]:
     data = dataclasses.asdict(swap)
     data.pop("signature_a"), data.pop("signature_b"), data.pop("secret"), data.pop("history")
     for leg in ("leg_a", "leg_b"):
         data[leg].pop("authorisation"), data[leg].pop("lock_nonce")
-    data["transitions"] = repo.journal(swap.id)
+    data["transitions"] = transitions
     return SwapPublic.model_validate(data).model_dump(by_alias=True)
 
 
@@ -122,7 +132,7 @@ def list_swaps(caller: CallerDep, repo: RepoDep, participant: str | None = None,
     if participant is not None and len(participant) > 64:
         raise InvalidInstruction("too long", field="participant")
     swaps = repo.list(participant=participant, state=state.value if state else None, since=since, limit=limit, offset=offset)
-    return {"items": [to_public(s, repo) for s in swaps], "limit": limit, "offset": offset}
+    return {"items": to_public_many(swaps, repo), "limit": limit, "offset": offset}
 
 
 @router.get("/{swap_id}/events", responses={401: {}, 403: {}, 404: {}})

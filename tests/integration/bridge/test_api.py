@@ -197,6 +197,7 @@ def test_regulator_views_are_for_the_regulator_only(clients: dict[str, BridgeCli
     assert overview["swaps_by_state"] == {"settled": 1}
     assert overview["settled_value_minor_units"] == {"CNY": 7_00, "HKD": swap["leg_b"]["amount"]}
     assert set(overview["positions"]) == {"yangtze", "harbour", "chaophraya", "pearlriver"}
+    assert {(bank, code): amount for bank, held in overview["positions"].items() for code, amount in held.items()} == balances(bridge_network)
     timeline = regulator.request("GET", f"/v1/regulator/swaps/{swap['id']}/timeline")
     assert [s["to"] for s in timeline["steps"] if s["from"] != s["to"]][-1] == "settled"
     assert timeline["oracle_round"] == swap["oracle_round"]

@@ -29,6 +29,12 @@ def _derive(mnemonic: str, index: int) -> LocalAccount:
     return Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}")
 
 
+@cache
+def _from_key(private_key: str) -> LocalAccount:
+    """Like :func:`_derive`, once per key: every signed request resolves its participant's address."""
+    return Account.from_key(private_key)
+
+
 def reporter_role(index: int) -> str:
     """Name of the ``index``-th oracle reporter role (1-based)."""
     return f"reporter{index}"
@@ -52,7 +58,7 @@ class KeyRing:
         explicit = {name.lower(): key for name, key in self.settings.keys.private_keys.items()}
         if role in explicit:
             try:
-                return Account.from_key(explicit[role].get_secret_value())
+                return _from_key(explicit[role].get_secret_value())
             except ValueError as exc:
                 raise ConfigError(
                     source="keys", problems={f"keys.private_keys.{role}": "not a valid private key"}

@@ -8,6 +8,7 @@ import {IFxOracle} from "../interfaces/IFxOracle.sol";
 import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {ObservationCodec} from "../libraries/ObservationCodec.sol";
+import {Roles} from "../libraries/Roles.sol";
 
 /// @title FxOracle
 /// @notice The sanity band every Corridor settlement is checked against. See {IFxOracle}.
@@ -15,9 +16,6 @@ contract FxOracle is IFxOracle, EIP712 {
     using ObservationCodec for uint256;
 
     bytes32 private constant _REPORT_TYPEHASH = keccak256("Report(uint256[] observations)");
-    bytes32 private constant _OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
-    bytes32 private constant _REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
-    bytes32 private constant _REPORTER_ROLE = keccak256("REPORTER_ROLE");
     uint256 private constant _BPS = 10_000;
     uint256 private constant _ONE = 1e8;
     /// @dev Beyond this many calendar days a rate is stale whatever the calendar says.
@@ -322,7 +320,7 @@ contract FxOracle is IFxOracle, EIP712 {
     /// @inheritdoc IFxOracle
     function configurePair(bytes6 pairId, uint32 maxAge, uint16 maxDispersionBps, uint16 breakerBps, bool listed)
         external
-        onlyRole(_OPERATOR_ROLE)
+        onlyRole(Roles.OPERATOR)
     {
         if (maxAge == 0 || breakerBps == 0 || bytes3(pairId) == bytes3(pairId << 24)) revert FxInvalidConfig();
         Pair storage state = _pairs[pairId];
@@ -333,7 +331,7 @@ contract FxOracle is IFxOracle, EIP712 {
 
     /// @inheritdoc IFxOracle
     function resume(bytes6 pairId) external {
-        if (!registry.hasRole(_REGULATOR_ROLE, msg.sender) && !registry.hasRole(_OPERATOR_ROLE, msg.sender)) {
+        if (!registry.hasRole(Roles.REGULATOR, msg.sender) && !registry.hasRole(Roles.OPERATOR, msg.sender)) {
             revert FxUnauthorized(msg.sender);
         }
         if (!_pairs[pairId].halted) revert FxNotHalted(pairId);
@@ -343,10 +341,10 @@ contract FxOracle is IFxOracle, EIP712 {
 
     /// @inheritdoc IFxOracle
     function setReporter(address reporter, bool authorised) external {
-        bool hasRole = registry.hasRole(_REPORTER_ROLE, reporter);
+        bool hasRole = registry.hasRole(Roles.REPORTER, reporter);
         if (authorised) {
-            if (!hasRole || !registry.hasRole(_OPERATOR_ROLE, msg.sender)) revert FxUnauthorized(msg.sender);
-        } else if (hasRole && !registry.hasRole(_OPERATOR_ROLE, msg.sender)) {
+            if (!hasRole || !registry.hasRole(Roles.OPERATOR, msg.sender)) revert FxUnauthorized(msg.sender);
+        } else if (hasRole && !registry.hasRole(Roles.OPERATOR, msg.sender)) {
             revert FxUnauthorized(msg.sender);
         }
         if (_reporters[reporter] == authorised) revert FxInvalidConfig();
@@ -358,14 +356,14 @@ contract FxOracle is IFxOracle, EIP712 {
     }
 
     /// @inheritdoc IFxOracle
-    function setQuorum(uint8 quorum) external onlyRole(_OPERATOR_ROLE) {
+    function setQuorum(uint8 quorum) external onlyRole(Roles.OPERATOR) {
         if (quorum == 0 || quorum > _reporterCount || uint256(quorum) * 2 <= _reporterCount) revert FxInvalidConfig();
         _quorum = quorum;
         emit QuorumChanged(quorum);
     }
 
     /// @inheritdoc IFxOracle
-    function setHolidays(uint256[] calldata dayNumbers, bool holiday) external onlyRole(_OPERATOR_ROLE) {
+    function setHolidays(uint256[] calldata dayNumbers, bool holiday) external onlyRole(Roles.OPERATOR) {
         for (uint256 i; i < dayNumbers.length; ++i) {
             uint256 day = dayNumbers[i];
             uint256 bit = 1 << (day & 0xff);

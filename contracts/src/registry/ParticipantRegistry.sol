@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IsoCodes} from "../libraries/IsoCodes.sol";
+import {Roles} from "../libraries/Roles.sol";
 
 /// @title ParticipantRegistry
 /// @notice The permissioning root of one Corridor ledger: roles, participant records and the
@@ -14,11 +15,11 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
     using IsoCodes for bytes11;
 
     /// @inheritdoc IParticipantRegistry
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    bytes32 public constant OPERATOR_ROLE = Roles.OPERATOR;
     /// @inheritdoc IParticipantRegistry
-    bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
+    bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     /// @inheritdoc IParticipantRegistry
-    bytes32 public constant REPORTER_ROLE = keccak256("REPORTER_ROLE");
+    bytes32 public constant REPORTER_ROLE = Roles.REPORTER;
 
     mapping(address account => Participant) private _participants;
     mapping(address settlementContract => bool) private _settlementContracts;

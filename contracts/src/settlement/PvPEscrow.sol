@@ -11,6 +11,7 @@ import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPvPEscrow} from "../interfaces/IPvPEscrow.sol";
 import {FxMath} from "../libraries/FxMath.sol";
+import {Roles} from "../libraries/Roles.sol";
 
 /// @title PvPEscrow
 /// @notice Same-ledger payment-versus-payment with direct, escrow-mode and netted batch settlement.
@@ -21,7 +22,6 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     bytes32 private constant _SWAP_TYPEHASH = keccak256(
         "Swap(address partyA,address tokenA,uint256 amountA,address partyB,address tokenB,uint256 amountB,uint256 rate,uint16 maxDeviationBps,uint64 deadline,uint256 nonce)"
     );
-    bytes32 private constant _OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
     uint8 private constant _FUNDED_A = 1;
     uint8 private constant _FUNDED_B = 2;
@@ -279,7 +279,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPvPEscrow
     function listAsset(address token, bytes3 currency, uint8 decimals, bool listed) external {
-        if (!registry.hasRole(_OPERATOR_ROLE, msg.sender)) revert PvPUnauthorized(msg.sender);
+        if (!registry.hasRole(Roles.OPERATOR, msg.sender)) revert PvPUnauthorized(msg.sender);
         if (token.code.length == 0 || currency == bytes3(0) || decimals > 18) revert PvPInvalidAsset(token);
         _assets[token] = Asset({currency: currency, decimals: decimals, listed: listed});
         emit AssetListed(token, currency, decimals, listed);

@@ -7,6 +7,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {ITransferPolicy} from "../interfaces/ITransferPolicy.sol";
+import {Roles} from "../libraries/Roles.sol";
 
 /// @title SettlementToken
 /// @notice A tokenised currency (wholesale CBDC or tokenised deposit) on a Corridor ledger.
@@ -19,7 +20,6 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     bytes3 public immutable currency;
 
     /// @dev Mirrors ParticipantRegistry.REGULATOR_ROLE, saving an external call per check.
-    bytes32 private constant _REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     bytes32 private immutable _issuerRole;
     uint8 private immutable _decimals;
@@ -47,7 +47,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     }
 
     modifier onlyRegulator() {
-        if (!registry.hasRole(_REGULATOR_ROLE, msg.sender)) revert SettlementTokenUnauthorizedRegulator(msg.sender);
+        if (!registry.hasRole(Roles.REGULATOR, msg.sender)) revert SettlementTokenUnauthorizedRegulator(msg.sender);
         _;
     }
 

@@ -32,7 +32,7 @@ def _ctx(ctx: click.Context) -> tuple[Settings, Console]:
 
 def serve_app(settings: Settings, network: Any, *, host: str, port: int, database_url: str) -> None:
     from bridge.api.app import create_app
-    from bridge.engine.coordinator import Policy
+    from bridge.engine.intake import Policy
     from bridge.engine.network_info import network_info
 
     NETWORK_FILE.parent.mkdir(parents=True, exist_ok=True)

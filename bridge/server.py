@@ -82,6 +82,10 @@ class BridgeProcess:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
+            self.process.terminate()  # graceful: uvicorn lets open event streams run out first
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
         self._log.close()

@@ -10,7 +10,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -24,6 +25,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, TransactionNotFound
 from web3.types import TxParams, TxReceipt
 
+from corridor.abi import AbiFunction, canonical_type
 from corridor.artifacts import Artifact
 from corridor.errors import ChainError, ChainRejected
 
@@ -42,7 +44,7 @@ class ErrorDecoder:
             for item in abi:
                 if item.get("type") != "error":
                     continue
-                types = [_canonical_type(i) for i in item["inputs"]]
+                types = [canonical_type(i) for i in item["inputs"]]
                 selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
                 self._errors[selector] = (item["name"], types, [i["name"] for i in item["inputs"]])
 
@@ -58,13 +60,6 @@ class ErrorDecoder:
             values = abi_decode(types, body)
             return name, {n or f"arg{i}": _render(v) for i, (n, v) in enumerate(zip(names, values, strict=True))}
         return "UnknownError", {"data": "0x" + raw.hex()}
-
-
-def _canonical_type(item: dict[str, Any]) -> str:
-    if item["type"].startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in item["components"])
-        return f"({inner}){item['type'][5:]}"
-    return str(item["type"])
 
 
 def _render(value: Any) -> Any:
@@ -90,6 +85,14 @@ def _rpc_session() -> requests.Session:
     return session
 
 
+@dataclass(frozen=True)
+class PreparedCall:
+    """A contract call already ABI-encoded (see :class:`corridor.abi.AbiFunction`): sent as is."""
+
+    to: str
+    data: str
+
+
 class LedgerClient:
     """Sends signed transactions to one ledger, one nonce stream per signing account."""
 
@@ -112,6 +115,9 @@ class LedgerClient:
         self._fee_fields: dict[str, int] | None = None
         self._contracts: dict[tuple[str, str], Contract] = {}
         self.chain_id = w3.eth.chain_id
+        self._rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or "")
+        self._rpc_session = _rpc_session()
+        self._rpc_ids = iter(range(1, 2**62))
 
     @classmethod
     def connect(cls, name: str, rpc_url: str, *, decoder: ErrorDecoder, confirmations: int = 1) -> LedgerClient:
@@ -154,11 +160,16 @@ class LedgerClient:
         before anything is sent and no nonce is spent.
         """
         params: TxParams = {"from": account.address, "chainId": self.chain_id, **self._fees()}  # type: ignore[typeddict-item]
+        if isinstance(call, PreparedCall):
+            params = {**params, "to": call.to, "data": call.data}  # type: ignore[typeddict-item]
         if gas is None:
             gas = self._estimate(call, params)
         with self._nonce_lock:
             nonce = self._next_nonce(account.address)
-            tx = call.build_transaction({**params, "gas": gas, "nonce": nonce})
+            if isinstance(call, PreparedCall):
+                tx = {**params, "gas": gas, "nonce": nonce}
+            else:
+                tx = call.build_transaction({**params, "gas": gas, "nonce": nonce})
             signed = account.sign_transaction(tx)
             try:
                 tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
@@ -211,9 +222,50 @@ class LedgerClient:
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             raise self._rejected(exc) from exc
 
+    def snapshot(self, reads: Sequence[tuple[str, AbiFunction, tuple[Any, ...]]]) -> tuple[int, list[Any]]:
+        """The latest block's time and the result of each read ``(contract address, function, args)``,
+        all in one JSON-RPC batch (one round trip). A read that reverts yields its
+        :class:`ChainRejected` in its place instead of failing the others."""
+        calls = [("eth_getBlockByNumber", ["latest", False])]
+        calls += [("eth_call", [{"to": to, "data": fn.calldata(*args)}, "latest"]) for to, fn, args in reads]
+        answers = self._rpc_batch(calls)
+        block = self._result(answers[0])
+        results: list[Any] = []
+        for (_, fn, _), answer in zip(reads, answers[1:], strict=True):
+            error = answer.get("error")
+            if error is not None:
+                data = error.get("data")
+                if not isinstance(data, str):
+                    raise ChainError(ledger=self.name, reason=f"eth_call {fn.name} failed: {error.get('message')}")
+                name, args = self.decoder.decode(data)
+                results.append(ChainRejected(ledger=self.name, error=name, args=args))
+            else:
+                results.append(fn.decode(decode_hex(answer["result"])))
+        return int(block["timestamp"], 16), results
+
+    def _rpc_batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        """Sends ``calls`` as one JSON-RPC batch; the answers in the order of ``calls``."""
+        ids = [next(self._rpc_ids) for _ in calls]
+        payload = [{"jsonrpc": "2.0", "id": i, "method": method, "params": params} for i, (method, params) in zip(ids, calls, strict=True)]
+        try:
+            response = self._rpc_session.post(self._rpc_url, json=payload, timeout=30)
+            response.raise_for_status()
+            answers = {answer["id"]: answer for answer in response.json()}
+            return [answers[i] for i in ids]
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            raise ChainError(ledger=self.name, reason=f"JSON-RPC batch failed: {exc}") from exc
+
+    def _result(self, answer: dict[str, Any]) -> Any:
+        if "error" in answer:
+            raise ChainError(ledger=self.name, reason=f"JSON-RPC error: {answer['error']}")
+        return answer["result"]
+
     def _estimate(self, call: Any, params: TxParams) -> int:
         try:
-            estimate = int(call.estimate_gas(params))
+            if isinstance(call, PreparedCall):
+                estimate = int(self.w3.eth.estimate_gas(params))
+            else:
+                estimate = int(call.estimate_gas(params))
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             raise self._rejected(exc) from exc
         return estimate + estimate // 5 + 10_000  # headroom for state drift between estimate and inclusion

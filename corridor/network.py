@@ -18,6 +18,10 @@ from corridor.errors import LedgerError
 from corridor.ledgers import LedgerLauncher, LedgerSpec
 
 
+# the deployed contracts by role, and the artifact each is built from
+CONTRACT_ARTIFACTS = {"oracle": "FxOracle", "pvp": "PvPEscrow", "htlc": "HashedTimelockEscrow", "registry": "ParticipantRegistry"}
+
+
 @dataclass
 class Network:
     """Everything a scenario needs: settings, keys, compiled contracts, a client per ledger."""
@@ -40,9 +44,7 @@ class Network:
     def contract(self, ledger: str, name: str):  # noqa: ANN201 - web3 Contract
         """The deployed ``name`` ("oracle", "pvp", "htlc", "registry") on ``ledger``."""
         assert self.deployment is not None, "deploy() first"
-        artifact = {"oracle": "FxOracle", "pvp": "PvPEscrow", "htlc": "HashedTimelockEscrow",
-                    "registry": "ParticipantRegistry"}[name]  # fmt: skip
-        return self.clients[ledger].contract(self.build[artifact], getattr(self.deployment.ledgers[ledger], name))
+        return self.clients[ledger].contract(self.build[CONTRACT_ARTIFACTS[name]], getattr(self.deployment.ledgers[ledger], name))
 
     def embedded(self, ledger: str) -> bool:
         return self.settings.ledgers[ledger].embedded

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
@@ -133,6 +134,11 @@ def lock_authorisation_message(chain_id: int, escrow: str, request: LockRequest,
             "nonce": nonce,
         },
     }
+
+
+def lock_id_of(sender: str, hashlock: bytes) -> bytes:
+    """HashedTimelockEscrow.lockIdOf, computed locally: keccak256(abi.encode(sender, hashlock))."""
+    return keccak(abi_encode(["address", "bytes32"], [sender, hashlock]))
 
 
 def digest(message: dict[str, Any]) -> bytes:

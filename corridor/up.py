@@ -66,7 +66,7 @@ def _keep_rates_fresh(network: Network, rates_on: date | None, every: float, sto
 def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rates_on: date | None, host: str, port: int,
            info_file: Path, stop: threading.Event | None = None, heartbeat_seconds: float = 3600) -> dict[str, Any]:  # fmt: skip
     from bridge.api.app import create_app
-    from bridge.engine.coordinator import Policy
+    from bridge.engine.intake import Policy
     from bridge.engine.rates import approve_development_banks, publish_current_rates
     from bridge.server import ServerThread
 

@@ -17,13 +17,14 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from bridge.engine.rates import approve_development_banks, publish_current_rates
-from bridge.sdk.client import BridgeClient
+from bridge.sdk.client import BridgeClient, BridgeRequestError
 from corridor.config import load_settings
 from corridor.network import Network, open_network
 from bridge.server import BridgeProcess
@@ -99,13 +100,88 @@ def run_swaps(clients: dict[str, BridgeClient], net: Network, model: str, count:
     }
 
 
+def run_files(clients: dict[str, BridgeClient], net: Network, model: str, count: int, file_size: int, in_flight: int) -> dict[str, Any]:
+    """Swaps sent as instruction files (``POST /v1/swaps/batch`` and its accept/secrets companions),
+    ``file_size`` swaps a file, ``in_flight`` files at once. Latency runs from a file's submission to
+    each of its swaps' settlement, as the initiator's event stream reports it."""
+    now = lambda: int(net.clients["A"].w3.eth.get_block("latest")["timestamp"])  # noqa: E731
+    pairs = [("yangtze", "harbour"), ("pearlriver", "chaophraya")]
+    buy = "HKD" if model == "pvp" else "THB"
+    rate = int(clients["yangtze"].rate("CNY", buy)["mid_fixed_8"]) * 10**10
+    files = [min(file_size, count - start) for start in range(0, count, file_size)]
+    started: dict[str, float] = {}
+    finished: dict[str, tuple[float, str]] = {}
+    guard = threading.Condition()
+
+    def follow(seller: str) -> None:
+        try:
+            for entry in clients[seller].follow(0, until=time.monotonic() + 300):
+                if entry["to"] in ("settled", "failed", "refunded", "expired", "cancelled"):
+                    with guard:
+                        finished.setdefault(entry["swap_id"], (time.perf_counter(), entry["to"]))
+                        guard.notify_all()
+                if stop.is_set():
+                    return
+        except BridgeRequestError:
+            if not stop.is_set():
+                raise
+
+    def one_file(index: int) -> None:
+        seller, buyer = pairs[index % 2]
+        initiator, counterparty = clients[seller], clients[buyer]
+        size, submitted = files[index], time.perf_counter()
+        if model == "pvp":
+            instructions = [initiator.pvp_instruction(counterparty=counterparty.account.address, sell="CNY", sell_amount=1_000_00 + i,
+                                                      buy=buy, rate=rate, deadline=now() + 900) for i in range(size)]  # fmt: skip
+        else:
+            orders = initiator.htlc_orders_at_quote(counterparty=counterparty.account.address, sell="CNY", sell_amount=1_000_00,
+                                                    buy=buy, now=now(), count=size)  # fmt: skip
+            instructions = [BridgeClient.htlc_instruction(order) for order in orders]
+        answer = initiator.submit_many(instructions)
+        ids = [item["id"] for item in answer["items"]]
+        with guard:
+            started.update((swap_id, submitted) for swap_id in ids)
+        counterparty.accept_many([BridgeClient.agreed(i, swap_id) for i, swap_id in zip(instructions, ids, strict=True)])
+        if model == "htlc":
+            initiator.wait_all(ids, {"locked_b"}, after=answer["seq"], timeout=120)
+            initiator.reveal_many(orders)
+
+    stop = threading.Event()
+    followers = [threading.Thread(target=follow, args=(seller,), daemon=True) for seller in {s for s, _ in pairs}]
+    for thread in followers:
+        thread.start()
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        list(pool.map(one_file, range(len(files))))
+    with guard:
+        guard.wait_for(lambda: set(started) <= set(finished), timeout=120)
+    stop.set()
+    outcomes = [finished[swap_id][1] for swap_id in started if swap_id in finished]
+    assert len(outcomes) == count and set(outcomes) == {"settled"}, f"{len(outcomes)}/{count} finished: {set(outcomes)}"
+    elapsed = max(finished[swap_id][0] for swap_id in started) - began
+    latencies = [finished[swap_id][0] - started[swap_id] for swap_id in started]
+    return {
+        "swaps": count,
+        "file_size": file_size,
+        "files_in_flight": in_flight,
+        "swaps_per_s": round(count / elapsed, 2),
+        "p50_latency_s": round(statistics.median(latencies), 3),
+        "p99_latency_s": round(percentile(latencies, 0.99), 3),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--swaps", type=int, default=40)
     parser.add_argument("--in-flight", type=int, default=10)
+    parser.add_argument("--file-swaps", type=int, default=400, help="swaps sent as instruction files")
+    parser.add_argument("--file-size", type=int, default=50)
+    parser.add_argument("--files-in-flight", type=int, default=4)
     args = parser.parse_args()
     if args.swaps < 2 or args.in_flight < 1:
         parser.error("--swaps must be at least 2 and --in-flight at least 1")
+    if args.file_swaps < 1 or not 1 <= args.file_size <= 500 or args.files_in_flight < 1:
+        parser.error("--file-swaps and --files-in-flight must be at least 1, --file-size 1..500")
     settings = load_settings()
     result: dict[str, Any] = {"ledgers": "anvil automine, 2 ledgers", "relayer_keys": 1}
     with open_network(settings) as net, tempfile.TemporaryDirectory() as tmp:
@@ -122,10 +198,13 @@ def main() -> int:
             server.wait_ready()
             clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
             for model, txs in (("pvp", 1), ("htlc", 4)):
-                figures = run_swaps(clients, net, model, args.swaps, args.in_flight)
                 allowed = result["raw_transfers"]["sequential_tx_per_s"] / txs
+                figures = run_swaps(clients, net, model, args.swaps, args.in_flight)
                 figures["transactions_per_swap"] = txs
                 figures["ratio_to_raw_rate_allowance"] = round(figures["swaps_per_s"] / allowed, 3)
+                files = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight)
+                files["ratio_to_raw_rate_allowance"] = round(files["swaps_per_s"] / allowed, 3)
+                figures["instruction_files"] = files
                 result["same_ledger" if model == "pvp" else "cross_ledger"] = figures
         finally:
             server.stop()

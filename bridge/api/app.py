@@ -17,12 +17,16 @@ from bridge.api.changes import SAFETY_POLL_SECONDS, ChangeFeed, changed
 from bridge.api.deps import CallerDep, RepoDep
 from bridge.api.metrics import Metrics
 from bridge.api.routes import health, market, regulator, swaps
-from bridge.engine.coordinator import Coordinator, Policy, Worker
+from bridge.engine.coordinator import Coordinator, Worker
+from bridge.engine.intake import Policy
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
 from corridor.keys import RELAYER
 from corridor.network import Network
 from oracle.quotes import QuoteService
+
+
+_EVENTS_PAGE = 500  # journal rows read per query by the global event stream
 
 
 def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,
@@ -72,13 +76,15 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
             with app.state.changes.subscribe() as change:
                 while True:
                     change.clear()
-                    for entry in await run_in_threadpool(repo.transitions_since, seq, participant=participant):
+                    entries = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=_EVENTS_PAGE)
+                    for entry in entries:
                         seq = entry["seq"]
                         yield f"id: {seq}\nevent: transition\ndata: {json.dumps(entry)}\n\n"
                     left = until - asyncio.get_running_loop().time()
                     if left <= 0:
                         return
-                    await changed(change, min(left, SAFETY_POLL_SECONDS))
+                    if len(entries) < _EVENTS_PAGE:  # a full page: more are waiting, read on at once
+                        await changed(change, min(left, SAFETY_POLL_SECONDS))
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 

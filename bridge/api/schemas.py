@@ -107,6 +107,35 @@ class SecretReveal(_Strict):
     secret: Hex32
 
 
+MAX_INSTRUCTIONS = 500  # per bulk request
+
+
+class SwapBatchCreate(_Strict):
+    """An instruction file: many orders of one bank, checked together and recorded all or none."""
+
+    swaps: Annotated[list[SwapCreate], Field(min_length=1, max_length=MAX_INSTRUCTIONS)]
+
+
+class SwapAcceptItem(SwapAccept):
+    id: Hex32
+
+
+class SwapBatchAccept(_Strict):
+    """Many acceptances of one counterparty, all or none."""
+
+    acceptances: Annotated[list[SwapAcceptItem], Field(min_length=1, max_length=MAX_INSTRUCTIONS)]
+
+
+class SecretRevealItem(SecretReveal):
+    id: Hex32
+
+
+class SwapBatchSecrets(_Strict):
+    """Many preimages of one initiator, each once both legs of its swap are locked; all or none."""
+
+    secrets: Annotated[list[SecretRevealItem], Field(min_length=1, max_length=MAX_INSTRUCTIONS)]
+
+
 class QuoteCreate(_Strict):
     base: Currency
     quote: Currency
@@ -155,6 +184,16 @@ class SwapPublic(BaseModel):
     failure: str | None = None
     terms: dict[str, Any] = Field(description="exactly what both parties sign (PvP Swap or linked-ledger SwapOrder)")
     transitions: list[TransitionPublic] = []
+
+
+class SwapBrief(BaseModel):
+    id: str
+    state: str
+
+
+class SwapBatchPublic(BaseModel):
+    items: list[SwapBrief] = Field(description="one per instruction, in the request's order")
+    seq: int = Field(description="the journal position before this request: follow GET /v1/events?after=seq for what comes next")
 
 
 class SwapPage(BaseModel):

@@ -10,13 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_abi import encode as abi_encode
-from web3 import Web3
 from web3.contract import Contract
 
+from corridor.abi import AbiFunction
 from corridor.chain import LedgerClient
-from corridor.network import Network
-from corridor.typed_data import LockRequest, LockTerms
+from corridor.network import CONTRACT_ARTIFACTS, Network
+from corridor.typed_data import LockRequest, LockTerms, lock_id_of
 
 
 ACTIVE_CACHE_SECONDS = 2.0
@@ -27,6 +26,7 @@ class ChainView:
     network: Network
     _active_until: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     _pass: threading.local = field(default_factory=threading.local, repr=False)
+    _abis: dict[tuple[str, str], AbiFunction] = field(default_factory=dict, repr=False)
 
     def client(self, ledger: str) -> LedgerClient:
         return self.network.clients[ledger]
@@ -62,19 +62,33 @@ class ChainView:
         finally:
             self._pass.clock = None
 
+    def abi(self, contract: str, function: str) -> AbiFunction:
+        """``function`` of ``contract`` ("oracle", "pvp", "htlc", "registry", "token") for direct encoding."""
+        key = (contract, function)
+        if key not in self._abis:
+            artifact = {"token": "SettlementToken", **CONTRACT_ARTIFACTS}[contract]
+            self._abis[key] = AbiFunction.of(self.network.build[artifact].abi, function)
+        return self._abis[key]
+
     def is_active(self, ledger: str, address: str) -> bool:
         """Whether the registry on ``ledger`` lists ``address`` as active. A "yes" is remembered for
         :data:`ACTIVE_CACHE_SECONDS` (a "no" never is): a suspension reaches the API that much later at
         worst, while the tokens and escrows consult the registry themselves before any money moves."""
-        key = (ledger, address.lower())
-        if self._active_until.get(key, 0.0) > time.monotonic():
+        if self.known_active(ledger, address):
             return True
         active = bool(self.contract(ledger, "registry").functions.isActiveParticipant(address).call())
         if active:
-            self._active_until[key] = time.monotonic() + ACTIVE_CACHE_SECONDS
+            self.remember_active(ledger, address)
         else:
-            self._active_until.pop(key, None)
+            self._active_until.pop((ledger, address.lower()), None)
         return active
+
+    def known_active(self, ledger: str, address: str) -> bool:
+        """True while a recent "yes" from the registry is remembered (see :meth:`is_active`)."""
+        return self._active_until.get((ledger, address.lower()), 0.0) > time.monotonic()
+
+    def remember_active(self, ledger: str, address: str) -> None:
+        self._active_until[(ledger, address.lower())] = time.monotonic() + ACTIVE_CACHE_SECONDS
 
     def settlement_rate(self, ledger: str, base: str, quote: str) -> tuple[int, int]:
         """(mid 1e18, round) from the oracle on ``ledger``; raises ChainRejected when halted or stale."""
@@ -107,11 +121,6 @@ class ChainView:
         terms = LockTerms(self.token(leg.currency).address, _address(swap, leg.payer), _address(swap, leg.receiver),
                           leg.amount, hashlock, leg.expiry)  # fmt: skip
         return LockRequest(terms, bytes.fromhex(swap.id[2:]), bytes.fromhex(swap.quote_hash[2:]), swap.quote_valid_until)
-
-
-def lock_id_of(sender: str, hashlock: bytes) -> bytes:
-    """HashedTimelockEscrow.lockIdOf, computed locally: keccak256(abi.encode(sender, hashlock))."""
-    return bytes(Web3.keccak(abi_encode(["address", "bytes32"], [sender, hashlock])))
 
 
 def _address(swap: Any, participant: str) -> str:

@@ -9,13 +9,11 @@ nothing is ever locked, claimed or paid twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from eth_utils import decode_hex
@@ -25,24 +23,14 @@ from corridor.errors import ChainError, ChainRejected
 from corridor.keys import RELAYER
 from corridor.network import Network
 from corridor.typed_data import Swap as PvPSwap
-from corridor.typed_data import amount_at, digest, swap_message
-from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message, signed_by
+from corridor.typed_data import lock_id_of
 from bridge.domain.swap import Leg, Model, Swap, SwapState
-from bridge.engine.chain import ChainView, lock_id_of
-from bridge.errors import Conflict, Forbidden, InvalidInstruction, SignatureInvalid
+from bridge.engine.chain import ChainView
+from bridge.engine.intake import Intake, Policy, pvp_terms
+from bridge.errors import Conflict, Forbidden
 from bridge.store.swaps import SwapRepository
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Limits the bridge enforces before anything touches a ledger."""
-
-    max_amount: int = 10**15  # minor units per leg
-    expiry_margin: int = 600  # the initiator's lock outlives the counterparty's by at least this
-    min_counterparty_window: int = 120  # seconds the counterparty lock must run at least
-    claim_safety: int = 60  # do not start a claim this close to the lock's expiry
 
 
 class Coordinator:
@@ -56,6 +44,7 @@ class Coordinator:
         self._on_change = on_change or (lambda swap: None)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self.intake = Intake(self.chain, repo, self.policy, self._on_change)
 
     # ─── participants ────────────────────────────────────────────────────────────────────
 
@@ -68,137 +57,26 @@ class Coordinator:
                 return name
         return None
 
-    def _require_active(self, name: str, *ledgers: str, field: str) -> None:
-        address = self.participant_address(name)
-        for ledger in ledgers:
-            if not self.chain.is_active(ledger, address):
-                raise Forbidden(f"{name} is not an active participant on ledger {ledger}", field=field)
-
-    # ─── instructions ────────────────────────────────────────────────────────────────────
+    # ─── instructions (checked and recorded by the intake; see bridge.engine.intake) ─────
 
     def submit_pvp(self, participant: str, ledger: str, terms: dict[str, Any], signature: str) -> Swap:
         """A same-ledger swap on ``ledger``: ``terms`` is the PvPEscrow ``Swap`` the initiator signed."""
-        swap_terms = _pvp_terms(terms)
-        code_a, code_b = self._pvp_currencies(ledger, swap_terms)
-        counterparty = self._named(swap_terms.partyB, field="terms.partyB")
-        self._check_initiator(participant, swap_terms.partyA, field="terms.partyA")
-        self._require_active(participant, ledger, field="terms.partyA")
-        self._require_active(counterparty, ledger, field="terms.partyB")
-        self._check_amounts(swap_terms.amountA, swap_terms.amountB, code_a, code_b, swap_terms.rate)
-        now = self.chain.now(ledger)
-        if swap_terms.deadline <= now:
-            raise InvalidInstruction(f"deadline {swap_terms.deadline} is not after the ledger's time {now}", field="terms.deadline")
-        mid, round_ref = self._check_rate(ledger, code_a, code_b, swap_terms.rate, swap_terms.maxDeviationBps)
-        self._check_funding(swap_terms.partyA, swap_terms.partyB, code_a, swap_terms.amountA, "pvp", field="terms.amountA")
-        pvp = self.chain.contract(ledger, "pvp")
-        message = swap_message(self.chain.client(ledger).chain_id, pvp.address, swap_terms)
-        if not signed_by(message, signature, swap_terms.partyA):
-            raise SignatureInvalid("the signature does not recover to partyA for these terms", field="signature")
-        if pvp.functions.nonceUsed(swap_terms.partyA, swap_terms.nonce).call():
-            raise Conflict(f"nonce {swap_terms.nonce} of partyA was already used", field="terms.nonce")
-        swap_id = "0x" + digest(message).hex()  # PvPEscrow.swapId: the EIP-712 digest both parties sign
-        swap = Swap(
-            id=swap_id, model=Model.PVP, state=SwapState.PROPOSED, initiator=participant, counterparty=counterparty,
-            initiator_address=swap_terms.partyA, counterparty_address=swap_terms.partyB,
-            leg_a=Leg(code_a, ledger, swap_terms.amountA, participant, counterparty),
-            leg_b=Leg(code_b, ledger, swap_terms.amountB, counterparty, participant),
-            rate=swap_terms.rate, max_deviation_bps=swap_terms.maxDeviationBps, deadline=swap_terms.deadline,
-            nonce=swap_terms.nonce, terms=_jsonable(terms), signature_a=signature, oracle_mid=mid, oracle_round=round_ref,
-        )  # fmt: skip
-        return self._created(self.repo.create(swap))
+        return self.intake.submit(participant, [{"model": "pvp", "ledger": ledger, "terms": terms, "signature": signature}])[0]
 
     def submit_htlc(self, participant: str, order_json: dict[str, Any], signature: str,
                     lock_signature: str, lock_nonce: int) -> Swap:  # fmt: skip
         """A linked-ledger swap: the initiator's signed order and its authorisation to lock leg A."""
-        order = _order(order_json)
-        ledger_a, ledger_b = self._ledger(order.sellCurrency, "order.sellCurrency"), self._ledger(order.buyCurrency, "order.buyCurrency")
-        if ledger_a == ledger_b:
-            raise InvalidInstruction("both currencies live on one ledger: submit a same-ledger (PvP) swap", field="order.buyCurrency")
-        counterparty = self._named(order.counterparty, field="order.counterparty")
-        self._check_initiator(participant, order.initiator, field="order.initiator")
-        self._require_active(participant, ledger_a, ledger_b, field="order.initiator")
-        self._require_active(counterparty, ledger_a, ledger_b, field="order.counterparty")
-        self._check_amounts(order.sellAmount, order.buyAmount, order.sellCurrency, order.buyCurrency, order.rate)
-        now = self.chain.now(ledger_a)
-        self._check_expiries(order, now)
-        mid, round_ref = self._check_rate(ledger_a, order.sellCurrency, order.buyCurrency, order.rate, order.maxDeviationBps)
-        self._check_funding(order.initiator, order.counterparty, order.sellCurrency, order.sellAmount, "htlc", field="order.sellAmount")
-        chain_a = self.chain.client(ledger_a).chain_id
-        if not signed_by(order_message(chain_a, order), signature, order.initiator):
-            raise SignatureInvalid("the order signature does not recover to the initiator", field="signature")
-        swap_id = order_id(chain_a, order)
-        htlc_a = self.chain.contract(ledger_a, "htlc")
-        request = lock_request(order, leg="a", token=self.chain.token(order.sellCurrency).address, swap_id=swap_id)
-        if not signed_by(lock_message(chain_a, htlc_a.address, request, lock_nonce), lock_signature, order.initiator):
-            raise SignatureInvalid("the lock authorisation does not recover to the initiator for leg A", field="lock_signature")
-        if self.chain.authorisation_used(ledger_a, order.initiator, lock_nonce):
-            raise Conflict(f"lock nonce {lock_nonce} was already used", field="lock_nonce")
-        swap = Swap(
-            id=swap_id, model=Model.HTLC, state=SwapState.PROPOSED, initiator=participant, counterparty=counterparty,
-            initiator_address=order.initiator, counterparty_address=order.counterparty,
-            leg_a=Leg(order.sellCurrency, ledger_a, order.sellAmount, participant, counterparty, order.initiatorExpiry,
-                      lock_nonce, lock_signature),
-            leg_b=Leg(order.buyCurrency, ledger_b, order.buyAmount, counterparty, participant, order.counterpartyExpiry),
-            rate=order.rate, max_deviation_bps=order.maxDeviationBps, deadline=order.deadline, nonce=order.nonce,
-            terms=order.to_json(), signature_a=signature, hashlock="0x" + order.hashlock.hex(),
-            quote_hash="0x" + order.quoteHash.hex(), quote_valid_until=order.quoteValidUntil,
-            oracle_mid=mid, oracle_round=round_ref,
-        )  # fmt: skip
-        return self._created(self.repo.create(swap))
+        instruction = {"model": "htlc", "order": order_json, "signature": signature, "lock_signature": lock_signature,
+                       "lock_nonce": lock_nonce}  # fmt: skip
+        return self.intake.submit(participant, [instruction])[0]
 
     def accept(self, participant: str, swap_id: str, signature: str, lock_signature: str | None = None,
                lock_nonce: int | None = None) -> Swap:  # fmt: skip
-        swap = self.repo.get(swap_id)
-        if participant != swap.counterparty:
-            raise Forbidden("only the counterparty can accept", field="participant")
-        if swap.state is not SwapState.PROPOSED:
-            raise Conflict(f"swap is {swap.state}, only a proposed swap can be accepted", field="state")
-        now = self.chain.now(swap.leg_a.ledger)
-        if now > swap.deadline:
-            raise Conflict(f"the order's deadline {swap.deadline} has passed", field="deadline")
-        payer_escrow = "pvp" if swap.model is Model.PVP else "htlc"
-        self._check_funding(swap.counterparty_address, swap.initiator_address, swap.leg_b.currency, swap.leg_b.amount,
-                            payer_escrow, field="signature")  # fmt: skip
-        if swap.model is Model.PVP:
-            terms = _pvp_terms(swap.terms)
-            message = swap_message(self.chain.client(swap.leg_a.ledger).chain_id, self.chain.contract(swap.leg_a.ledger, "pvp").address, terms)
-            if not signed_by(message, signature, swap.counterparty_address):
-                raise SignatureInvalid("the signature does not recover to partyB for these terms", field="signature")
-        else:
-            order = SwapOrder.from_json(swap.terms)
-            chain_a = self.chain.client(swap.leg_a.ledger).chain_id
-            if not signed_by(order_message(chain_a, order), signature, swap.counterparty_address):
-                raise SignatureInvalid("the acceptance does not recover to the counterparty", field="signature")
-            if lock_signature is None or lock_nonce is None:
-                raise InvalidInstruction("a linked-ledger swap needs the counterparty's lock authorisation", field="lock_signature")
-            chain_b = self.chain.client(swap.leg_b.ledger).chain_id
-            htlc_b = self.chain.contract(swap.leg_b.ledger, "htlc")
-            request = lock_request(order, leg="b", token=self.chain.token(order.buyCurrency).address, swap_id=swap.id)
-            if not signed_by(lock_message(chain_b, htlc_b.address, request, lock_nonce), lock_signature, swap.counterparty_address):
-                raise SignatureInvalid("the lock authorisation does not recover to the counterparty for leg B", field="lock_signature")
-            if self.chain.authorisation_used(swap.leg_b.ledger, swap.counterparty_address, lock_nonce):
-                raise Conflict(f"lock nonce {lock_nonce} was already used", field="lock_nonce")
-            swap.leg_b.lock_nonce, swap.leg_b.authorisation = lock_nonce, lock_signature
-        swap.signature_b = signature
-        self.repo.transition(swap, SwapState.ACCEPTED, detail="counterparty accepted")
-        self._on_change(swap)
-        return swap
+        acceptance = {"id": swap_id, "signature": signature, "lock_signature": lock_signature, "lock_nonce": lock_nonce}
+        return self.intake.accept(participant, [acceptance])[0]
 
     def reveal(self, participant: str, swap_id: str, secret: str) -> Swap:
-        swap = self.repo.get(swap_id)
-        if participant != swap.initiator:
-            raise Forbidden("only the initiator holds the secret", field="participant")
-        if swap.model is not Model.HTLC:
-            raise Conflict("same-ledger swaps have no secret", field="secret")
-        if swap.state is not SwapState.LOCKED_B:
-            raise Conflict(f"swap is {swap.state}; reveal the secret only once both legs are locked", field="state")
-        raw = _hex32(secret, field="secret")
-        if "0x" + hashlib.sha256(raw).hexdigest() != swap.hashlock:
-            raise InvalidInstruction("sha256(secret) is not the swap's hashlock", field="secret")
-        swap.secret = "0x" + raw.hex()
-        self.repo.transition(swap, SwapState.CLAIMING_B, detail="initiator revealed the secret")
-        self._on_change(swap)
-        return swap
+        return self.intake.reveal(participant, [{"id": swap_id, "secret": secret}])[0]
 
     def cancel(self, participant: str, swap_id: str) -> Swap:
         swap = self.repo.get(swap_id)
@@ -207,105 +85,6 @@ class Coordinator:
         if swap.state not in (SwapState.PROPOSED, SwapState.ACCEPTED):
             raise Conflict(f"swap is {swap.state}; only a swap with nothing locked can be cancelled", field="state")
         self.repo.transition(swap, SwapState.CANCELLED, detail=f"cancelled by {participant}")
-        self._on_change(swap)
-        return swap
-
-    # ─── checks ──────────────────────────────────────────────────────────────────────────
-
-    def _check_funding(self, payer: str, receiver: str, currency: str, amount: int, escrow: str, *, field: str) -> None:
-        """The leg must be payable now: the token lets ``payer`` pay ``receiver`` (not paused, neither side
-        frozen or ineligible), and the payer holds ``amount`` and has approved the escrow for it."""
-        ledger = self.chain.ledger_of(currency)
-        token = self.chain.token(currency)
-        spender = self.chain.contract(ledger, escrow).address
-        permitted, balance, allowance = self.chain.client(ledger).call_many(
-            token.functions.canTransfer(payer, receiver), token.functions.balanceOf(payer), token.functions.allowance(payer, spender))
-        if not permitted:
-            raise Conflict(f"{currency} refuses transfers from {payer} to {receiver} now (paused, frozen or not a participant)",
-                           field=field)  # fmt: skip
-        if balance < amount:
-            raise Conflict(f"{payer} holds less than {amount} {currency}", field=field)
-        if allowance < amount:
-            raise Conflict(f"{payer} has not approved the {escrow} escrow for {amount} {currency} on ledger {ledger}", field=field)
-
-    def _named(self, address: str, *, field: str) -> str:
-        name = self.participant_named(address)
-        if name is None:
-            raise Forbidden(f"{address} is not a configured participant", field=field)
-        return name
-
-    def _check_initiator(self, participant: str, address: str, *, field: str) -> None:
-        if self.participant_address(participant).lower() != address.lower():
-            raise Forbidden(f"{participant} may only instruct for its own address", field=field)
-
-    def _ledger(self, currency: str, field: str) -> str:
-        if currency.upper() not in self.network.settings.currencies:
-            raise InvalidInstruction(f"unknown currency {currency!r}", field=field)
-        return self.chain.ledger_of(currency)
-
-    def _pvp_currencies(self, ledger: str, terms: PvPSwap) -> tuple[str, str]:
-        """The currencies of the two tokens on ``ledger`` (token addresses repeat across ledgers)."""
-        if ledger not in self.network.settings.ledgers:
-            raise InvalidInstruction(f"unknown ledger {ledger!r}", field="ledger")
-        by_token = {self.chain.token(code).address.lower(): code for code in self.network.settings.currencies_on(ledger)}
-        code_a, code_b = by_token.get(terms.tokenA.lower()), by_token.get(terms.tokenB.lower())
-        if code_a is None:
-            raise InvalidInstruction(f"{terms.tokenA} is not a currency token on ledger {ledger}", field="terms.tokenA")
-        if code_b is None:
-            raise InvalidInstruction(f"{terms.tokenB} is not a currency token on ledger {ledger}", field="terms.tokenB")
-        return code_a, code_b
-
-    def _check_amounts(self, amount_a: int, amount_b: int, code_a: str, code_b: str, rate: int) -> None:
-        for field, amount in (("amount_a", amount_a), ("amount_b", amount_b)):
-            if amount <= 0:
-                raise InvalidInstruction("amount must be positive", field=field)
-            if amount > self.policy.max_amount:
-                raise InvalidInstruction(f"amount {amount} exceeds the limit {self.policy.max_amount}", field=field)
-        if code_a.upper() == code_b.upper():
-            raise InvalidInstruction("a swap needs two different currencies", field="currency")
-        if rate <= 0:
-            raise InvalidInstruction("rate must be positive", field="rate")
-        decimals_a = self.network.settings.currencies[code_a.upper()].decimals
-        decimals_b = self.network.settings.currencies[code_b.upper()].decimals
-        expected = amount_at(amount_a, rate, decimals_a, decimals_b)
-        if abs(expected - amount_b) > 1:
-            raise InvalidInstruction(f"amount B {amount_b} is not amount A at the agreed rate ({expected})", field="amount_b")
-
-    def _check_rate(self, ledger: str, base: str, quote: str, rate: int, max_deviation_bps: int) -> tuple[int, int]:
-        try:
-            mid, round_ref = self.chain.settlement_rate(ledger, base.upper(), quote.upper())
-        except ChainRejected as exc:
-            raise Conflict(f"the oracle cannot price {base}/{quote} now: {exc.error} {exc.args_by_name}", field="rate") from exc
-        deviation = abs(rate - mid) * 10_000 / mid
-        if deviation > max_deviation_bps:
-            raise InvalidInstruction(f"rate deviates {deviation:.1f} bps from the oracle mid {mid} (round {round_ref}); "
-                                     f"the swap allows {max_deviation_bps}", field="rate")  # fmt: skip
-        return mid, round_ref
-
-    def _check_expiries(self, order: SwapOrder, now: int) -> None:
-        policy = self.policy
-        max_lock = self.network.settings.settlement.htlc_max_lock_seconds
-        if order.deadline <= now:
-            raise InvalidInstruction("the deadline has passed", field="order.deadline")
-        if order.counterpartyExpiry < now + policy.min_counterparty_window:
-            raise InvalidInstruction(f"the counterparty's lock must run at least {policy.min_counterparty_window}s",
-                                     field="order.counterpartyExpiry")  # fmt: skip
-        if order.initiatorExpiry < order.counterpartyExpiry + policy.expiry_margin:
-            raise InvalidInstruction(f"the initiator's expiry must come at least {policy.expiry_margin}s after the "
-                                     "counterparty's", field="order.initiatorExpiry")  # fmt: skip
-        if order.initiatorExpiry > now + max_lock:
-            raise InvalidInstruction(f"the initiator's lock may run at most {max_lock}s", field="order.initiatorExpiry")
-        if order.deadline > order.counterpartyExpiry:
-            raise InvalidInstruction("the acceptance deadline must come before the counterparty's expiry", field="order.deadline")
-        if order.quoteValidUntil < now:
-            raise Conflict("the quote has expired", field="order.quoteValidUntil")
-        if order.quoteValidUntil > order.counterpartyExpiry:
-            raise InvalidInstruction("the quote may not outlive the counterparty's lock", field="order.quoteValidUntil")
-        if order.hashlock == b"\0" * 32:
-            raise InvalidInstruction("the hashlock is empty", field="order.hashlock")
-
-    def _created(self, swap: Swap) -> Swap:
-        logger.info("swap proposed swap=%s model=%s %s->%s", swap.id, swap.model, swap.initiator, swap.counterparty)
         self._on_change(swap)
         return swap
 
@@ -363,7 +142,7 @@ class Coordinator:
             with self.repo.together():
                 for swap in swaps:
                     self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
-            call = pvp.functions.settleBatch([_pvp_terms(s.terms).as_tuple() for s in swaps],
+            call = pvp.functions.settleBatch([pvp_terms(s.terms).as_tuple() for s in swaps],
                                              [decode_hex(s.signature_a) for s in swaps], [decode_hex(s.signature_b or "") for s in swaps])  # fmt: skip
             tx_hash = self._send_batch(client, call, f"settlement batch of {len(swaps)}")
             if tx_hash is None:
@@ -514,7 +293,7 @@ class Coordinator:
     def _advance_pvp(self, swap: Swap) -> None:
         ledger = swap.leg_a.ledger
         client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
-        terms = _pvp_terms(swap.terms)
+        terms = pvp_terms(swap.terms)
         now = self.chain.now(ledger)
         if swap.state is SwapState.PROPOSED and now > swap.deadline:
             self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
@@ -657,34 +436,6 @@ class Coordinator:
             client.wait(tx_hash)
         if not pending:
             self.repo.transition(swap, SwapState.REFUNDED, detail="every locked leg returned to its payer")
-
-
-def _pvp_terms(terms: dict[str, Any]) -> PvPSwap:
-    try:
-        return PvPSwap(**{k: (int(v) if k not in ("partyA", "partyB", "tokenA", "tokenB") else str(v)) for k, v in terms.items()})
-    except (TypeError, ValueError) as exc:
-        raise InvalidInstruction(f"malformed swap terms: {exc}", field="terms") from exc
-
-
-def _order(data: dict[str, Any]) -> SwapOrder:
-    try:
-        return SwapOrder.from_json(data)
-    except (TypeError, ValueError, KeyError) as exc:
-        raise InvalidInstruction(f"malformed order: {exc}", field="order") from exc
-
-
-def _hex32(value: str, *, field: str) -> bytes:
-    try:
-        raw = decode_hex(value)
-    except ValueError as exc:
-        raise InvalidInstruction("not hex", field=field) from exc
-    if len(raw) != 32:
-        raise InvalidInstruction("must be 32 bytes", field=field)
-    return raw
-
-
-def _jsonable(terms: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, int) and v > 2**53 else v) for k, v in terms.items()}
 
 
 class Worker:

@@ -12,17 +12,16 @@ from typing import Any
 
 import httpx
 from eth_account.signers.local import LocalAccount
+from eth_utils import decode_hex
 from web3 import Web3
 
 from bridge.api.auth import sign_request
+from corridor.abi import AbiFunction
+from corridor.typed_data import lock_id_of
 from corridor.errors import CorridorError
 from bridge.sdk.signer import BankSigner, HtlcOrder, NetworkInfo
 
 _HTLC_ABI = [
-    {"type": "function", "name": "lockIdOf", "stateMutability": "pure",
-     "inputs": [{"name": "sender", "type": "address"}, {"name": "hashlock", "type": "bytes32"}], "outputs": [{"type": "bytes32"}]},
-    {"type": "function", "name": "isOpen", "stateMutability": "view",
-     "inputs": [{"name": "lockId", "type": "bytes32"}], "outputs": [{"type": "bool"}]},
     {"type": "function", "name": "storedCommitment", "stateMutability": "view",
      "inputs": [{"name": "lockId", "type": "bytes32"}], "outputs": [{"type": "bytes32"}]},
     {"type": "function", "name": "commitmentOf", "stateMutability": "pure",
@@ -107,10 +106,17 @@ class BridgeClient:
     def htlc_order_at_quote(self, *, counterparty: str, sell: str, sell_amount: int, buy: str, now: int,
                             max_deviation_bps: int = 50) -> HtlcOrder:  # fmt: skip
         """A signed linked-ledger order at a fresh signed quote's mid, bound to that quote (hash and validity)."""
+        return self.htlc_orders_at_quote(counterparty=counterparty, sell=sell, sell_amount=sell_amount, buy=buy, now=now,
+                                         max_deviation_bps=max_deviation_bps)[0]  # fmt: skip
+
+    def htlc_orders_at_quote(self, *, counterparty: str, sell: str, sell_amount: int, buy: str, now: int, count: int = 1,
+                             max_deviation_bps: int = 50) -> list[HtlcOrder]:  # fmt: skip
+        """``count`` orders of ``sell_amount`` each at one fresh signed quote, each with its own secret."""
         quote = self.quote(sell, buy, "sell", sell_amount)
-        return self.signer.htlc_order(counterparty=counterparty, sell=sell, sell_amount=sell_amount, buy=buy,
-                                      rate=int(quote["quote"]["mid"]), now=now, quote_hash=bytes.fromhex(quote["hash"][2:]),
-                                      quote_valid_until=int(quote["quote"]["valid_until"]), max_deviation_bps=max_deviation_bps)  # fmt: skip
+        return [self.signer.htlc_order(counterparty=counterparty, sell=sell, sell_amount=sell_amount, buy=buy,
+                                       rate=int(quote["quote"]["mid"]), now=now, quote_hash=bytes.fromhex(quote["hash"][2:]),
+                                       quote_valid_until=int(quote["quote"]["valid_until"]), max_deviation_bps=max_deviation_bps)
+                for _ in range(count)]  # fmt: skip
 
     def submit_pvp(self, *, counterparty: str, sell: str, sell_amount: int, buy: str, rate: int, deadline: int,
                    max_deviation_bps: int = 50, idempotency_key: str | None = None) -> dict[str, Any]:  # fmt: skip
@@ -127,18 +133,19 @@ class BridgeClient:
     def accept(self, swap: dict[str, Any], *, expect: dict[str, Any] | None = None) -> dict[str, Any]:
         """Signs and sends the acceptance of ``swap``'s terms. ``expect``: fields the bank agreed to
         off-band (e.g. amounts); a mismatch refuses to sign."""
+        return self.request("POST", f"/v1/swaps/{swap['id']}/accept", self._acceptance(swap, expect))
+
+    def _acceptance(self, swap: dict[str, Any], expect: dict[str, Any] | None) -> dict[str, Any]:
         terms = {k: str(v) for k, v in swap["terms"].items()}
         for key, value in (expect or {}).items():
             if str(terms.get(key)).lower() != str(value).lower():
                 raise ValueError(f"the swap's {key} is {terms.get(key)}, not the agreed {value}: not accepting")
         if swap["model"] == "pvp":
-            body = {"signature": self.signer.sign_pvp(swap["leg_a"]["ledger"], terms)}
-        else:
-            order = {k: (v if k in ("initiator", "counterparty", "sellCurrency", "buyCurrency", "hashlock", "quoteHash") else int(v))
-                     for k, v in terms.items()}  # fmt: skip
-            signature, lock_signature, lock_nonce = self.signer.htlc_accept(order)
-            body = {"signature": signature, "lock_signature": lock_signature, "lock_nonce": lock_nonce}
-        return self.request("POST", f"/v1/swaps/{swap['id']}/accept", body)
+            return {"signature": self.signer.sign_pvp(swap["leg_a"]["ledger"], terms)}
+        order = {k: (v if k in ("initiator", "counterparty", "sellCurrency", "buyCurrency", "hashlock", "quoteHash") else int(v))
+                 for k, v in terms.items()}  # fmt: skip
+        signature, lock_signature, lock_nonce = self.signer.htlc_accept(order)
+        return {"signature": signature, "lock_signature": lock_signature, "lock_nonce": lock_nonce}
 
     def reveal(self, order: HtlcOrder) -> dict[str, Any]:
         """Reveals the secret only after verifying on both ledgers that both legs are locked as agreed."""
@@ -146,21 +153,107 @@ class BridgeClient:
         return self.request("POST", f"/v1/swaps/{order.swap_id}/secret", {"secret": "0x" + order.secret.hex()})
 
     def verify_locked(self, order: HtlcOrder) -> None:
-        o = order.order
-        for currency, sender, receiver, amount, expiry in (
-            (o.sellCurrency, o.initiator, o.counterparty, o.sellAmount, o.initiatorExpiry),
-            (o.buyCurrency, o.counterparty, o.initiator, o.buyAmount, o.counterpartyExpiry),
-        ):
-            ledger = self.network.ledger_of(currency)
-            htlc = Web3(Web3.HTTPProvider(ledger.rpc_url)).eth.contract(address=ledger.htlc, abi=_HTLC_ABI)
-            lock_id = htlc.functions.lockIdOf(sender, o.hashlock).call()
-            stored = htlc.functions.storedCommitment(lock_id).call()
-            if stored == b"\0" * 32:
-                raise LockNotVerified(f"the {currency} leg is not locked on ledger {ledger.name}: not revealing the secret")
-            # the open lock must commit to exactly the agreed token, parties, amount, hashlock and expiry
-            expected = htlc.functions.commitmentOf((self.network.token(currency), sender, receiver, amount, o.hashlock, expiry)).call()
-            if stored != expected:
-                raise LockNotVerified(f"the {currency} lock on ledger {ledger.name} does not match the agreed terms")
+        self.verify_locked_many([order])
+
+    def verify_locked_many(self, orders: list[HtlcOrder]) -> None:
+        """Checks on the ledgers themselves (not the bridge) that both legs of every order are locked,
+        each lock committing to exactly the agreed token, parties, amount, hashlock and expiry. One
+        JSON-RPC batch per ledger; raises :class:`LockNotVerified` at the first leg that is not."""
+        reads: dict[str, list[tuple[str, bytes, tuple[Any, ...]]]] = {}
+        for order in orders:
+            o = order.order
+            for currency, sender, receiver, amount, expiry in (
+                (o.sellCurrency, o.initiator, o.counterparty, o.sellAmount, o.initiatorExpiry),
+                (o.buyCurrency, o.counterparty, o.initiator, o.buyAmount, o.counterpartyExpiry),
+            ):
+                terms = (self.network.token(currency), sender, receiver, amount, o.hashlock, expiry)
+                reads.setdefault(self.network.ledger_of(currency).name, []).append((currency, lock_id_of(sender, o.hashlock), terms))
+        for name, legs in reads.items():
+            ledger = self.network.ledgers[name]
+            calls = []
+            for _, lock_id, terms in legs:
+                calls.append({"to": ledger.htlc, "data": _STORED_COMMITMENT.calldata(lock_id)})
+                calls.append({"to": ledger.htlc, "data": _COMMITMENT_OF.calldata(terms)})
+            answers = _eth_calls(ledger.rpc_url, calls)
+            for index, (currency, _, _) in enumerate(legs):
+                stored, expected = answers[2 * index], answers[2 * index + 1]
+                if stored == b"\0" * 32:
+                    raise LockNotVerified(f"the {currency} leg is not locked on ledger {name}: not revealing the secret")
+                if stored != expected:
+                    raise LockNotVerified(f"the {currency} lock on ledger {name} does not match the agreed terms")
+
+    # ─── instruction files: many instructions per request, recorded all or none ─────────
+
+    def pvp_instruction(self, *, counterparty: str, sell: str, sell_amount: int, buy: str, rate: int, deadline: int,
+                        max_deviation_bps: int = 50) -> dict[str, Any]:  # fmt: skip
+        """One signed same-ledger order, for :meth:`submit_many`."""
+        ledger, terms, signature = self.signer.pvp_order(counterparty=counterparty, sell=sell, sell_amount=sell_amount,
+                                                         buy=buy, rate=rate, deadline=deadline, max_deviation_bps=max_deviation_bps)  # fmt: skip
+        return {"model": "pvp", "ledger": ledger, "terms": _ints(terms), "signature": signature}
+
+    @staticmethod
+    def htlc_instruction(order: HtlcOrder) -> dict[str, Any]:
+        """One signed linked-ledger order (see :meth:`htlc_order_at_quote`), for :meth:`submit_many`."""
+        return {"model": "htlc", "order": order.order.to_json(), "signature": order.signature,
+                "lock_signature": order.lock_signature, "lock_nonce": order.lock_nonce}  # fmt: skip
+
+    def submit_many(self, instructions: list[dict[str, Any]], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Submits an instruction file: ``{"items": [{"id", "state"}...], "seq"}``, in the file's order."""
+        return self.request("POST", "/v1/swaps/batch", {"swaps": instructions}, idempotency_key=idempotency_key)
+
+    def accept_many(self, swaps: list[dict[str, Any]], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Signs and sends the acceptances of ``swaps`` (as the bridge shows them: :meth:`swaps`, :meth:`swap`)."""
+        acceptances = [{"id": swap["id"], **self._acceptance(swap, None)} for swap in swaps]
+        return self.request("POST", "/v1/swaps/batch/accept", {"acceptances": acceptances}, idempotency_key=idempotency_key)
+
+    def reveal_many(self, orders: list[HtlcOrder], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Reveals the secrets of ``orders`` once every leg of every one is verified locked on chain."""
+        self.verify_locked_many(orders)
+        secrets = [{"id": order.swap_id, "secret": "0x" + order.secret.hex()} for order in orders]
+        return self.request("POST", "/v1/swaps/batch/secrets", {"secrets": secrets}, idempotency_key=idempotency_key)
+
+    def wait_all(self, swap_ids: list[str], states: set[str], *, after: int = 0, timeout: float = 60.0) -> dict[str, str]:
+        """Waits until every swap in ``swap_ids`` has reached one of ``states`` (passing through counts),
+        following the caller's event stream from journal position ``after`` (the ``seq`` a bulk request
+        answered). Returns the state each reached; raises TimeoutError naming how many are missing."""
+        waiting, reached = set(swap_ids), {}
+        deadline = time.monotonic() + timeout
+        for entry in self.follow(after, until=deadline):
+            if entry["swap_id"] in waiting and entry["to"] in states:
+                waiting.discard(entry["swap_id"])
+                reached[entry["swap_id"]] = entry["to"]
+                if not waiting:
+                    return reached
+        raise TimeoutError(f"{len(waiting)} of {len(swap_ids)} swaps did not reach {sorted(states)} in {timeout}s")
+
+    def follow(self, after: int = 0, *, until: float | None = None) -> Iterator[dict[str, Any]]:
+        """Every transition of the caller's swaps after journal position ``after``, as it happens
+        (``GET /v1/events``, reconnecting as each stream ends), until ``time.monotonic()`` passes ``until``."""
+        while until is None or time.monotonic() < until:
+            follow = 60.0 if until is None else max(1.0, min(until - time.monotonic(), 60.0))
+            path = f"/v1/events?after={after}&follow_seconds={follow:.1f}"
+            headers = {"X-Corridor-Participant": self.participant, **sign_request(self.account, "GET", path, b"")}
+            try:
+                with self._http.stream("GET", path, headers=headers, timeout=follow + 10) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        raise BridgeRequestError(response.status_code, response.json() if response.content else {})
+                    for line in response.iter_lines():
+                        if line.startswith("data: "):
+                            entry = json.loads(line[6:])
+                            after = max(after, int(entry["seq"]))
+                            yield entry
+            except httpx.HTTPError as exc:  # the stream broke: the bridge went away
+                raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
+
+    @staticmethod
+    def agreed(instruction: dict[str, Any], swap_id: str) -> dict[str, Any]:
+        """The swap as both banks agreed it, built from the initiator's own ``instruction`` (as
+        :meth:`pvp_instruction` / :meth:`htlc_instruction` made it): what the counterparty signs when it
+        accepts from its own trade record rather than from what the bridge shows."""
+        if instruction["model"] == "pvp":
+            return {"id": swap_id, "model": "pvp", "terms": instruction["terms"], "leg_a": {"ledger": instruction["ledger"]}}
+        return {"id": swap_id, "model": "htlc", "terms": instruction["order"]}
 
     def ensure_allowances(self, currencies: list[str] | None = None) -> list[str]:
         """Approves both escrows (PvP and HTLC) for every currency, sent directly to each ledger with the
@@ -229,6 +322,20 @@ class BridgeClient:
             for line in response.iter_lines():
                 if line.startswith("data: "):
                     yield json.loads(line[6:])
+
+
+_STORED_COMMITMENT = AbiFunction.of(_HTLC_ABI, "storedCommitment")
+_COMMITMENT_OF = AbiFunction.of(_HTLC_ABI, "commitmentOf")
+
+
+def _eth_calls(rpc_url: str, calls: list[dict[str, str]]) -> list[bytes]:
+    """``eth_call`` each of ``calls`` in one JSON-RPC batch; the raw return data, in order."""
+    payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": [call, "latest"]} for i, call in enumerate(calls)]
+    try:
+        answers = {answer["id"]: answer for answer in httpx.post(rpc_url, json=payload, timeout=30).json()}
+        return [decode_hex(answers[i]["result"]) for i in range(len(calls))]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        raise LockNotVerified(f"cannot read the locks on {rpc_url}: {exc}") from exc
 
 
 def _ints(terms: dict[str, Any]) -> dict[str, Any]:

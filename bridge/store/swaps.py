@@ -11,12 +11,12 @@ import dataclasses
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,17 +68,21 @@ class SwapRepository:
             yield session
 
     @contextmanager
-    def together(self) -> Iterator[None]:
+    def together(self, swap_ids: list[str] | None = None) -> Iterator[None]:
         """Transitions and journal entries made inside (in this thread) commit together, in one
         database transaction: a batch step journals all its swaps at once. Nothing inside is
-        visible, or acted upon, before the whole commits; fault points fire after that commit."""
+        visible, or acted upon, before the whole commits; fault points fire after that commit.
+        ``swap_ids``: the swaps about to change, read (and locked) in one query up front."""
         pending: list[str] = []
         with self._write_guard, self._sessions.begin() as session:
+            if swap_ids:
+                session.scalars(select(SwapRow).where(SwapRow.id.in_(swap_ids)).with_for_update()).all()
             self._together.session, self._together.faults = session, pending
+            self._together.loaded = set(swap_ids or ())
             try:
                 yield
             finally:
-                self._together.session = self._together.faults = None
+                self._together.session = self._together.faults = self._together.loaded = None
         for point in pending:
             faults.after_transition(point)
 
@@ -90,15 +94,26 @@ class SwapRepository:
             faults.after_transition(point)
 
     def create(self, swap: Swap) -> Swap:
+        return self.create_many([swap])[0]
+
+    def create_many(self, swaps: list[Swap], *, field: Callable[[int], str] = lambda i: "order") -> list[Swap]:
+        """Stores new swaps, all or none (in one transaction); a swap that exists already is a
+        :class:`Conflict` naming ``field(index)`` of the first such swap."""
         now = _now()
+        ids = [swap.id for swap in swaps]
         with self._write() as session:
-            if session.get(SwapRow, swap.id) is not None:
-                raise Conflict(f"swap {swap.id} already exists", field="order")
-            session.add(SwapRow(id=swap.id, model=swap.model.value, state=swap.state.value, initiator=swap.initiator,
-                                counterparty=swap.counterparty, body=to_body(swap), created_at=now, updated_at=now))  # fmt: skip
+            seen = set(session.scalars(select(SwapRow.id).where(SwapRow.id.in_(ids))))
+            for index, swap_id in enumerate(ids):
+                if swap_id in seen:
+                    raise Conflict(f"swap {swap_id} already exists", field=field(index))
+                seen.add(swap_id)
+            session.add_all([SwapRow(id=swap.id, model=swap.model.value, state=swap.state.value, initiator=swap.initiator,
+                                     counterparty=swap.counterparty, body=to_body(swap), created_at=now, updated_at=now)
+                             for swap in swaps])  # fmt: skip
             session.flush()
-            session.add(TransitionRow(swap_id=swap.id, from_state=None, to_state=swap.state.value, at=now, detail="order received"))
-        return swap
+            session.add_all([TransitionRow(swap_id=swap.id, from_state=None, to_state=swap.state.value, at=now, detail="order received")
+                             for swap in swaps])  # fmt: skip
+        return swaps
 
     def get(self, swap_id: str) -> Swap:
         with self._sessions() as session:
@@ -106,6 +121,11 @@ class SwapRepository:
             if row is None:
                 raise NotFound(f"no swap {swap_id}", field="id")
             return from_body(row.body)
+
+    def get_many(self, swap_ids: list[str]) -> dict[str, Swap]:
+        """The swaps that exist among ``swap_ids``, in one query (absent ids are simply missing)."""
+        with self._sessions() as session:
+            return {row.id: from_body(row.body) for row in session.scalars(select(SwapRow).where(SwapRow.id.in_(swap_ids)))}
 
     def save(self, swap: Swap) -> None:
         """Stores fields that are not a state change (signatures, secret, tx hashes)."""
@@ -124,7 +144,7 @@ class SwapRepository:
         """Moves ``swap`` to ``to`` (checked against the state machine and the stored state)."""
         check_transition(swap.id, swap.state, to)
         with self._write() as session:
-            row = session.get(SwapRow, swap.id, with_for_update=True)
+            row = self._row_for_update(session, swap.id)
             if row is None:
                 raise NotFound(f"no swap {swap.id}", field="id")
             if row.state != swap.state.value:
@@ -140,10 +160,15 @@ class SwapRepository:
         self._fault_point(to.value)
         return swap
 
+    def _row_for_update(self, session: Session, swap_id: str) -> SwapRow | None:
+        if swap_id in (getattr(self._together, "loaded", None) or ()):
+            return session.get(SwapRow, swap_id)  # locked by together(); now in the session's identity map
+        return session.get(SwapRow, swap_id, with_for_update=True)
+
     def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
         """Journals a transaction hash right after sending (the swap's state does not change)."""
         with self._write() as session:
-            row = session.get(SwapRow, swap.id)
+            row = self._row_for_update(session, swap.id)
             if row is None:
                 raise NotFound(f"no swap {swap.id}", field="id")
             row.body = to_body(swap)
@@ -164,6 +189,11 @@ class SwapRepository:
                 found[r.swap_id].append({"from": r.from_state, "to": r.to_state, "at": r.at.isoformat(), "ledger": r.ledger,
                                          "tx_hash": r.tx_hash, "block": r.block_number, "detail": r.detail})  # fmt: skip
         return found
+
+    def last_seq(self) -> int:
+        """The journal's latest position (0 when empty)."""
+        with self._sessions() as session:
+            return int(session.scalar(select(func.max(TransitionRow.seq))) or 0)
 
     def transitions_since(self, seq: int, *, participant: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """Journal rows after ``seq`` (all swaps, or those of ``participant``), oldest first."""

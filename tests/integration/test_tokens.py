@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from corridor.abi import AbiFunction
 from corridor.errors import ChainRejected
 from corridor.keys import OPERATOR, REGULATOR
 from corridor.network import Network
@@ -97,3 +98,24 @@ def test_suspended_participant_cannot_send(chain: Network) -> None:
     with pytest.raises(ChainRejected) as caught:
         client.transact(chain.keys.account("pearlriver"), chain.token("CNY").functions.transfer(chain.keys.address("yangtze"), 1))
     assert caught.value.error == "SettlementTokenIneligibleAccount"
+
+
+def test_a_snapshot_reads_many_facts_at_once_and_keeps_a_revert_to_its_own_read(chain: Network) -> None:
+    """LedgerClient.snapshot (the bridge's instruction checks): the block time and every read in one
+    JSON-RPC batch, each encoded directly; a read that reverts yields its decoded error in its place."""
+    client, token, oracle = chain.clients["A"], chain.token("CNY"), chain.contract("A", "oracle")
+    holder = chain.keys.address("yangtze")
+    balance_of = AbiFunction.of(token.abi, "balanceOf")
+    settlement_rate = AbiFunction.of(oracle.abi, "settlementRate")
+    timestamp, (balance, unpriced, supply) = client.snapshot([
+        (token.address, balance_of, (holder,)),
+        (oracle.address, settlement_rate, (b"CNY", b"XXX")),  # no such pair: the oracle refuses
+        (token.address, AbiFunction.of(token.abi, "totalSupply"), ()),
+    ])  # fmt: skip
+    assert timestamp == chain.clients["A"].w3.eth.get_block("latest")["timestamp"]
+    assert balance == token.functions.balanceOf(holder).call()
+    assert supply == token.functions.totalSupply().call()
+    with pytest.raises(ChainRejected) as caught:  # the same refusal as a single call decodes it
+        client.call(oracle.functions.settlementRate(b"CNY", b"XXX"))
+    assert isinstance(unpriced, ChainRejected) and unpriced.error.startswith("Fx")
+    assert (unpriced.error, unpriced.args_by_name) == (caught.value.error, caught.value.args_by_name)

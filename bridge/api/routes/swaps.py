@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from bridge.api.changes import SAFETY_POLL_SECONDS, changed
 from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
-from bridge.api.schemas import HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapCreate, SwapPage, SwapPublic
+from bridge.api.schemas import (HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapBatchAccept, SwapBatchCreate,
+                                SwapBatchPublic, SwapBatchSecrets, SwapCreate, SwapPage, SwapPublic)  # fmt: skip
+from bridge.engine.intake import listed
 from bridge.domain.swap import TERMINAL, Swap, SwapState
 from bridge.errors import Forbidden, InvalidInstruction
 from bridge.store.swaps import SwapRepository
@@ -76,6 +78,55 @@ async def submit_swap(request: Request, body: Annotated[SwapCreate, Body()], cal
         return to_public(swap, repo)
 
     return await _idempotent(request, caller, idempotency_key, 201, action, repo)
+
+
+# ─── instruction files: many instructions in one request, checked together, recorded all or none ──
+
+
+async def _bulk(request: Request, caller: Any, repo: SwapRepository, key: str | None, status: int,
+                step: Callable[[], list[Swap]]) -> JSONResponse:  # fmt: skip
+    """Runs one intake step over a request's instructions; answers each swap's id and state, and the
+    journal position before the request (everything that happens to these swaps comes after it)."""
+
+    def action() -> dict[str, Any]:
+        seq = repo.last_seq()
+        swaps = step()
+        request.app.state.worker.wake()
+        return {"items": [{"id": swap.id, "state": swap.state.value} for swap in swaps], "seq": seq}
+
+    return await _idempotent(request, caller, key, status, action, repo)
+
+
+@router.post("/batch", status_code=201, response_model=SwapBatchPublic, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def submit_swaps(request: Request, body: SwapBatchCreate, caller: BankDep, coordinator: CoordinatorDep, repo: RepoDep,
+                       idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """Many orders of the caller at once (a payment file): checked against one snapshot of the ledgers,
+    funding counted across the whole file, recorded all or none. A refusal names the instruction's
+    place: ``swaps.<index>.<field>``."""
+    instructions = [item.model_dump() for item in body.swaps]
+    return await _bulk(request, caller, repo, idempotency_key, 201,
+                       lambda: coordinator.intake.submit(caller.name, instructions, listed("swaps")))  # fmt: skip
+
+
+@router.post("/batch/accept", response_model=SwapBatchPublic, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def accept_swaps(request: Request, body: SwapBatchAccept, caller: BankDep, coordinator: CoordinatorDep, repo: RepoDep,
+                       idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """Many acceptances of the caller at once, all or none; refusals name ``acceptances.<index>.<field>``."""
+    acceptances = [item.model_dump() for item in body.acceptances]
+    return await _bulk(request, caller, repo, idempotency_key, 200,
+                       lambda: coordinator.intake.accept(caller.name, acceptances, listed("acceptances")))  # fmt: skip
+
+
+@router.post("/batch/secrets", response_model=SwapBatchPublic, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def reveal_secrets(request: Request, body: SwapBatchSecrets, caller: BankDep, coordinator: CoordinatorDep, repo: RepoDep,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """Many preimages of the caller at once, all or none; refusals name ``secrets.<index>.<field>``."""
+    reveals = [item.model_dump() for item in body.secrets]
+    return await _bulk(request, caller, repo, idempotency_key, 200,
+                       lambda: coordinator.intake.reveal(caller.name, reveals, listed("secrets")))  # fmt: skip
+
+
+# ─── one instruction per request ─────────────────────────────────────────────────────────
 
 
 @router.post("/{swap_id}/accept", response_model=SwapPublic, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})

@@ -27,6 +27,7 @@ from oracle.quotes import QuoteService
 
 
 _EVENTS_PAGE = 500  # journal rows read per query by the global event stream
+_EVENTS_GATHER_SECONDS = 0.02  # the global stream reads a burst of changes at once, at most this much later
 
 
 def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,
@@ -76,15 +77,15 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
             with app.state.changes.subscribe() as change:
                 while True:
                     change.clear()
-                    entries = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=_EVENTS_PAGE)
-                    for entry in entries:
-                        seq = entry["seq"]
-                        yield f"id: {seq}\nevent: transition\ndata: {json.dumps(entry)}\n\n"
+                    page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=_EVENTS_PAGE)
+                    for entry in page.entries:
+                        yield f"id: {entry['seq']}\nevent: transition\ndata: {json.dumps(entry)}\n\n"
+                    seq = page.read_to
                     left = until - asyncio.get_running_loop().time()
                     if left <= 0:
                         return
-                    if len(entries) < _EVENTS_PAGE:  # a full page: more are waiting, read on at once
-                        await changed(change, min(left, SAFETY_POLL_SECONDS))
+                    if not page.full:  # after a full page more are waiting: read on at once
+                        await changed(change, min(left, SAFETY_POLL_SECONDS), gather=_EVENTS_GATHER_SECONDS)
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 

@@ -33,6 +33,8 @@ class ChangeFeed:
         with self._guard:
             subscribers = [*self._subscribers.get(swap_id, ()), *self._subscribers.get(_ALL, ())]
         for loop, event in subscribers:
+            if event.is_set():  # a wake-up is pending already; its stream reads the journal after it
+                continue
             try:
                 loop.call_soon_threadsafe(event.set)
             except RuntimeError:  # that loop has closed; its stream is gone
@@ -56,10 +58,14 @@ class ChangeFeed:
                     self._subscribers.pop(key, None)
 
 
-async def changed(event: asyncio.Event, timeout: float) -> None:
-    """Waits until ``event`` is set or ``timeout`` passes, then clears it."""
+async def changed(event: asyncio.Event, timeout: float, *, gather: float = 0.0) -> None:
+    """Waits until ``event`` is set or ``timeout`` passes, then clears it. ``gather``: once woken, wait
+    that much longer, so that a burst of changes (a batch settling hundreds of swaps) is read at once
+    rather than once per change."""
     try:
         await asyncio.wait_for(event.wait(), timeout)
+        if gather:
+            await asyncio.sleep(gather)
     except TimeoutError:
         pass
     event.clear()

@@ -19,6 +19,7 @@ from typing import Any
 from eth_utils import decode_hex
 from web3.logs import DISCARD as _DISCARD
 
+from corridor.chain import PreparedCall
 from corridor.errors import ChainError, ChainRejected
 from corridor.keys import RELAYER
 from corridor.network import Network
@@ -102,15 +103,19 @@ class Coordinator:
         for lock in locks:
             lock.acquire()
         try:
-            yield [self.repo.get(swap_id) for swap_id in sorted(set(swap_ids))]
+            found = self.repo.get_many(sorted(set(swap_ids)))
+            yield [found[swap_id] for swap_id in sorted(found)]
         finally:
             for lock in reversed(locks):
                 lock.release()
 
-    def advance(self, swap_id: str) -> Swap:
-        """Takes the next step of ``swap_id`` (no-op when it waits for a party or is finished)."""
+    def advance(self, swap_id: str, *, only_from: SwapState | None = None) -> Swap:
+        """Takes the next step of ``swap_id`` (no-op when it waits for a party or is finished, or when
+        it is no longer in state ``only_from``)."""
         with self._swap_lock(swap_id):
             swap = self.repo.get(swap_id)
+            if only_from is not None and swap.state is not only_from:
+                return swap
             before = swap.state
             try:
                 if swap.model is Model.PVP:
@@ -139,15 +144,16 @@ class Coordinator:
             if not swaps:
                 return set()
             client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
-            with self.repo.together():
+            with self.repo.together([swap.id for swap in swaps]):
                 for swap in swaps:
                     self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
-            call = pvp.functions.settleBatch([pvp_terms(s.terms).as_tuple() for s in swaps],
-                                             [decode_hex(s.signature_a) for s in swaps], [decode_hex(s.signature_b or "") for s in swaps])  # fmt: skip
+            call = PreparedCall(pvp.address, self.chain.abi("pvp", "settleBatch").calldata(
+                [pvp_terms(s.terms).as_tuple() for s in swaps], [decode_hex(s.signature_a) for s in swaps],
+                [decode_hex(s.signature_b or "") for s in swaps]))  # fmt: skip
             tx_hash = self._send_batch(client, call, f"settlement batch of {len(swaps)}")
             if tx_hash is None:
                 return set()
-            with self.repo.together():
+            with self.repo.together([swap.id for swap in swaps]):
                 for swap in swaps:
                     swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
                     self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail="settleBatch sent")
@@ -155,7 +161,7 @@ class Coordinator:
             settled = {"0x" + bytes(e["args"]["swapId"]).hex() for e in pvp.events.SettledInBatch().process_receipt(receipt, errors=_DISCARD)}
             rejected = {"0x" + bytes(e["args"]["swapId"]).hex(): e["args"]["reason"]
                         for e in pvp.events.BatchSwapRejected().process_receipt(receipt, errors=_DISCARD)}  # fmt: skip
-            with self.repo.together():
+            with self.repo.together([swap.id for swap in swaps]):
                 for swap in swaps:
                     if swap.id in settled:
                         self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
@@ -199,21 +205,22 @@ class Coordinator:
                 return set()  # a lone lock takes the ordinary per-swap step
             client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
             batch = f"batch of {len(legs)}"
-            with self.repo.together():
+            with self.repo.together([swap.id for swap, *_ in legs]):
                 for swap, _, locking, _ in legs:
                     self.repo.transition(swap, locking, ledger=ledger, detail=f"locking in a {batch}")
             requests = [self.chain.request_for(leg, swap) for swap, leg, _, _ in legs]
-            call = htlc.functions.lockForBatch([r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
-                                               [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs])  # fmt: skip
+            call = PreparedCall(htlc.address, self.chain.abi("htlc", "lockForBatch").calldata(
+                [r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
+                [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs]))  # fmt: skip
             tx_hash = self._send_batch(client, call, f"lock {batch}")
             if tx_hash is None:
                 return set()
-            with self.repo.together():
+            with self.repo.together([swap.id for swap, *_ in legs]):
                 for swap, leg, _, _ in legs:
                     leg.lock_tx = tx_hash
                     self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"lock {leg.currency} sent in a {batch}")
             receipt = client.wait(tx_hash)  # all or nothing: a mined batch locked every leg
-            with self.repo.together():
+            with self.repo.together([swap.id for swap, *_ in legs]):
                 for swap, leg, _, locked in legs:
                     leg.lock_block = int(receipt["blockNumber"])
                     self.repo.transition(swap, locked, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
@@ -248,18 +255,19 @@ class Coordinator:
             client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
             batch = f"batch of {len(legs)}"
             terms = [self.chain.request_for(leg, swap).terms for swap, leg, _ in legs]
-            call = htlc.functions.claimBatch([t.as_tuple() for t in terms], [decode_hex(swap.secret or "") for swap, _, _ in legs])
+            call = PreparedCall(htlc.address, self.chain.abi("htlc", "claimBatch").calldata(
+                [t.as_tuple() for t in terms], [decode_hex(swap.secret or "") for swap, _, _ in legs]))
             tx_hash = self._send_batch(client, call, f"claim {batch}")
             if tx_hash is None:
                 return set()
-            with self.repo.together():
+            with self.repo.together([swap.id for swap, *_ in legs]):
                 for swap, leg, _ in legs:
                     leg.settle_tx = tx_hash
                     self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent in a {batch}")
             receipt = client.wait(tx_hash)
             claimed = {bytes(e["args"]["lockId"]) for e in htlc.events.Claimed().process_receipt(receipt, errors=_DISCARD)}
             moved = []
-            with self.repo.together():
+            with self.repo.together([swap.id for swap, *_ in legs]):
                 for (swap, leg, done), lock_terms in zip(legs, terms, strict=True):
                     if lock_id_of(lock_terms.sender, lock_terms.hashlock) in claimed:
                         self.repo.transition(swap, done, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
@@ -520,7 +528,9 @@ class Worker:
             if swap.state is SwapState.PROPOSED and chain.now(swap.leg_a.ledger) <= swap.deadline:
                 continue  # waiting for the counterparty; nothing to do until its deadline
             try:
-                self.coordinator.advance(swap.id)
+                # a swap that moved since the pass began (an instruction, another step) waits for the
+                # next pass, where it can join a batch; the worker was woken for it already
+                self.coordinator.advance(swap.id, only_from=swap.state)
             except Exception:  # a bad swap must not stop the others; it stays active and is retried
                 logger.exception("advance failed swap=%s", swap.id)
 

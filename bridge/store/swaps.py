@@ -13,6 +13,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -48,6 +49,13 @@ def from_body(body: dict[str, Any]) -> Swap:
 _PRUNE_EVERY_SECONDS = 10
 
 
+@dataclass(frozen=True)
+class JournalPage:
+    entries: list[dict[str, Any]]
+    read_to: int  # the last journal position this page read (visible to the reader or not)
+    full: bool  # the page was full: more rows may follow at once
+
+
 class SwapRepository:
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
@@ -75,14 +83,13 @@ class SwapRepository:
         ``swap_ids``: the swaps about to change, read (and locked) in one query up front."""
         pending: list[str] = []
         with self._write_guard, self._sessions.begin() as session:
-            if swap_ids:
-                session.scalars(select(SwapRow).where(SwapRow.id.in_(swap_ids)).with_for_update()).all()
+            rows = session.scalars(select(SwapRow).where(SwapRow.id.in_(swap_ids)).with_for_update()) if swap_ids else []
             self._together.session, self._together.faults = session, pending
-            self._together.loaded = set(swap_ids or ())
+            self._together.rows = {row.id: row for row in rows}  # held here: the session keeps only weak references
             try:
                 yield
             finally:
-                self._together.session = self._together.faults = self._together.loaded = None
+                self._together.session = self._together.faults = self._together.rows = None
         for point in pending:
             faults.after_transition(point)
 
@@ -125,7 +132,7 @@ class SwapRepository:
     def get_many(self, swap_ids: list[str]) -> dict[str, Swap]:
         """The swaps that exist among ``swap_ids``, in one query (absent ids are simply missing)."""
         with self._sessions() as session:
-            return {row.id: from_body(row.body) for row in session.scalars(select(SwapRow).where(SwapRow.id.in_(swap_ids)))}
+            return {body["id"]: from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.id.in_(swap_ids)))}
 
     def save(self, swap: Swap) -> None:
         """Stores fields that are not a state change (signatures, secret, tx hashes)."""
@@ -161,8 +168,9 @@ class SwapRepository:
         return swap
 
     def _row_for_update(self, session: Session, swap_id: str) -> SwapRow | None:
-        if swap_id in (getattr(self._together, "loaded", None) or ()):
-            return session.get(SwapRow, swap_id)  # locked by together(); now in the session's identity map
+        loaded: dict[str, SwapRow] = getattr(self._together, "rows", None) or {}
+        if swap_id in loaded:
+            return loaded[swap_id]  # read and locked by together()
         return session.get(SwapRow, swap_id, with_for_update=True)
 
     def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
@@ -195,15 +203,21 @@ class SwapRepository:
         with self._sessions() as session:
             return int(session.scalar(select(func.max(TransitionRow.seq))) or 0)
 
-    def transitions_since(self, seq: int, *, participant: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        """Journal rows after ``seq`` (all swaps, or those of ``participant``), oldest first."""
-        query = select(TransitionRow, SwapRow.initiator, SwapRow.counterparty).join(SwapRow, SwapRow.id == TransitionRow.swap_id)
-        query = query.where(TransitionRow.seq > seq).order_by(TransitionRow.seq).limit(limit)
-        if participant:
-            query = query.where((SwapRow.initiator == participant) | (SwapRow.counterparty == participant))
+    def transitions_since(self, seq: int, *, participant: str | None = None, limit: int = 200) -> JournalPage:
+        """The journal after ``seq``, oldest first, a page of up to ``limit`` rows; only the rows of
+        ``participant``'s swaps when given (a page may then hold fewer, even none: read on from its
+        ``read_to``). The read follows the journal's own order, so its cost does not grow with a
+        participant's history."""
+        t = TransitionRow
+        query = select(t.seq, t.swap_id, t.from_state, t.to_state, t.at, t.ledger, t.tx_hash, t.detail, SwapRow.initiator,
+                       SwapRow.counterparty).join(SwapRow, SwapRow.id == t.swap_id)  # plain rows: no ORM objects to build
+        query = query.where(t.seq > seq).order_by(t.seq).limit(limit)
         with self._sessions() as session:
-            return [{"seq": r.seq, "swap_id": r.swap_id, "from": r.from_state, "to": r.to_state, "at": r.at.isoformat(),
-                     "ledger": r.ledger, "tx_hash": r.tx_hash, "detail": r.detail} for r, _, _ in session.execute(query)]  # fmt: skip
+            rows = session.connection().execute(query).all()  # Core rows: no ORM loading
+        entries = [{"seq": r.seq, "swap_id": r.swap_id, "from": r.from_state, "to": r.to_state, "at": r.at.isoformat(),
+                    "ledger": r.ledger, "tx_hash": r.tx_hash, "detail": r.detail}
+                   for r in rows if participant is None or participant in (r.initiator, r.counterparty)]  # fmt: skip
+        return JournalPage(entries, rows[-1].seq if rows else seq, full=len(rows) == limit)
 
     def list(self, *, participant: str | None = None, state: str | None = None, since: datetime | None = None,
              limit: int = 50, offset: int = 0) -> list[Swap]:  # fmt: skip
@@ -220,8 +234,8 @@ class SwapRepository:
     def active(self) -> list[Swap]:
         """Every swap not yet in a terminal state (the worker's and recovery's queue)."""
         terminal = [s.value for s in (SwapState.SETTLED, SwapState.REFUNDED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED)]
-        with self._sessions() as session:
-            return [from_body(row.body) for row in session.scalars(select(SwapRow).where(SwapRow.state.not_in(terminal)))]
+        with self._sessions() as session:  # the bodies alone: no ORM objects to build for a read-only list
+            return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.not_in(terminal)))]
 
     def count_by_state(self) -> dict[str, int]:
         with self._sessions() as session:

@@ -22,7 +22,7 @@ from eth_utils import decode_hex, keccak, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, TransactionNotFound
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, TransactionNotFound, Web3RPCError
 from web3.types import TxParams, TxReceipt
 
 from corridor.abi import AbiFunction, canonical_type
@@ -113,6 +113,7 @@ class LedgerClient:
         self._nonces: dict[str, int] = {}
         self._nonce_lock = threading.Lock()
         self._fee_fields: dict[str, int] | None = None
+        self._gas_limit: int | None = None
         self._contracts: dict[tuple[str, str], Contract] = {}
         self.chain_id = w3.eth.chain_id
         self._rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or "")
@@ -178,6 +179,29 @@ class LedgerClient:
                 raise ChainError(ledger=self.name, reason=f"send failed: {exc}") from exc
             self._nonces[account.address] = nonce + 1
         return "0x" + bytes(tx_hash).hex()
+
+    def send_simulated(self, account: LocalAccount, call: PreparedCall, *, gas: int) -> str:
+        """Runs ``call`` once as an ``eth_call`` with gas limit ``gas`` (at most the block's), then sends
+        it with that limit; raises :class:`ChainRejected`, sending nothing, when the simulation fails.
+
+        For large batches: estimating their gas would execute them a dozen times over (a binary
+        search; 200 ms for a batch of 100 on anvil), one simulation costs one execution. An unused
+        gas limit costs nothing: fees are charged on the gas used.
+        """
+        gas = min(gas, self._block_gas_limit())
+        params: TxParams = {"from": account.address, "to": call.to, "data": call.data, "gas": gas}  # type: ignore[typeddict-item]
+        try:
+            self.w3.eth.call(params)
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            raise self._rejected(exc) from exc
+        except Web3RPCError as exc:  # e.g. out of gas at this limit: no revert data to decode
+            raise ChainRejected(ledger=self.name, error="Reverted", args={"message": str(exc)}) from exc
+        return self.send(account, call, gas=gas)
+
+    def _block_gas_limit(self) -> int:
+        if self._gas_limit is None:
+            self._gas_limit = int(self.w3.eth.get_block("latest")["gasLimit"])
+        return self._gas_limit
 
     def wait(self, tx_hash: str) -> TxReceipt:
         """Waits for the receipt (and the ledger's confirmation depth); raises on a failed transaction."""

@@ -6,9 +6,9 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -17,6 +17,7 @@ from bridge.api.changes import SAFETY_POLL_SECONDS, ChangeFeed, changed
 from bridge.api.deps import CallerDep, RepoDep
 from bridge.api.metrics import Metrics
 from bridge.api.routes import health, market, regulator, swaps
+from bridge.api.schemas import MAX_POSITION
 from bridge.engine.coordinator import Coordinator, Worker
 from bridge.engine.intake import Policy
 from bridge.store.db import make_engine, migrate, session_factory
@@ -65,7 +66,8 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
     app.include_router(regulator.router)
 
     @app.get("/v1/events", tags=["swaps"], responses={401: {}})
-    async def all_events(caller: CallerDep, repo: RepoDep, after: int = 0, follow_seconds: float = 30.0) -> StreamingResponse:
+    async def all_events(caller: CallerDep, repo: RepoDep, after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+                         follow_seconds: float = 30.0) -> StreamingResponse:  # fmt: skip
         """Server-sent events of every transition the caller may see (the regulator: all), for up to
         ``follow_seconds`` (reconnect with ``after`` = the last ``seq`` received)."""
         participant = None if caller.is_regulator else caller.name

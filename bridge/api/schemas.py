@@ -8,6 +8,7 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 UINT256_MAX = 2**256 - 1
+MAX_POSITION = 2**62  # list offsets and journal positions (the database's integers are 64-bit)
 
 
 def _address(value: str) -> str:

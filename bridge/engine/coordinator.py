@@ -33,6 +33,11 @@ from bridge.store.swaps import SwapRepository
 
 logger = logging.getLogger(__name__)
 
+# Gas limit of a batch transaction: generous ceilings (a netted settlement, relayed lock or claim
+# costs 40-60k per item on SettlementToken), checked by simulating the batch at that limit first.
+BATCH_BASE_GAS = 150_000
+BATCH_ITEM_GAS = 150_000
+
 
 class Coordinator:
     def __init__(self, network: Network, repo: SwapRepository, *, policy: Policy | None = None,
@@ -150,7 +155,7 @@ class Coordinator:
             call = PreparedCall(pvp.address, self.chain.abi("pvp", "settleBatch").calldata(
                 [pvp_terms(s.terms).as_tuple() for s in swaps], [decode_hex(s.signature_a) for s in swaps],
                 [decode_hex(s.signature_b or "") for s in swaps]))  # fmt: skip
-            tx_hash = self._send_batch(client, call, f"settlement batch of {len(swaps)}")
+            tx_hash = self._send_batch(client, call, f"settlement batch of {len(swaps)}", len(swaps))
             if tx_hash is None:
                 return set()
             with self.repo.together([swap.id for swap in swaps]):
@@ -173,11 +178,11 @@ class Coordinator:
                 self._on_change(swap)
             return {swap.id for swap in swaps}
 
-    def _send_batch(self, client: Any, call: Any, what: str) -> str | None:
-        """Sends a batch from the relayer; None when the escrow would refuse it (nothing was sent, and
-        its swaps then take their per-swap steps, each failing with the escrow's own reason)."""
+    def _send_batch(self, client: Any, call: PreparedCall, what: str, size: int) -> str | None:
+        """Sends a batch of ``size`` items from the relayer; None when the escrow would refuse it (nothing
+        was sent, and its swaps then take their per-swap steps, each failing with the escrow's own reason)."""
         try:
-            return str(client.send(self.relayer, call))
+            return str(client.send_simulated(self.relayer, call, gas=BATCH_BASE_GAS + size * BATCH_ITEM_GAS))
         except ChainRejected as exc:
             logger.warning("%s refused on %s (%s); going one by one", what, client.name, exc.error)
             return None
@@ -212,7 +217,7 @@ class Coordinator:
             call = PreparedCall(htlc.address, self.chain.abi("htlc", "lockForBatch").calldata(
                 [r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
                 [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs]))  # fmt: skip
-            tx_hash = self._send_batch(client, call, f"lock {batch}")
+            tx_hash = self._send_batch(client, call, f"lock {batch}", len(legs))
             if tx_hash is None:
                 return set()
             with self.repo.together([swap.id for swap, *_ in legs]):
@@ -257,7 +262,7 @@ class Coordinator:
             terms = [self.chain.request_for(leg, swap).terms for swap, leg, _ in legs]
             call = PreparedCall(htlc.address, self.chain.abi("htlc", "claimBatch").calldata(
                 [t.as_tuple() for t in terms], [decode_hex(swap.secret or "") for swap, _, _ in legs]))
-            tx_hash = self._send_batch(client, call, f"claim {batch}")
+            tx_hash = self._send_batch(client, call, f"claim {batch}", len(legs))
             if tx_hash is None:
                 return set()
             with self.repo.together([swap.id for swap, *_ in legs]):
@@ -449,10 +454,13 @@ class Coordinator:
 class Worker:
     """Advances every active swap on a short poll, and at once when an instruction arrives."""
 
-    def __init__(self, coordinator: Coordinator, *, interval: float = 0.2, batch_threshold: int = 2) -> None:
+    def __init__(self, coordinator: Coordinator, *, interval: float = 0.2, batch_threshold: int = 2, max_batch: int = 100) -> None:
         self.coordinator = coordinator
         self.interval = interval
         self.batch_threshold = batch_threshold  # ready same-ledger swaps settled together in one netted transaction
+        # swaps per batch transaction: 100 netted PvP settlements or HTLC locks cost some 3-6M gas, a
+        # fraction of a block (anvil: 30M); more ready swaps go in several batches
+        self.max_batch = max_batch
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._resumed = threading.Event()
@@ -514,11 +522,12 @@ class Worker:
             for ledger, swap_ids in ready.items():
                 if len(swap_ids) < self.batch_threshold:
                     continue
-                try:
-                    batched.update(step(ledger, swap_ids))
-                except Exception:  # the swaps stay active; the per-swap steps take over
-                    logger.exception("batch step failed ledger=%s", ledger)
-                    self.coordinator.network.clients[ledger].reset_nonces()  # a send may have failed midway
+                for start in range(0, len(swap_ids), self.max_batch):  # each batch well inside a block's gas limit
+                    try:
+                        batched.update(step(ledger, swap_ids[start:start + self.max_batch]))
+                    except Exception:  # the swaps stay active; the per-swap steps take over
+                        logger.exception("batch step failed ledger=%s", ledger)
+                        self.coordinator.network.clients[ledger].reset_nonces()  # a send may have failed midway
         chain = self.coordinator.chain
         for swap in active:
             if self._stop.is_set():

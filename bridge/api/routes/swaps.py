@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from bridge.api.changes import SAFETY_POLL_SECONDS, changed
 from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
-from bridge.api.schemas import (HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapBatchAccept, SwapBatchCreate,
+from bridge.api.schemas import (MAX_POSITION, HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapBatchAccept, SwapBatchCreate,
                                 SwapBatchPublic, SwapBatchSecrets, SwapCreate, SwapPage, SwapPublic)  # fmt: skip
 from bridge.engine.intake import listed
 from bridge.domain.swap import TERMINAL, Swap, SwapState
@@ -174,7 +174,7 @@ def get_swap(swap_id: str, caller: CallerDep, repo: RepoDep) -> dict[str, Any]:
 @router.get("", response_model=SwapPage, responses={401: {}, 403: {}, 422: {}})
 def list_swaps(caller: CallerDep, repo: RepoDep, participant: str | None = None,
                      state: SwapState | None = None, since: datetime | None = None,
-                     limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:  # fmt: skip
+                     limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0) -> dict[str, Any]:  # fmt: skip
     """A bank's own swaps (the regulator's: anyone's), filtered and paged."""
     if not caller.is_regulator:
         if participant is not None and participant != caller.name:

@@ -208,3 +208,14 @@ def test_regulator_views_are_for_the_regulator_only(clients: dict[str, BridgeCli
     with pytest.raises(BridgeRequestError) as caught:
         a.request("GET", "/v1/regulator/overview")
     assert caught.value.status == 403
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/v1/swaps?offset=100000000000000000000", "query.offset"),  # beyond the database's 64-bit integers
+    ("/v1/events?after=100000000000000000000", "query.after"),
+])  # fmt: skip
+def test_positions_beyond_the_database_range_are_refused(clients: dict[str, BridgeClient], path: str, field: str) -> None:
+    """Found by schemathesis: an offset past 2**63 reached SQLite and came back as a 500."""
+    with pytest.raises(BridgeRequestError) as caught:
+        clients["yangtze"].request("GET", path)
+    assert caught.value.status == 422 and caught.value.field == field

@@ -81,6 +81,33 @@ def test_ready_same_ledger_swaps_settle_in_one_netted_batch(coordinator: Coordin
     assert balances(net) == expected and supply(net) == total
 
 
+def test_more_ready_swaps_than_a_batch_holds_go_in_several_batches(coordinator: Coordinator, signers: dict[str, BankSigner],
+                                                                    bridge_network: Network) -> None:  # fmt: skip
+    """Five ready same-ledger swaps with at most two per batch: three netted transactions in one pass."""
+    from bridge.engine.coordinator import Worker
+
+    net = bridge_network
+    before, total = balances(net), supply(net)
+    rate = mid(net, "A", "CNY", "HKD")
+    instructions = []
+    for i in range(5):
+        ledger, terms, signature = signers["yangtze"].pvp_order(counterparty=signers["harbour"].address, sell="CNY",
+                                                                sell_amount=100_00 + i, buy="HKD", rate=rate, deadline=now(net) + 600)  # fmt: skip
+        instructions.append({"model": "pvp", "ledger": ledger, "terms": terms, "signature": signature})
+    swaps = coordinator.intake.submit("yangtze", instructions)
+    coordinator.intake.accept("harbour", [{"id": swap.id, "signature": signers["harbour"].sign_pvp("A", i["terms"])}
+                                          for swap, i in zip(swaps, instructions, strict=True)])  # fmt: skip
+    Worker(coordinator, max_batch=2).run_once()
+    settled = [coordinator.repo.get(swap.id) for swap in swaps]
+    assert [s.state.value for s in settled] == ["settled"] * 5
+    assert len({s.leg_a.settle_tx for s in settled}) == 3
+    paid_a, paid_b = sum(int(i["terms"]["amountA"]) for i in instructions), sum(int(i["terms"]["amountB"]) for i in instructions)
+    after = balances(net)
+    assert after[("yangtze", "CNY")] == before[("yangtze", "CNY")] - paid_a
+    assert after[("harbour", "HKD")] == before[("harbour", "HKD")] - paid_b
+    assert supply(net) == total
+
+
 def test_ready_linked_ledger_steps_run_in_batches(coordinator: Coordinator, signers: dict[str, BankSigner], bridge_network: Network) -> None:
     """Three linked-ledger swaps ready together: each of their four steps (lock A, lock B, claim B,
     claim A) is one batched transaction for all three, and every balance ends where three single

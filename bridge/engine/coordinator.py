@@ -57,12 +57,6 @@ class Coordinator:
     def participant_address(self, name: str) -> str:
         return self.network.keys.address(name)
 
-    def participant_named(self, address: str) -> str | None:
-        for name in self.network.settings.participants:
-            if self.network.keys.address(name).lower() == address.lower():
-                return name
-        return None
-
     # ─── instructions (checked and recorded by the intake; see bridge.engine.intake) ─────
 
     def submit_pvp(self, participant: str, ledger: str, terms: dict[str, Any], signature: str) -> Swap:

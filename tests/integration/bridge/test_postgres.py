@@ -1,7 +1,7 @@
 """The bridge on a real PostgreSQL server (PostgreSQL 16 from the ``pgserver`` wheel, no system
 install): Alembic migrates it, and the API's own flows run unchanged against it — same-ledger and
-cross-ledger swaps through the SDK, idempotent retries, replay refusal, visibility and the event
-stream. A fresh database per test."""
+cross-ledger swaps through the SDK, instruction files, idempotent retries, replay refusal,
+visibility and the event stream. A fresh database per test."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bridge.sdk.client import BridgeClient
 from bridge.server import ServerThread
 from corridor.network import Network
 from tests.integration.bridge import test_api as api_flows
+from tests.integration.bridge import test_instruction_files as file_flows
 from tests.integration.bridge.conftest import open_clients
 
 pytestmark = pytest.mark.integration
@@ -95,3 +96,11 @@ def test_migrations_run_twice_on_postgres(postgres_url: str, tmp_path: Path) -> 
     migrate(postgres_url)
     migrate(postgres_url)  # idempotent: a restarted bridge finds its schema current
     assert _journal_rows(postgres_url) == 0
+
+
+def test_instruction_files_on_postgres(pg_clients: dict[str, BridgeClient], bridge_network: Network) -> None:
+    """Files are recorded all or none and their swaps locked and journalled in batches: the same
+    flows on PostgreSQL's row locks and sequences."""
+    file_flows.test_a_file_of_same_ledger_swaps_settles_every_swap(pg_clients, bridge_network)
+    file_flows.test_a_file_of_cross_ledger_swaps_settles_every_swap(pg_clients, bridge_network)
+    file_flows.test_acceptances_are_all_or_none(pg_clients, bridge_network)

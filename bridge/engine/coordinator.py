@@ -85,7 +85,7 @@ class Coordinator:
         if swap.state not in (SwapState.PROPOSED, SwapState.ACCEPTED):
             raise Conflict(f"swap is {swap.state}; only a swap with nothing locked can be cancelled", field="state")
         self.repo.transition(swap, SwapState.CANCELLED, detail=f"cancelled by {participant}")
-        self._on_change(swap)
+        self.repo.after_commit(lambda: self._on_change(swap))
         return swap
 
     # ─── driving ─────────────────────────────────────────────────────────────────────────

@@ -109,7 +109,7 @@ class Intake:
         swaps = self.repo.create_many([order.swap for order in orders], field=lambda i: prefix(i).rstrip(".") or "order")
         for swap in swaps:
             logger.info("swap proposed swap=%s model=%s %s->%s", swap.id, swap.model, swap.initiator, swap.counterparty)
-            self._on_change(swap)
+        self._changed(swaps)
         return swaps
 
     def _parse_pvp(self, participant: str, instruction: dict[str, Any], facts: LedgerFacts) -> _Order:
@@ -238,8 +238,7 @@ class Intake:
         with self.repo.together([swap.id for swap in swaps]):
             for swap in swaps:
                 self.repo.transition(swap, SwapState.ACCEPTED, detail="counterparty accepted")
-        for swap in swaps:
-            self._on_change(swap)
+        self._changed(swaps)
         return swaps
 
     def _check_acceptance(self, swap: Swap, acceptance: dict[str, Any], facts: LedgerFacts, committed: Counter[tuple[str, str, str]]) -> None:
@@ -288,9 +287,13 @@ class Intake:
         with self.repo.together([swap.id for swap in swaps]):
             for swap in swaps:
                 self.repo.transition(swap, SwapState.CLAIMING_B, detail="initiator revealed the secret")
-        for swap in swaps:
-            self._on_change(swap)
+        self._changed(swaps)
         return swaps
+
+    def _changed(self, swaps: list[Swap]) -> None:
+        """Announces the swaps once what the request wrote has committed (a request may record its
+        answer in the same transaction: see ``SwapRepository.together``)."""
+        self.repo.after_commit(lambda: [self._on_change(swap) for swap in swaps])
 
     def _swaps(self, instructions: list[dict[str, Any]], prefix: Prefix) -> list[Swap]:
         """The swaps ``instructions`` name by ``id`` (each at most once), read in one query."""

@@ -12,7 +12,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -56,6 +56,39 @@ class JournalPage:
     full: bool  # the page was full: more rows may follow at once
 
 
+class _Unit:
+    """The transaction of one :meth:`SwapRepository.together` block, opened at its first write."""
+
+    def __init__(self, sessions: sessionmaker, guard: Any) -> None:
+        self.stack = ExitStack()
+        self.rows: dict[str, SwapRow] = {}  # held here: the session keeps only weak references
+        self.committed: list[Callable[[], None]] = []
+        self._sessions, self._guard = sessions, guard
+        self._session: Session | None = None
+        self._to_load: list[str] = []
+
+    @property
+    def opened(self) -> bool:
+        return self._session is not None
+
+    def session(self) -> Session:
+        if self._session is None:
+            self.stack.enter_context(self._guard)
+            self._session = self.stack.enter_context(self._sessions.begin())
+            self.load(self._to_load)
+        return self._session
+
+    def load(self, swap_ids: list[str]) -> None:
+        """Reads and locks these swaps' rows: at once if the transaction is open, else when it opens."""
+        if self._session is None:
+            self._to_load += swap_ids
+            return
+        missing = [swap_id for swap_id in swap_ids if swap_id not in self.rows]
+        if missing:
+            rows = self._session.scalars(select(SwapRow).where(SwapRow.id.in_(missing)).with_for_update())
+            self.rows.update((row.id, row) for row in rows)
+
+
 class SwapRepository:
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
@@ -67,38 +100,59 @@ class SwapRepository:
         self._together = threading.local()
 
     @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A session for reading; inside an open :meth:`together` block, its own (it sees what the block wrote)."""
+        unit: _Unit | None = getattr(self._together, "unit", None)
+        if unit is not None and unit.opened:
+            yield unit.session()
+            return
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
     def _write(self) -> Iterator[Session]:
-        shared: Session | None = getattr(self._together, "session", None)
-        if shared is not None:  # inside together(): one transaction for all, committed at its end
-            yield shared
+        unit: _Unit | None = getattr(self._together, "unit", None)
+        if unit is not None:  # inside together(): one transaction for all, committed at its end
+            yield unit.session()
             return
         with self._write_guard, self._sessions.begin() as session:
             yield session
 
     @contextmanager
     def together(self, swap_ids: list[str] | None = None) -> Iterator[None]:
-        """Transitions and journal entries made inside (in this thread) commit together, in one
-        database transaction: a batch step journals all its swaps at once. Nothing inside is
-        visible, or acted upon, before the whole commits; fault points fire after that commit.
-        ``swap_ids``: the swaps about to change, read (and locked) in one query up front."""
-        pending: list[str] = []
-        with self._write_guard, self._sessions.begin() as session:
-            rows = session.scalars(select(SwapRow).where(SwapRow.id.in_(swap_ids)).with_for_update()) if swap_ids else []
-            self._together.session, self._together.faults = session, pending
-            self._together.rows = {row.id: row for row in rows}  # held here: the session keeps only weak references
-            try:
+        """Writes made inside (in this thread) commit together, in one database transaction: a batch
+        step journals all its swaps at once, a request records its effect and its idempotent answer
+        at once. The transaction opens at the first write (checks and ledger reads before it hold
+        no lock). Nothing inside is visible before the whole commits; fault points and
+        :meth:`after_commit` callbacks run after that commit, and not at all if it fails. A nested
+        block joins the enclosing one. ``swap_ids``: the swaps about to change, read (and locked)
+        in one query."""
+        unit: _Unit | None = getattr(self._together, "unit", None)
+        if unit is not None:
+            unit.load(swap_ids or [])
+            yield
+            return
+        unit = _Unit(self._sessions, self._write_guard)
+        unit.load(swap_ids or [])
+        self._together.unit = unit
+        try:
+            with unit.stack:  # on leaving: commit (or roll back), then let the next writer in
                 yield
-            finally:
-                self._together.session = self._together.faults = self._together.rows = None
-        for point in pending:
-            faults.after_transition(point)
+        finally:
+            self._together.unit = None
+        for callback in unit.committed:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Runs ``callback`` once the enclosing :meth:`together` block has committed (at once outside one)."""
+        unit: _Unit | None = getattr(self._together, "unit", None)
+        if unit is not None:
+            unit.committed.append(callback)
+        else:
+            callback()
 
     def _fault_point(self, point: str) -> None:
-        pending: list[str] | None = getattr(self._together, "faults", None)
-        if pending is not None:
-            pending.append(point)
-        else:
-            faults.after_transition(point)
+        self.after_commit(lambda: faults.after_transition(point))
 
     def create(self, swap: Swap) -> Swap:
         return self.create_many([swap])[0]
@@ -117,13 +171,16 @@ class SwapRepository:
             session.add_all([SwapRow(id=swap.id, model=swap.model.value, state=swap.state.value, initiator=swap.initiator,
                                      counterparty=swap.counterparty, body=to_body(swap), created_at=now, updated_at=now)
                              for swap in swaps])  # fmt: skip
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError as exc:  # the same order recorded concurrently by another request
+                raise Conflict("one of these swaps was recorded meanwhile by another request", field=field(0)) from exc
             session.add_all([TransitionRow(swap_id=swap.id, from_state=None, to_state=swap.state.value, at=now, detail="order received")
                              for swap in swaps])  # fmt: skip
         return swaps
 
     def get(self, swap_id: str) -> Swap:
-        with self._sessions() as session:
+        with self._read() as session:
             row = session.get(SwapRow, swap_id)
             if row is None:
                 raise NotFound(f"no swap {swap_id}", field="id")
@@ -131,7 +188,7 @@ class SwapRepository:
 
     def get_many(self, swap_ids: list[str]) -> dict[str, Swap]:
         """The swaps that exist among ``swap_ids``, in one query (absent ids are simply missing)."""
-        with self._sessions() as session:
+        with self._read() as session:
             return {body["id"]: from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.id.in_(swap_ids)))}
 
     def save(self, swap: Swap) -> None:
@@ -168,9 +225,9 @@ class SwapRepository:
         return swap
 
     def _row_for_update(self, session: Session, swap_id: str) -> SwapRow | None:
-        loaded: dict[str, SwapRow] = getattr(self._together, "rows", None) or {}
-        if swap_id in loaded:
-            return loaded[swap_id]  # read and locked by together()
+        unit: _Unit | None = getattr(self._together, "unit", None)
+        if unit is not None and swap_id in unit.rows:
+            return unit.rows[swap_id]  # read and locked by together()
         return session.get(SwapRow, swap_id, with_for_update=True)
 
     def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
@@ -191,7 +248,7 @@ class SwapRepository:
     def journals(self, swap_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Each swap's transitions, oldest first, for several swaps in one query."""
         found: dict[str, list[dict[str, Any]]] = {swap_id: [] for swap_id in swap_ids}
-        with self._sessions() as session:
+        with self._read() as session:
             query = select(TransitionRow).where(TransitionRow.swap_id.in_(swap_ids)).order_by(TransitionRow.seq)
             for r in session.scalars(query):
                 found[r.swap_id].append({"from": r.from_state, "to": r.to_state, "at": r.at.isoformat(), "ledger": r.ledger,

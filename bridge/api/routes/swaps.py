@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.exc import IntegrityError
 
 from bridge.api.changes import SAFETY_POLL_SECONDS, changed
 from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
@@ -50,16 +51,33 @@ def _visible(swap: Swap, caller: Any) -> None:
 
 
 async def _idempotent(request: Request, caller: Any, key: str | None, status: int, action: Any, repo: SwapRepository) -> JSONResponse:
-    """Replays the first response for a retried (participant, Idempotency-Key); else runs ``action``."""
+    """Replays the first response for a retried (participant, Idempotency-Key); else runs ``action``
+    and records its response in the same database transaction as its effect, so that a crash
+    cannot leave an effect whose retry would not get its first answer back."""
     body = await request.body()
-    if key:
-        stored = await run_in_threadpool(repo.idempotent_response, caller.name, key, body)
-        if stored is not None:
-            return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replay": "true"})
-    result = await run_in_threadpool(action)
-    if key:
-        await run_in_threadpool(repo.remember_response, caller.name, key, body, status, result)
-    return JSONResponse(result, status_code=status)
+
+    def replay() -> JSONResponse | None:
+        stored = repo.idempotent_response(caller.name, key, body) if key else None
+        return None if stored is None else JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replay": "true"})
+
+    def run() -> JSONResponse:
+        try:
+            with repo.together():
+                result = action()
+                if key:
+                    repo.remember_response(caller.name, key, body, status, result)
+        except IntegrityError:  # a concurrent retry with the same key committed first: its answer stands
+            answer = replay()
+            if answer is None:
+                raise
+            return answer
+        return JSONResponse(result, status_code=status)
+
+    def replay_or_run() -> JSONResponse:
+        answer = replay()
+        return answer if answer is not None else run()
+
+    return await run_in_threadpool(replay_or_run)
 
 
 @router.post("", status_code=201, response_model=SwapPublic,
@@ -74,7 +92,6 @@ async def submit_swap(request: Request, body: Annotated[SwapCreate, Body()], cal
         else:
             assert isinstance(body, HtlcSwapCreate)
             swap = coordinator.submit_htlc(caller.name, body.order.model_dump(), body.signature, body.lock_signature, body.lock_nonce)
-        request.app.state.worker.wake()
         return to_public(swap, repo)
 
     return await _idempotent(request, caller, idempotency_key, 201, action, repo)
@@ -91,7 +108,6 @@ async def _bulk(request: Request, caller: Any, repo: SwapRepository, key: str | 
     def action() -> dict[str, Any]:
         seq = repo.last_seq()
         swaps = step()
-        request.app.state.worker.wake()
         return {"items": [{"id": swap.id, "state": swap.state.value} for swap in swaps], "seq": seq}
 
     return await _idempotent(request, caller, key, status, action, repo)
@@ -136,7 +152,6 @@ async def accept_swap(request: Request, swap_id: str, body: SwapAccept, caller: 
 
     def action() -> dict[str, Any]:
         swap = coordinator.accept(caller.name, swap_id, body.signature, body.lock_signature, body.lock_nonce)
-        request.app.state.worker.wake()
         return to_public(swap, repo)
 
     return await _idempotent(request, caller, idempotency_key, 200, action, repo)
@@ -149,7 +164,6 @@ async def reveal_secret(request: Request, swap_id: str, body: SecretReveal, call
 
     def action() -> dict[str, Any]:
         swap = coordinator.reveal(caller.name, swap_id, body.secret)
-        request.app.state.worker.wake()
         return to_public(swap, repo)
 
     return await _idempotent(request, caller, idempotency_key, 200, action, repo)

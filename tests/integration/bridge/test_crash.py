@@ -120,3 +120,42 @@ def test_pvp_swap_survives_sigkill(crash_network: tuple[Network, Path], tmp_path
     assert after[("harbour", "HKD")] == before[("harbour", "HKD")] - done["leg_b"]["amount"]
     assert after[("yangtze", "HKD")] == before[("yangtze", "HKD")] + done["leg_b"]["amount"]
     assert supply(net) == total
+
+
+def test_a_file_survives_sigkill_and_its_retried_acceptance_gets_its_first_answer(crash_network: tuple[Network, Path],
+                                                                                 tmp_path: Path) -> None:  # fmt: skip
+    """The bridge dies right after committing a file of acceptances, before answering. Restarted, the
+    bank's retry (same Idempotency-Key) gets the answer recorded with the acceptances, not a refusal
+    for swaps already accepted; and every swap of the file settles, balances exact."""
+    net, deployment = crash_network
+    publish_rates(net)
+    before, total = balances(net), supply(net)
+
+    def start(a: BridgeClient, b: BridgeClient) -> dict:
+        harbour = _client(str(a._http.base_url), net, "harbour")
+        rate = int(a.rate("CNY", "HKD")["mid_fixed_8"]) * 10**10
+        instructions = [a.pvp_instruction(counterparty=harbour.account.address, sell="CNY", sell_amount=1_000_00 + i, buy="HKD",
+                                          rate=rate, deadline=now(net) + 600) for i in range(5)]  # fmt: skip
+        ids = [item["id"] for item in a.submit_many(instructions)["items"]]
+        agreed = [BridgeClient.agreed(instruction, swap_id) for instruction, swap_id in zip(instructions, ids, strict=True)]
+        with pytest.raises(BridgeRequestError) as caught:
+            harbour.accept_many(agreed, idempotency_key="accept-file-1")
+        assert caught.value.status == 0  # no answer: the process died after the commit
+        return {"ids": ids, "agreed": agreed, "instructions": instructions}
+
+    def finish(a: BridgeClient, b: BridgeClient, context: dict) -> dict:
+        harbour = _client(str(a._http.base_url), net, "harbour")
+        retried = harbour.accept_many(context["agreed"], idempotency_key="accept-file-1")
+        assert [item["id"] for item in retried["items"]] == context["ids"]
+        assert {item["state"] for item in retried["items"]} == {"accepted"}  # the first answer, replayed
+        return {"reached": a.wait_all(context["ids"], {"settled", "failed", "expired"}, timeout=60)} | context
+
+    done = _run_with_crash(net, deployment, tmp_path, "accepted", start, finish)
+    assert done["reached"] == dict.fromkeys(done["ids"], "settled")
+    paid_a = sum(int(i["terms"]["amountA"]) for i in done["instructions"])
+    paid_b = sum(int(i["terms"]["amountB"]) for i in done["instructions"])
+    after = balances(net)
+    assert after[("yangtze", "CNY")] == before[("yangtze", "CNY")] - paid_a
+    assert after[("harbour", "HKD")] == before[("harbour", "HKD")] - paid_b
+    assert after[("yangtze", "HKD")] == before[("yangtze", "HKD")] + paid_b
+    assert supply(net) == total

@@ -38,7 +38,7 @@ def serve_app(settings: Settings, network: Any, *, host: str, port: int, databas
     NETWORK_FILE.parent.mkdir(parents=True, exist_ok=True)
     NETWORK_FILE.write_text(json.dumps(network_info(network), indent=2))
     policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
-    app = create_app(network, database_url, policy=policy)
+    app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -139,6 +139,7 @@ class BridgeConfig(_Strict):
     database_url: str = "sqlite:///.corridor/bridge.db"
     max_swap_amount: Annotated[int, Field(gt=0)] = 10**15
     expiry_margin_seconds: Annotated[int, Field(ge=0)] = 600
+    max_batch_swaps: Annotated[int, Field(ge=1, le=500)] = 100  # swaps per batch transaction (a 100-swap batch: ~5M gas)
 
 
 class KeysConfig(_Strict):

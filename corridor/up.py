@@ -87,7 +87,7 @@ def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rate
             approve_development_banks(network)
         publish_current_rates(network, rates_on)
         policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
-        app = create_app(network, database_url, policy=policy)
+        app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps)
         with ServerThread(app, host=host, port=port) as server:
             info = describe(network, server.url, database_url)
             info_file.parent.mkdir(parents=True, exist_ok=True)

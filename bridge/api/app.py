@@ -32,7 +32,7 @@ _EVENTS_GATHER_SECONDS = 0.02  # the global stream reads a burst of changes at o
 
 
 def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,
-               start_worker: bool = True) -> FastAPI:  # fmt: skip
+               max_batch: int = 100, start_worker: bool = True) -> FastAPI:  # fmt: skip
     """The bridge for ``network`` (deployed), persisting to ``database_url`` (migrated on start)."""
 
     @asynccontextmanager
@@ -43,7 +43,7 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         metrics = Metrics()
         app.state.changes = ChangeFeed()
         coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap))
-        worker = Worker(coordinator, interval=worker_interval)
+        worker = Worker(coordinator, interval=worker_interval, max_batch=max_batch)
         oracle = network.settings.oracle
         app.state.db_engine, app.state.repo, app.state.metrics = engine, repo, metrics
         app.state.coordinator, app.state.worker = coordinator, worker

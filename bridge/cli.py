@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from corridor.config import Settings
 from corridor.deploy import Deployment
+from corridor.errors import CorridorError
 from corridor.keys import KeyRing
 from corridor.toolchain import STATE_DIR
 
@@ -127,25 +129,76 @@ def submit(ctx: click.Context, bank: str, url: str | None, counterparty: str, se
         order = client.htlc_order_at_quote(counterparty=counterparty_address, sell=sell, sell_amount=_minor(settings, sell, amount),
                                            buy=buy, now=now, max_deviation_bps=tolerance_bps)  # fmt: skip
         swap = client.submit_htlc(order)
-        ORDERS_DIR.mkdir(parents=True, exist_ok=True)
-        path = ORDERS_DIR / f"{order.swap_id}.json"
-        path.write_text(json.dumps({"order": order.order.to_json(), "secret": "0x" + order.secret.hex(), "swap_id": order.swap_id}))
-        os.chmod(path, 0o600)
+        path = _keep_order(order)
         console.print(f"order and secret kept in {path} (the secret never leaves this machine until you reveal it)")
     console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
+
+
+@swap_cli.command("submit-file")
+@_as
+@_url
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def submit_file(ctx: click.Context, bank: str, url: str | None, path: Path) -> None:
+    """Propose every swap of a CSV instruction file (columns: to, sell, amount, buy, and optionally
+    tolerance_bps), each at the oracle's current mid, in one request: all are recorded, or none."""
+    settings, console = _ctx(ctx)
+    client = _client(settings, bank, _url_of(settings, url))
+    keys, now = KeyRing(settings), int(time.time())
+    instructions, orders = [], []
+    with path.open(newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                sell, buy, amount = row["sell"].strip().upper(), row["buy"].strip().upper(), _minor(settings, row["sell"], row["amount"])
+                counterparty, tolerance = keys.address(row["to"].strip()), int(row.get("tolerance_bps") or 50)
+                same_ledger = settings.currency_ledger(sell) == settings.currency_ledger(buy)
+            except (KeyError, ValueError, ArithmeticError, AttributeError, CorridorError) as exc:
+                raise click.BadParameter(f"line {line}: {exc!r}", param_hint="PATH") from exc
+            if same_ledger:
+                rate = int(client.quote(sell, buy, "sell", amount)["quote"]["mid"])
+                instructions.append(client.pvp_instruction(counterparty=counterparty, sell=sell, sell_amount=amount, buy=buy,
+                                                           rate=rate, deadline=now + 600, max_deviation_bps=tolerance))  # fmt: skip
+            else:
+                order = client.htlc_order_at_quote(counterparty=counterparty, sell=sell, sell_amount=amount, buy=buy, now=now,
+                                                   max_deviation_bps=tolerance)  # fmt: skip
+                instructions.append(client.htlc_instruction(order))
+                orders.append(order)
+    if not instructions:
+        raise click.BadParameter("the file has no instructions", param_hint="PATH")
+    answer = client.submit_many(instructions)
+    for order in orders:
+        _keep_order(order)
+    for item in answer["items"]:
+        console.print(f"swap [bold]{item['id']}[/] {item['state']}")
+    if orders:
+        console.print(f"{len(orders)} orders and their secrets kept in {ORDERS_DIR}")
+
+
+def _keep_order(order: Any) -> Path:
+    """Keeps a linked-ledger order and its secret on this machine (0600) until the bank reveals it."""
+    ORDERS_DIR.mkdir(parents=True, exist_ok=True)
+    path = ORDERS_DIR / f"{order.swap_id}.json"
+    path.write_text(json.dumps({"order": order.order.to_json(), "secret": "0x" + order.secret.hex(), "swap_id": order.swap_id}))
+    os.chmod(path, 0o600)
+    return path
 
 
 @swap_cli.command("accept")
 @_as
 @_url
-@click.argument("swap_id")
+@click.argument("swap_ids", nargs=-1, required=True)
 @click.pass_context
-def accept(ctx: click.Context, bank: str, url: str | None, swap_id: str) -> None:
-    """Accept a swap proposed to this bank."""
+def accept(ctx: click.Context, bank: str, url: str | None, swap_ids: tuple[str, ...]) -> None:
+    """Accept swaps proposed to this bank (several ids: in one request, all or none)."""
     settings, console = _ctx(ctx)
     client = _client(settings, bank, _url_of(settings, url))
-    swap = client.accept(client.swap(swap_id))
-    console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
+    swaps = [client.swap(swap_id) for swap_id in swap_ids]
+    if len(swaps) == 1:
+        items = [client.accept(swaps[0])]
+    else:
+        items = client.accept_many(swaps)["items"]
+    for swap in items:
+        console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
 
 
 @swap_cli.command("reveal")

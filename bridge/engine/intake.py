@@ -83,6 +83,8 @@ class _Order:
 
 
 class Intake:
+    """Checks and records instructions; the coordinator's worker then drives each recorded swap."""
+
     def __init__(self, chain: ChainView, repo: SwapRepository, policy: Policy, on_change: Callable[[Swap], None]) -> None:
         self.chain = chain
         self.network = chain.network

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 # costs 40-60k per item on SettlementToken), checked by simulating the batch at that limit first.
 BATCH_BASE_GAS = 150_000
 BATCH_ITEM_GAS = 150_000
+PROPOSED_SCAN_SECONDS = 5.0  # how often the worker looks for proposals whose acceptance deadline passed
 
 
 class Coordinator:
@@ -455,6 +456,7 @@ class Worker:
         # swaps per batch transaction: 100 netted PvP settlements or HTLC locks cost some 3-6M gas, a
         # fraction of a block (anvil: 30M); more ready swaps go in several batches
         self.max_batch = max_batch
+        self._next_proposed_scan = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._resumed = threading.Event()
@@ -493,7 +495,13 @@ class Worker:
             self._pass()
 
     def _pass(self) -> None:
-        active = self.coordinator.repo.active()
+        # A proposed swap needs the worker only once its acceptance deadline passes: those are read
+        # every few seconds, not every pass (a bank's file of proposals would otherwise be re-read
+        # on every wake-up until it is accepted).
+        proposed = time.monotonic() >= self._next_proposed_scan
+        if proposed:
+            self._next_proposed_scan = time.monotonic() + PROPOSED_SCAN_SECONDS
+        active = self.coordinator.repo.active(proposed=proposed)
         pvp: dict[str, list[str]] = {}
         locks: dict[str, list[str]] = {}
         claims: dict[str, list[str]] = {}

@@ -288,11 +288,14 @@ class SwapRepository:
         with self._sessions() as session:
             return [from_body(row.body) for row in session.scalars(query.offset(offset).limit(limit))]
 
-    def active(self) -> list[Swap]:
-        """Every swap not yet in a terminal state (the worker's and recovery's queue)."""
-        terminal = [s.value for s in (SwapState.SETTLED, SwapState.REFUNDED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED)]
+    def active(self, *, proposed: bool = True) -> list[Swap]:
+        """Every swap not yet in a terminal state (the worker's and recovery's queue); without those
+        still waiting for their counterparty when ``proposed`` is False."""
+        done = [s.value for s in (SwapState.SETTLED, SwapState.REFUNDED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED)]
+        if not proposed:
+            done.append(SwapState.PROPOSED.value)
         with self._sessions() as session:  # the bodies alone: no ORM objects to build for a read-only list
-            return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.not_in(terminal)))]
+            return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.not_in(done)))]
 
     def count_by_state(self) -> dict[str, int]:
         with self._sessions() as session:

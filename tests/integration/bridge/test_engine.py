@@ -175,3 +175,28 @@ def test_swaps_a_batch_leaves_out_still_take_their_own_step(coordinator: Coordin
     net.set_time(max(s.leg_b.expiry for s in swaps) - coordinator.policy.claim_safety // 2)
     worker.run_once()
     assert [coordinator.repo.get(i).state.value for i in ids] == ["refunding"] * 2
+
+
+def test_proposals_are_read_for_expiry_every_few_seconds_not_every_pass(coordinator: Coordinator, signers: dict[str, BankSigner],
+                                                                        bridge_network: Network,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A file of proposals waiting for acceptance is not re-read on every worker pass; a proposal
+    whose deadline passed is still expired, at the next scan."""
+    import time
+
+    from bridge.engine import coordinator as coordinator_module
+    from bridge.engine.coordinator import Worker
+
+    monkeypatch.setattr(coordinator_module, "PROPOSED_SCAN_SECONDS", 1.0)
+    net = bridge_network
+    ledger, terms, signature = signers["yangtze"].pvp_order(counterparty=signers["harbour"].address, sell="CNY", sell_amount=100_00,
+                                                            buy="HKD", rate=mid(net, "A", "CNY", "HKD"), deadline=now(net) + 60)  # fmt: skip
+    swap = coordinator.submit_pvp("yangtze", ledger, terms, signature)
+    worker = Worker(coordinator)
+    worker.run_once()  # reads the proposals: within its deadline, nothing to do
+    net.set_time(swap.deadline + 1)
+    worker.run_once()  # within the scan interval: proposals are not read
+    assert coordinator.repo.get(swap.id).state.value == "proposed"
+    time.sleep(1.1)
+    worker.run_once()
+    assert coordinator.repo.get(swap.id).state.value == "expired"

@@ -80,6 +80,7 @@ class _Order:
     nonce_used: Callable[[LedgerFacts], bool]
     nonce_field: str
     parties: tuple[tuple[str, str], ...]  # (participant, the field naming it): each must be active
+    order: SwapOrder | None = None  # a linked-ledger order's terms, parsed once
 
 
 class Intake:
@@ -180,7 +181,7 @@ class Intake:
 
         order = _Order(swap, ledger_a, order_terms.sellCurrency, order_terms.buyCurrency, "htlc", check_signatures,
                        lambda f: f.lock_nonce_used(ledger_a, order_terms.initiator, lock_nonce), "lock_nonce",
-                       ((participant, "order.initiator"), (counterparty, "order.counterparty")))  # fmt: skip
+                       ((participant, "order.initiator"), (counterparty, "order.counterparty")), order_terms)  # fmt: skip
         self._declare(order, facts)
         facts.want_lock_nonce(ledger_a, order_terms.initiator, lock_nonce)
         return order
@@ -200,11 +201,11 @@ class Intake:
                 if not facts.active(ledger, self.network.keys.address(name)):
                     raise Forbidden(f"{name} is not an active participant on ledger {ledger}", field=field)
         now = facts.now(swap.leg_a.ledger)
-        if swap.model is Model.PVP:
+        if order.order is None:
             if swap.deadline <= now:
                 raise InvalidInstruction(f"deadline {swap.deadline} is not after the ledger's time {now}", field="terms.deadline")
         else:
-            self._check_expiries(SwapOrder.from_json(swap.terms), now)
+            self._check_expiries(order.order, now)
         swap.oracle_mid, swap.oracle_round = self._check_rate(facts, order.rate_ledger, order.base, order.quote, swap.rate,
                                                               swap.max_deviation_bps)  # fmt: skip
         amount_field = "terms.amountA" if swap.model is Model.PVP else "order.sellAmount"

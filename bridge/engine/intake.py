@@ -296,7 +296,12 @@ class Intake:
     def _changed(self, swaps: list[Swap]) -> None:
         """Announces the swaps once what the request wrote has committed (a request may record its
         answer in the same transaction: see ``SwapRepository.together``)."""
-        self.repo.after_commit(lambda: [self._on_change(swap) for swap in swaps])
+
+        def announce() -> None:
+            for swap in swaps:
+                self._on_change(swap)
+
+        self.repo.after_commit(announce)
 
     def _swaps(self, instructions: list[dict[str, Any]], prefix: Prefix) -> list[Swap]:
         """The swaps ``instructions`` name by ``id`` (each at most once), read in one query."""

@@ -4,9 +4,12 @@ pragma solidity 0.8.30;
 /// @title IHashedTimelockEscrow
 /// @notice One leg of a swap across two ledgers: funds locked under a sha256 hashlock, claimable by
 ///         the named receiver with the preimage before expiry, refundable to the sender from expiry on.
-/// @dev Storage holds one slot per open lock: the hash of its {LockTerms}, keyed by
-///      `lockId = keccak256(abi.encode(sender, hashlock))`, deleted on claim or refund. Everything
-///      else (swap id, quote hash) lives in events. Callers pass the terms back to claim or refund.
+/// @dev Storage holds one slot per lock: the hash of its {LockTerms} while open, keyed by
+///      `lockId = keccak256(abi.encode(sender, hashlock))`; on claim or refund the slot keeps a
+///      settled marker instead of being cleared, so a (sender, hashlock) pair can be locked only
+///      once, ever: a re-signed retry can never pay the receiver twice. (The marker costs the claim
+///      or refund the storage refund a deletion would earn, about 4.8k gas.) Everything else (swap id,
+///      quote hash) lives in events. Callers pass the terms back to claim or refund.
 ///
 ///      Time windows (expiry = T):
 ///      ```
@@ -14,8 +17,20 @@ pragma solidity 0.8.30;
 ///                       claim: block.timestamp < T       refund: block.timestamp >= T
 ///      ```
 ///      The two windows never overlap, so a lock ends claimed or refunded, never both.
-///      Quote binding: each lock commits to the hash of the signed FX quote its swap was agreed on and
-///      is refused when that quote has already expired or stays valid beyond the lock's expiry.
+///
+///      Quote binding, verified on chain: each lock names the EIP-712 hash of the signed FX quote its
+///      swap was agreed on and carries the quote's own signature ({QuoteProof}). The escrow recomputes
+///      the quote hash from the quote's terms hash and its `validUntil` (domain "Corridor Quotes",
+///      version "1"; type `Quote(QuoteTerms terms,uint64 validUntil)QuoteTerms(string base,string
+///      quote,string side,uint256 amount,uint256 rate,uint256 mid,uint16 spreadBps,uint256 oracleRound,
+///      uint64 validFrom,address quoter)`), recovers the signer and requires the registry's
+///      QUOTE_SIGNER_ROLE. A lock is refused when the quote has expired or stays valid beyond the
+///      lock's expiry (a free option).
+///
+///      Supervisory powers reach locked funds: a claim requires the token policy to permit the sender
+///      (not frozen or suspended, currency not paused) as well as the receiver (checked by the token on
+///      transfer). A refund only ever pays the sender; if the sender is frozen, the token holds the
+///      refund until the freeze is lifted (refunds stay open forever after expiry).
 interface IHashedTimelockEscrow {
     /// @notice The terms a lock pays out on; their hash is the only thing stored.
     struct LockTerms {
@@ -35,6 +50,14 @@ interface IHashedTimelockEscrow {
         uint64 quoteValidUntil;
     }
 
+    /// @notice What proves `quoteHash` and `quoteValidUntil` of a {LockRequest} are a quote a quote
+    ///         signer issued: the EIP-712 struct hash of the quote's `QuoteTerms`, and the quote signer's
+    ///         65-byte signature over the quote's digest.
+    struct QuoteProof {
+        bytes32 termsHash;
+        bytes signature;
+    }
+
     /// @notice Thrown when the amount is zero.
     error HtlcZeroAmount();
     /// @notice Thrown when the receiver is zero or the sender itself.
@@ -47,8 +70,14 @@ interface IHashedTimelockEscrow {
     error HtlcExpiryTooFar(uint64 expiry, uint256 latestAllowed);
     /// @notice Thrown when a lock with this id (same sender and hashlock) is still open.
     error HtlcLockExists(bytes32 lockId);
+    /// @notice Thrown when locking a (sender, hashlock) whose lock was already claimed or refunded.
+    error HtlcHashlockUsed(bytes32 lockId);
     /// @notice Thrown when no quote hash is given.
     error HtlcMissingQuote();
+    /// @notice Thrown when the quote's terms hash and validity do not hash to the request's quote hash.
+    error HtlcQuoteMismatch(bytes32 quoteHash, bytes32 recomputed);
+    /// @notice Thrown when the quote's signature does not recover to a holder of QUOTE_SIGNER_ROLE.
+    error HtlcQuoteNotSigned(bytes32 quoteHash, address signer);
     /// @notice Thrown when the bound quote has already expired.
     error HtlcQuoteExpired(bytes32 quoteHash, uint64 quoteValidUntil);
     /// @notice Thrown when the bound quote stays valid after the lock expires (a free option).
@@ -73,6 +102,11 @@ interface IHashedTimelockEscrow {
     error HtlcWrongSecret(bytes32 lockId);
     /// @notice Thrown when batch arrays differ in length or are empty.
     error HtlcBatchMalformed();
+    /// @notice Thrown when the escrow received less than the lock's amount (a fee-on-transfer or otherwise
+    ///         non-standard token): the lock would be under-funded and paid from other locks.
+    error HtlcAmountNotReceived(uint256 expected, uint256 received);
+    /// @notice Thrown when the registry address holds no code.
+    error HtlcInvalidRegistry(address registry);
 
     /// @notice Emitted when funds are locked. The lock id is `lockIdOf(sender, hashlock)`; it is left out
     ///         of the topics to save gas, as a watcher on the other ledger filters by hashlock.
@@ -91,50 +125,69 @@ interface IHashedTimelockEscrow {
     event Claimed(bytes32 indexed lockId, bytes32 secret);
     /// @notice Emitted when a lock is refunded to its sender.
     event Refunded(bytes32 indexed lockId);
+    /// @notice Emitted by {lockForBatch} for an item whose authorisation was already used (typically
+    ///         submitted first by someone else through {lockFor}); the rest of the batch goes on.
+    event BatchLockSkipped(address indexed sender, uint256 nonce);
+    /// @notice Emitted by {claimBatch} or {refundBatch} for an open lock it leaves open because the
+    ///         token policy refuses a party now (frozen, suspended or paused); the rest goes on.
+    event SettlementHeld(bytes32 indexed lockId, address indexed token);
 
     /// @notice Locks `request.terms.amount` of the caller's tokens.
     /// @dev Requirements: caller is `terms.sender` and has approved this contract; amount > 0; receiver
-    ///      non-zero and not the sender; hashlock non-zero; now < expiry <= now + maxLockDuration; no
-    ///      open lock with the same id; quote hash non-zero, quote not expired and not valid beyond expiry;
-    ///      the token would let `sender` pay `receiver`. Emits {Locked}.
+    ///      non-zero and not the sender; hashlock non-zero; now < expiry <= now + maxLockDuration; the escrow
+    ///      receives exactly `amount` (no fee-on-transfer tokens); the
+    ///      (sender, hashlock) never locked before; quote hash non-zero and proven by `quote` (signed by a
+    ///      QUOTE_SIGNER_ROLE holder), quote not expired and not valid beyond expiry; the token would let
+    ///      `sender` pay `receiver`. Emits {Locked}.
     /// @param request The terms and their swap and quote.
+    /// @param quote The quote's terms hash and signature.
     /// @return lockId keccak256(abi.encode(sender, hashlock)).
-    function lock(LockRequest calldata request) external returns (bytes32 lockId);
+    function lock(LockRequest calldata request, QuoteProof calldata quote) external returns (bytes32 lockId);
 
     /// @notice Locks on the sender's behalf, carrying its EIP-712 `LockAuthorisation` signature
     ///         (domain "Corridor HTLC", version "1", this chain and contract).
     /// @dev As {lock}, but any caller; the authorisation is single-use by its nonce. Emits {Locked}.
     /// @param request The terms and their swap and quote, exactly as signed.
+    /// @param quote The quote's terms hash and signature.
     /// @param nonce The authorisation's nonce.
     /// @param signature The sender's signature.
     /// @return lockId keccak256(abi.encode(sender, hashlock)).
-    function lockFor(LockRequest calldata request, uint256 nonce, bytes calldata signature)
+    function lockFor(LockRequest calldata request, QuoteProof calldata quote, uint256 nonce, bytes calldata signature)
         external
         returns (bytes32 lockId);
 
-    /// @notice {lockFor} for several authorisations in one transaction; reverts whole if any fails.
-    function lockForBatch(LockRequest[] calldata requests, uint256[] calldata nonces, bytes[] calldata signatures)
-        external
-        returns (bytes32[] memory lockIds);
+    /// @notice {lockFor} for several authorisations in one transaction.
+    /// @dev An item whose authorisation nonce was already used is skipped (lock id 0, {BatchLockSkipped}),
+    ///      so one item submitted first by somebody else cannot make the whole batch revert; any other
+    ///      failure reverts the batch.
+    /// @return lockIds The lock id of each item, zero for a skipped one.
+    function lockForBatch(
+        LockRequest[] calldata requests,
+        QuoteProof[] calldata quotes,
+        uint256[] calldata nonces,
+        bytes[] calldata signatures
+    ) external returns (bytes32[] memory lockIds);
 
     /// @notice Pays an open lock to its receiver, by anyone holding the preimage.
-    /// @dev Requirements: the lock is open and `terms` match it; now < expiry; sha256(secret) == hashlock.
-    ///      Deletes the lock. Emits {Claimed}.
+    /// @dev Requirements: the lock is open and `terms` match it; now < expiry; sha256(secret) == hashlock;
+    ///      the token policy permits the sender and the receiver. Marks the lock settled. Emits {Claimed}.
     /// @param terms The lock's terms.
     /// @param secret The 32-byte preimage of the hashlock.
     function claim(LockTerms calldata terms, bytes32 secret) external;
 
-    /// @notice Claims several locks; locks already settled are skipped, any other failure reverts.
+    /// @notice Claims several locks. Locks already settled are skipped; an open lock whose parties the
+    ///         token policy refuses now is left open ({SettlementHeld}); any other failure reverts.
     /// @return claimed How many locks this call paid out.
     function claimBatch(LockTerms[] calldata terms, bytes32[] calldata secrets) external returns (uint256 claimed);
 
     /// @notice Returns an expired lock to its sender, by anyone.
-    /// @dev Requirements: the lock is open and `terms` match it; now >= expiry. Deletes the lock.
+    /// @dev Requirements: the lock is open and `terms` match it; now >= expiry. Marks the lock settled.
     ///      Emits {Refunded}.
     /// @param terms The lock's terms.
     function refund(LockTerms calldata terms) external;
 
-    /// @notice Refunds several locks; locks already settled are skipped, any other failure reverts.
+    /// @notice Refunds several locks. Locks already settled are skipped; a lock whose sender the token
+    ///         policy refuses now is left open ({SettlementHeld}); any other failure reverts.
     /// @return refunded How many locks this call paid back.
     function refundBatch(LockTerms[] calldata terms) external returns (uint256 refunded);
 
@@ -144,12 +197,22 @@ interface IHashedTimelockEscrow {
     /// @notice True while the lock is open (locked, neither claimed nor refunded).
     function isOpen(bytes32 lockId) external view returns (bool);
 
+    /// @notice True once the lock has been claimed or refunded (its id can never be locked again).
+    function isSettled(bytes32 lockId) external view returns (bool);
+
     /// @notice The hash of `terms` that an open lock stores.
     function commitmentOf(LockTerms calldata terms) external pure returns (bytes32);
 
-    /// @notice What lock `lockId` stores: the hash of its terms while open, zero otherwise. A party
-    ///         compares it with {commitmentOf} of the terms it agreed to before revealing a secret.
+    /// @notice What lock `lockId` stores: the hash of its terms while open, {SETTLED} once claimed or
+    ///         refunded, zero if never locked. A party compares it with {commitmentOf} of the terms it
+    ///         agreed to before revealing a secret.
     function storedCommitment(bytes32 lockId) external view returns (bytes32);
+
+    /// @notice The marker a settled lock's slot keeps.
+    function SETTLED() external view returns (bytes32);
+
+    /// @notice The EIP-712 digest of a quote with struct hash of terms `termsHash` valid until `validUntil`.
+    function quoteDigest(bytes32 termsHash, uint64 validUntil) external pure returns (bytes32);
 
     /// @notice True when `sender`'s relayed authorisation `nonce` has been used.
     function authorisationUsed(address sender, uint256 nonce) external view returns (bool);

@@ -129,6 +129,10 @@ interface IParticipantRegistry {
     /// @notice The role of the FX oracle reporters.
     function REPORTER_ROLE() external view returns (bytes32);
 
+    /// @notice The role of the quote service's signing keys (administered by the operator): the HTLC
+    ///         escrow accepts a lock only with a quote signed by a holder.
+    function QUOTE_SIGNER_ROLE() external view returns (bytes32);
+
     /// @notice True when `account` holds `role` (from OpenZeppelin AccessControl).
     function hasRole(bytes32 role, address account) external view returns (bool);
 }

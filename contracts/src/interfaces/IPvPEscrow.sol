@@ -16,10 +16,21 @@ import {IFxRateSource} from "./IFxRateSource.sol";
 ///      - {settleBatch}: multilateral netting. Only each participant's net position per token moves
 ///        (debtors pay in, then creditors are paid out), with the same final balances as gross
 ///        settlement. Design choice: a swap that fails validation is skipped and reported in
-///        {BatchSwapRejected}; the valid ones settle. A failure to collect a net debit (balance,
-///        allowance, freeze, pause) reverts the whole batch, because netting couples its swaps.
-///      Before anything moves, the implied rate is checked against the oracle: pair not halted, rate
-///      fresh, and within the swap's tolerance of the oracle mid.
+///        {BatchSwapRejected}; the valid ones settle. Every swap in a batch passes exactly the checks
+///        a single {settle} would, including the token policy for both parties in both currencies
+///        (paused currency, frozen or suspended party): netting must not let a party whose net
+///        position is zero settle what it could not settle alone. A failure to collect a net debit
+///        (balance, allowance) reverts the whole batch, because netting couples its swaps.
+///      Before anything moves, the price is checked against the oracle: pair not halted, rate fresh,
+///      and both the agreed rate and the effective rate amountB/amountA within the swap's tolerance
+///      of the oracle mid (so rounding of tiny amounts cannot clear a swap far outside the band). The
+///      tolerance itself may not exceed {MAX_DEVIATION_BPS}.
+///
+///      Nonces: each (partyA, nonce) settles at most once, and only party A's own act consumes it (its
+///      signature on {settle}/{settleBatch}, or its funding of leg A in escrow mode). Funding leg B
+///      first parks B's leg without touching party A's nonce, so nobody can burn another party's
+///      nonce. If the same terms are then settled directly, B's parked leg stays reclaimable by B
+///      after the deadline.
 interface IPvPEscrow {
     /// @notice The terms both parties sign.
     /// @param partyA Pays `amountA` of `tokenA` and receives `amountB` of `tokenB`.
@@ -64,7 +75,10 @@ interface IPvPEscrow {
         InvalidRate,
         AmountsInconsistentWithRate,
         RateOutsideTolerance,
-        OracleUnavailable
+        OracleUnavailable,
+        PartyNotPermitted,
+        ToleranceTooWide,
+        AmountTooLarge
     }
 
     /// @notice A listed token's currency and minor units, packed in one slot.
@@ -98,6 +112,20 @@ interface IPvPEscrow {
     error PvPReclaimTooEarly(bytes32 swapId, uint64 deadline);
     /// @notice Thrown when a batch's arrays differ in length or the batch is empty.
     error PvPBatchMalformed(uint256 swaps, uint256 signaturesA, uint256 signaturesB);
+    /// @notice Thrown when the token policy refuses a party of the swap now (currency paused, party
+    ///         frozen, suspended or not a participant), checked before releasing funds held in escrow.
+    error PvPPartyNotPermitted(bytes32 swapId, address token, address party);
+    /// @notice Thrown when a leg's amount exceeds 2^128 - 1 minor units (far beyond any supply; the bound
+    ///         keeps every rate computation free of overflow).
+    error PvPAmountTooLarge(bytes32 swapId);
+    /// @notice Thrown when a swap allows a deviation from the oracle mid above {MAX_DEVIATION_BPS}.
+    error PvPToleranceTooWide(bytes32 swapId, uint16 maxDeviationBps, uint16 cap);
+    /// @notice Thrown when the escrow received less than a leg's amount (a fee-on-transfer or otherwise
+    ///         non-standard token), which would leave it paying out of other parked legs.
+    error PvPAmountNotReceived(address token, uint256 expected, uint256 received);
+    /// @notice Thrown when a netted batch would end with the escrow holding less of a token than before
+    ///         (a token that delivered less than it was asked to): parked legs are never spent on a batch.
+    error PvPEscrowShortfall(address token, uint256 before, uint256 afterBatch);
     /// @notice Thrown when a non-operator calls an operator function.
     error PvPUnauthorized(address account);
     /// @notice Thrown when listing an asset with an invalid currency code.
@@ -130,9 +158,11 @@ interface IPvPEscrow {
 
     /// @notice Settles both legs of `swap` in this transaction, pulling each leg from its payer.
     /// @dev Requirements: deadline not passed; (partyA, nonce) unused; distinct non-zero parties and
-    ///      listed distinct tokens; non-zero amounts; both signatures valid; amountB within one minor
-    ///      unit of amountA at `rate`; `rate` within `maxDeviationBps` of the oracle mid; each payer has
-    ///      approved this contract for its leg. Emits {Settled}.
+    ///      listed distinct tokens; non-zero amounts; `maxDeviationBps` at most {MAX_DEVIATION_BPS}; both
+    ///      signatures valid; amountB within one minor unit of amountA at `rate`; `rate` and the effective
+    ///      rate amountB/amountA within `maxDeviationBps` of the oracle mid; each payer has approved this
+    ///      contract for its leg; the token policy lets each leg move (not paused, no party frozen or
+    ///      suspended). Emits {Settled}.
     /// @param swap The signed terms.
     /// @param signatureA Party A's EIP-712 signature over `swap`.
     /// @param signatureB Party B's EIP-712 signature over `swap`.
@@ -143,9 +173,11 @@ interface IPvPEscrow {
 
     /// @notice Escrow mode: parks one leg here; the second funding settles both legs atomically.
     /// @dev Requirements: as {settle} for the terms, with the funding party's signature (or the
-    ///      funding party as caller, then `signature` may be empty); the leg not yet funded. The first
-    ///      funding consumes the nonce, so {settle} can no longer run for this swap. Emits {Funded},
-    ///      and {Settled} on the second funding.
+    ///      funding party as caller, then `signature` may be empty); the leg not yet funded. Funding leg
+    ///      A consumes party A's nonce (so {settle} can no longer run for these terms); funding leg B
+    ///      never does. On the second funding the party whose leg is parked here must still be permitted
+    ///      by its token (a freeze or suspension since its funding blocks settlement; the parked leg
+    ///      stays reclaimable after the deadline). Emits {Funded}, and {Settled} on the second funding.
     /// @param swap The signed terms.
     /// @param leg Which leg is funded.
     /// @param signature The funding party's signature over `swap`.
@@ -174,6 +206,9 @@ interface IPvPEscrow {
     /// @notice Lists (or delists) a token with its currency and minor units.
     /// @dev Requirements: caller holds the registry's OPERATOR_ROLE; `currency` is non-zero. Emits {AssetListed}.
     function listAsset(address token, bytes3 currency, uint8 decimals, bool listed) external;
+
+    /// @notice The widest tolerance a swap may allow around the oracle mid, in basis points (10 %).
+    function MAX_DEVIATION_BPS() external view returns (uint16);
 
     /// @notice The EIP-712 digest of `swap`, which is also its id.
     function swapId(Swap calldata swap) external view returns (bytes32);

@@ -2,9 +2,16 @@
 pragma solidity 0.8.30;
 
 /// @title ITransferPolicy
-/// @notice The one question an escrow asks a token before parking funds for a receiver.
+/// @notice The questions an escrow asks a token before parking funds for a receiver and before
+///         releasing funds it holds: would the token let these accounts move value now?
 interface ITransferPolicy {
     /// @notice True when a transfer from `from` to `to` would pass the token's policy now
     ///         (balances and allowances aside).
     function canTransfer(address from, address to) external view returns (bool);
+
+    /// @notice True when `account` may send and receive the token now: the token is not paused, the
+    ///         account is not frozen, and it is an active participant or an allowlisted settlement contract.
+    /// @dev Escrows ask this of both parties before releasing funds they already hold, so a freeze or a
+    ///      suspension reaches value in escrow, not only value still in the party's account.
+    function isPermitted(address account) external view returns (bool);
 }

@@ -17,6 +17,12 @@ library FxMath {
         return Math.mulDiv(amountA, rate * 10 ** decimalsB, RATE_ONE * 10 ** decimalsA);
     }
 
+    /// @notice The rate `amountB / amountA` in whole units (18-decimal fixed point), rounded down: the
+    ///         price a swap of these amounts really pays, whatever rate it states.
+    function rateOf(uint256 amountA, uint256 amountB, uint8 decimalsA, uint8 decimalsB) internal pure returns (uint256) {
+        return Math.mulDiv(amountB, RATE_ONE * 10 ** decimalsA, amountA * 10 ** decimalsB);
+    }
+
     /// @notice Distance between `rate` and `reference` in basis points of `anchor`, rounded up.
     function deviationBps(uint256 rate, uint256 anchor) internal pure returns (uint256) {
         uint256 distance = rate > anchor ? rate - anchor : anchor - rate;

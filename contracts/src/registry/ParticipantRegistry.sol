@@ -20,6 +20,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     /// @inheritdoc IParticipantRegistry
     bytes32 public constant REPORTER_ROLE = Roles.REPORTER;
+    /// @inheritdoc IParticipantRegistry
+    bytes32 public constant QUOTE_SIGNER_ROLE = Roles.QUOTE_SIGNER;
 
     mapping(address account => Participant) private _participants;
     mapping(address settlementContract => bool) private _settlementContracts;
@@ -32,6 +34,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
         _setRoleAdmin(OPERATOR_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(REGULATOR_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(REPORTER_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(QUOTE_SIGNER_ROLE, OPERATOR_ROLE);
         _grantRole(OPERATOR_ROLE, operator);
     }
 

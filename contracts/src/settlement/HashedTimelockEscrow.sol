@@ -6,14 +6,17 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IHashedTimelockEscrow} from "../interfaces/IHashedTimelockEscrow.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {ITransferPolicy} from "../interfaces/ITransferPolicy.sol";
+import {Roles} from "../libraries/Roles.sol";
 
 /// @title HashedTimelockEscrow
 /// @notice The cross-ledger leg of a Corridor swap. One storage slot per open lock.
 /// @dev No reentrancy guard, by design: every entry point writes its storage (commitment stored, or
-///      deleted) before its first external call, so a token that calls back finds the lock already
-///      open (lock → {HtlcLockExists}) or already settled (claim/refund → {HtlcLockNotOpen}).
-///      `test_reentrantToken_CannotDoubleSpend` proves it with a token that re-enters on every call.
+///      replaced by the settled marker) before its first state-changing external call, so a token that
+///      calls back finds the lock already open (lock → {HtlcLockExists}) or already settled
+///      (claim/refund → {HtlcLockNotOpen}). `test_reentrantToken_CannotDoubleSpend` proves it with a
+///      token that re-enters on every call.
 contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     using SafeERC20 for IERC20;
 
@@ -21,49 +24,75 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         "LockAuthorisation(address token,address sender,address receiver,uint256 amount,bytes32 hashlock,uint64 expiry,bytes32 swapId,bytes32 quoteHash,uint64 quoteValidUntil,uint256 nonce)"
     );
 
+    /// @dev The off-chain quote service's EIP-712 domain (name and version only: one quote binds the
+    ///      locks of both ledgers) and the quote's type, terms nested so the validity can be checked here.
+    bytes32 private constant _QUOTE_DOMAIN_SEPARATOR = keccak256(
+        abi.encode(keccak256("EIP712Domain(string name,string version)"), keccak256("Corridor Quotes"), keccak256("1"))
+    );
+    bytes32 private constant _QUOTE_TYPEHASH = keccak256(
+        "Quote(QuoteTerms terms,uint64 validUntil)QuoteTerms(string base,string quote,string side,uint256 amount,uint256 rate,uint256 mid,uint16 spreadBps,uint256 oracleRound,uint64 validFrom,address quoter)"
+    );
+
+    /// @inheritdoc IHashedTimelockEscrow
+    bytes32 public constant SETTLED = bytes32(uint256(1));
+
+    /// @notice The registry holding QUOTE_SIGNER_ROLE.
+    IParticipantRegistry public immutable registry;
     /// @inheritdoc IHashedTimelockEscrow
     uint64 public immutable maxLockDuration;
 
     mapping(bytes32 lockId => bytes32 commitment) private _commitments;
     mapping(address sender => mapping(uint256 word => uint256 bits)) private _usedAuthorisations;
 
+    /// @param registry_ The ledger's participant registry (who may sign quotes).
     /// @param maxLockDuration_ The longest a lock may run, in seconds (e.g. 2 days).
-    constructor(uint64 maxLockDuration_) EIP712("Corridor HTLC", "1") {
+    constructor(IParticipantRegistry registry_, uint64 maxLockDuration_) EIP712("Corridor HTLC", "1") {
+        if (address(registry_).code.length == 0) revert HtlcInvalidRegistry(address(registry_));
+        registry = registry_;
         maxLockDuration = maxLockDuration_;
     }
 
     // ─── Lock ────────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IHashedTimelockEscrow
-    function lock(LockRequest calldata request) external returns (bytes32) {
+    function lock(LockRequest calldata request, QuoteProof calldata quote) external returns (bytes32) {
         if (msg.sender != request.terms.sender) revert HtlcNotSender(msg.sender, request.terms.sender);
-        return _lock(request);
+        return _lock(request, quote);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
-    function lockFor(LockRequest calldata request, uint256 nonce, bytes calldata signature)
+    function lockFor(LockRequest calldata request, QuoteProof calldata quote, uint256 nonce, bytes calldata signature)
         external
         returns (bytes32)
     {
         _consumeAuthorisation(request, nonce, signature);
-        return _lock(request);
+        return _lock(request, quote);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
-    function lockForBatch(LockRequest[] calldata requests, uint256[] calldata nonces, bytes[] calldata signatures)
-        external
-        returns (bytes32[] memory lockIds)
-    {
+    function lockForBatch(
+        LockRequest[] calldata requests,
+        QuoteProof[] calldata quotes,
+        uint256[] calldata nonces,
+        bytes[] calldata signatures
+    ) external returns (bytes32[] memory lockIds) {
         uint256 n = requests.length;
-        if (n == 0 || nonces.length != n || signatures.length != n) revert HtlcBatchMalformed();
+        if (n == 0 || quotes.length != n || nonces.length != n || signatures.length != n) revert HtlcBatchMalformed();
         lockIds = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
+            address sender = requests[i].terms.sender;
+            // Someone submitted this authorisation first (through lockFor): its lock exists or the
+            // nonce is spent; either way this item has nothing left to do and the rest goes on.
+            if (_authorisationIsUsed(sender, nonces[i])) {
+                emit BatchLockSkipped(sender, nonces[i]);
+                continue;
+            }
             _consumeAuthorisation(requests[i], nonces[i], signatures[i]);
-            lockIds[i] = _lock(requests[i]);
+            lockIds[i] = _lock(requests[i], quotes[i]);
         }
     }
 
-    function _lock(LockRequest calldata request) private returns (bytes32 lockId) {
+    function _lock(LockRequest calldata request, QuoteProof calldata quote) private returns (bytes32 lockId) {
         LockTerms calldata terms = request.terms;
         if (terms.amount == 0) revert HtlcZeroAmount();
         if (terms.receiver == address(0) || terms.receiver == terms.sender) revert HtlcInvalidReceiver(terms.receiver);
@@ -77,8 +106,11 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         if (request.quoteValidUntil > terms.expiry) {
             revert HtlcQuoteOutlivesLock(request.quoteHash, request.quoteValidUntil, terms.expiry);
         }
+        _checkQuote(request, quote);
         lockId = _lockId(terms.sender, terms.hashlock);
-        if (_commitments[lockId] != bytes32(0)) revert HtlcLockExists(lockId);
+        bytes32 stored = _commitments[lockId];
+        if (stored == SETTLED) revert HtlcHashlockUsed(lockId);
+        if (stored != bytes32(0)) revert HtlcLockExists(lockId);
         _commitments[lockId] = _commit(terms); // before any external call (see the contract's @dev)
         // Refuse up front what the token would refuse at claim time, so funds are never parked for a
         // receiver who cannot be paid.
@@ -95,7 +127,31 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
             terms.expiry,
             request.quoteHash
         );
-        IERC20(terms.token).safeTransferFrom(terms.sender, address(this), terms.amount);
+        // Pull, then verify what arrived: a token that takes a fee (or lies) would leave this lock
+        // under-funded and paid out of other locks of the same token.
+        IERC20 token = IERC20(terms.token);
+        uint256 held = token.balanceOf(address(this));
+        token.safeTransferFrom(terms.sender, address(this), terms.amount);
+        uint256 balance = token.balanceOf(address(this));
+        uint256 received = balance > held ? balance - held : 0;
+        if (received != terms.amount) revert HtlcAmountNotReceived(terms.amount, received);
+    }
+
+    /// @dev The request's quote hash must be the digest of a quote with these terms and this validity,
+    ///      signed by a holder of the registry's QUOTE_SIGNER_ROLE: "bound to a signed FX quote" holds on
+    ///      chain, and the validity the free-option checks use is the one the quote service signed.
+    function _checkQuote(LockRequest calldata request, QuoteProof calldata quote) private view {
+        bytes32 digest = _quoteDigest(quote.termsHash, request.quoteValidUntil);
+        if (digest != request.quoteHash) revert HtlcQuoteMismatch(request.quoteHash, digest);
+        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, quote.signature);
+        if (error != ECDSA.RecoverError.NoError || !registry.hasRole(Roles.QUOTE_SIGNER, signer)) {
+            revert HtlcQuoteNotSigned(request.quoteHash, signer);
+        }
+    }
+
+    function _quoteDigest(bytes32 termsHash, uint64 validUntil) private pure returns (bytes32) {
+        bytes32 structHash = keccak256(abi.encode(_QUOTE_TYPEHASH, termsHash, validUntil));
+        return keccak256(abi.encodePacked("\x19\x01", _QUOTE_DOMAIN_SEPARATOR, structHash));
     }
 
     function _consumeAuthorisation(LockRequest calldata request, uint256 nonce, bytes calldata signature) private {
@@ -115,6 +171,11 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     function claim(LockTerms calldata terms, bytes32 secret) external {
         bytes32 lockId = _lockId(terms.sender, terms.hashlock);
         _checkOpen(lockId, terms);
+        // The funds left the sender at lock time, so its token would not look at it again: a freeze or
+        // suspension of the payer since then must still stop the payment. The token checks the receiver.
+        if (!ITransferPolicy(terms.token).isPermitted(terms.sender)) {
+            revert HtlcTransferNotPermitted(terms.token, terms.sender, terms.receiver);
+        }
         _claim(lockId, terms, secret);
     }
 
@@ -126,10 +187,15 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         uint256 n = terms.length;
         if (n == 0 || secrets.length != n) revert HtlcBatchMalformed();
         for (uint256 i; i < n; ++i) {
-            bytes32 lockId = _lockId(terms[i].sender, terms[i].hashlock);
-            if (_commitments[lockId] == bytes32(0)) continue; // settled meanwhile, e.g. by the receiver
-            _checkOpen(lockId, terms[i]);
-            _claim(lockId, terms[i], secrets[i]);
+            LockTerms calldata item = terms[i];
+            bytes32 lockId = _lockId(item.sender, item.hashlock);
+            if (_commitments[lockId] == SETTLED) continue; // settled meanwhile, e.g. by the receiver
+            _checkOpen(lockId, item);
+            if (!ITransferPolicy(item.token).canTransfer(item.sender, item.receiver)) {
+                emit SettlementHeld(lockId, item.token);
+                continue;
+            }
+            _claim(lockId, item, secrets[i]);
             ++claimed;
         }
     }
@@ -137,7 +203,7 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     function _claim(bytes32 lockId, LockTerms calldata terms, bytes32 secret) private {
         if (block.timestamp >= terms.expiry) revert HtlcLockExpired(lockId, terms.expiry);
         if (sha256(abi.encodePacked(secret)) != terms.hashlock) revert HtlcWrongSecret(lockId);
-        delete _commitments[lockId];
+        _commitments[lockId] = SETTLED;
         emit Claimed(lockId, secret);
         IERC20(terms.token).safeTransfer(terms.receiver, terms.amount);
     }
@@ -156,17 +222,22 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         uint256 n = terms.length;
         if (n == 0) revert HtlcBatchMalformed();
         for (uint256 i; i < n; ++i) {
-            bytes32 lockId = _lockId(terms[i].sender, terms[i].hashlock);
-            if (_commitments[lockId] == bytes32(0)) continue; // settled meanwhile
-            _checkOpen(lockId, terms[i]);
-            _refund(lockId, terms[i]);
+            LockTerms calldata item = terms[i];
+            bytes32 lockId = _lockId(item.sender, item.hashlock);
+            if (_commitments[lockId] == SETTLED) continue; // settled meanwhile
+            _checkOpen(lockId, item);
+            if (!ITransferPolicy(item.token).isPermitted(item.sender)) {
+                emit SettlementHeld(lockId, item.token); // the token would refuse the sender now
+                continue;
+            }
+            _refund(lockId, item);
             ++refunded;
         }
     }
 
     function _refund(bytes32 lockId, LockTerms calldata terms) private {
         if (block.timestamp < terms.expiry) revert HtlcLockNotExpired(lockId, terms.expiry);
-        delete _commitments[lockId];
+        _commitments[lockId] = SETTLED;
         emit Refunded(lockId);
         IERC20(terms.token).safeTransfer(terms.sender, terms.amount);
     }
@@ -180,7 +251,18 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
 
     /// @inheritdoc IHashedTimelockEscrow
     function isOpen(bytes32 lockId) external view returns (bool) {
-        return _commitments[lockId] != bytes32(0);
+        bytes32 stored = _commitments[lockId];
+        return stored != bytes32(0) && stored != SETTLED;
+    }
+
+    /// @inheritdoc IHashedTimelockEscrow
+    function isSettled(bytes32 lockId) external view returns (bool) {
+        return _commitments[lockId] == SETTLED;
+    }
+
+    /// @inheritdoc IHashedTimelockEscrow
+    function quoteDigest(bytes32 termsHash, uint64 validUntil) external pure returns (bytes32) {
+        return _quoteDigest(termsHash, validUntil);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
@@ -195,7 +277,7 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
 
     /// @inheritdoc IHashedTimelockEscrow
     function authorisationUsed(address sender, uint256 nonce) external view returns (bool) {
-        return _usedAuthorisations[sender][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+        return _authorisationIsUsed(sender, nonce);
     }
 
     /// @notice The EIP-712 domain separator of this contract on this chain.
@@ -205,9 +287,13 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
 
     // ─── Internals ───────────────────────────────────────────────────────────────────────
 
+    function _authorisationIsUsed(address sender, uint256 nonce) private view returns (bool) {
+        return _usedAuthorisations[sender][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
     function _checkOpen(bytes32 lockId, LockTerms calldata terms) private view {
         bytes32 stored = _commitments[lockId];
-        if (stored == bytes32(0)) revert HtlcLockNotOpen(lockId);
+        if (stored == bytes32(0) || stored == SETTLED) revert HtlcLockNotOpen(lockId);
         if (stored != _commit(terms)) revert HtlcTermsMismatch(lockId);
     }
 

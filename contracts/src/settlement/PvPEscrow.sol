@@ -7,9 +7,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPvPEscrow} from "../interfaces/IPvPEscrow.sol";
+import {ITransferPolicy} from "../interfaces/ITransferPolicy.sol";
 import {FxMath} from "../libraries/FxMath.sol";
 import {Roles} from "../libraries/Roles.sol";
 
@@ -28,6 +30,14 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     uint8 private constant _SETTLED = 4;
     uint8 private constant _RECLAIMED_A = 8;
     uint8 private constant _RECLAIMED_B = 16;
+
+    /// @inheritdoc IPvPEscrow
+    uint16 public constant MAX_DEVIATION_BPS = 1_000;
+
+    /// @dev Per-batch memo of the token policy's answer for (party, token): 0 unknown, 1 permitted, 2 not.
+    uint256 private constant _PERMIT_UNKNOWN = 0;
+    uint256 private constant _PERMIT_YES = 1;
+    uint256 private constant _PERMIT_NO = 2;
 
     IParticipantRegistry public immutable registry;
     /// @inheritdoc IPvPEscrow
@@ -71,25 +81,40 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         uint8 state = _escrow[id];
         uint8 fundedBit = leg == Leg.A ? _FUNDED_A : _FUNDED_B;
         if (state & (fundedBit | _SETTLED | _RECLAIMED_A | _RECLAIMED_B) != 0) revert PvPLegState(id, leg, state);
-        // The first funding consumed the nonce; for the second that is expected, not a refusal.
-        Rejection terms = _checkTerms(swap, state == 0);
+        // Only party A's own act consumes its nonce: funding leg A does (checked and used here),
+        // funding leg B never does, so nobody can burn another party's nonce by naming it party A.
+        bool legA = leg == Leg.A;
+        Rejection terms = _checkTerms(swap, legA);
         if (terms != Rejection.None) _revertWith(terms, swap, id);
         (address payer, address token, uint256 amount) = _leg(swap, leg);
         if (msg.sender != payer && !_signedBy(id, signature, payer)) revert PvPInvalidSignature(id, payer);
+        if (legA) _useNonce(swap.partyA, swap.nonce);
         if (state == 0) {
-            // The first funding consumes the nonce, so direct settlement of the same terms is closed.
-            _useNonce(swap.partyA, swap.nonce);
             _escrow[id] = fundedBit;
             emit Funded(id, leg, payer, amount);
-            IERC20(token).safeTransferFrom(payer, address(this), amount);
+            _pull(token, payer, amount);
             return id;
         }
+        // The parked leg's payer funded earlier: a freeze or suspension since then blocks settlement
+        // (the leg stays reclaimable after the deadline). The tokens check everyone else on transfer.
+        (address parkedPayer, address parkedToken,) = _leg(swap, legA ? Leg.B : Leg.A);
+        if (!ITransferPolicy(parkedToken).isPermitted(parkedPayer)) revert PvPPartyNotPermitted(id, parkedToken, parkedPayer);
         _escrow[id] = state | fundedBit | _SETTLED;
         emit Funded(id, leg, payer, amount);
         _emitSettled(swap, id);
-        IERC20(token).safeTransferFrom(payer, address(this), amount);
+        _pull(token, payer, amount);
         IERC20(swap.tokenA).safeTransfer(swap.partyB, swap.amountA);
         IERC20(swap.tokenB).safeTransfer(swap.partyA, swap.amountB);
+    }
+
+    /// @dev Pulls a leg into escrow and verifies what arrived: a fee-on-transfer token would otherwise
+    ///      leave the escrow paying this leg out of other parked legs.
+    function _pull(address token, address payer, uint256 amount) private {
+        uint256 held = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(payer, address(this), amount);
+        uint256 balance = IERC20(token).balanceOf(address(this));
+        uint256 received = balance > held ? balance - held : 0;
+        if (received != amount) revert PvPAmountNotReceived(token, amount, received);
     }
 
     function _emitSettled(Swap calldata swap, bytes32 id) private {
@@ -191,6 +216,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         bytes32 id = _hash(swap);
         // _checkTerms sees nonces consumed earlier in this batch, so a duplicate swap is refused.
         Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
+        if (rejection == Rejection.None) rejection = _checkBatchParties(batch.id, swap);
         if (rejection == Rejection.None) rejection = _checkBatchRate(batch, swap);
         if (rejection != Rejection.None) {
             emit BatchSwapRejected(batch.id, index, id, rejection);
@@ -198,13 +224,39 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         }
         _useNonce(swap.partyA, swap.nonce);
         emit SettledInBatch(id, batch.id);
-        _book(batch, swap.partyA, swap.tokenA, -int256(swap.amountA));
-        _book(batch, swap.partyB, swap.tokenA, int256(swap.amountA));
-        _book(batch, swap.partyB, swap.tokenB, -int256(swap.amountB));
-        _book(batch, swap.partyA, swap.tokenB, int256(swap.amountB));
+        int256 amountA = SafeCast.toInt256(swap.amountA);
+        int256 amountB = SafeCast.toInt256(swap.amountB);
+        _book(batch, swap.partyA, swap.tokenA, -amountA);
+        _book(batch, swap.partyB, swap.tokenA, amountA);
+        _book(batch, swap.partyB, swap.tokenB, -amountB);
+        _book(batch, swap.partyA, swap.tokenB, amountB);
         _addGross(batch, swap.tokenA, swap.amountA);
         _addGross(batch, swap.tokenB, swap.amountB);
         ++batch.settled;
+    }
+
+    /// @dev Both parties must be permitted by both tokens, exactly as the two transfers of a single
+    ///      {settle} would require: netting moves only net positions, so without this a party whose net
+    ///      position in a token is zero (frozen, suspended, or in a paused currency) would settle
+    ///      through the batch what it could not settle alone. Answers are memoised per batch.
+    function _checkBatchParties(uint256 batchId, Swap calldata swap) private returns (Rejection) {
+        if (
+            !_permittedInBatch(batchId, swap.tokenA, swap.partyA) || !_permittedInBatch(batchId, swap.tokenA, swap.partyB)
+                || !_permittedInBatch(batchId, swap.tokenB, swap.partyA)
+                || !_permittedInBatch(batchId, swap.tokenB, swap.partyB)
+        ) return Rejection.PartyNotPermitted;
+        return Rejection.None;
+    }
+
+    function _permittedInBatch(uint256 batchId, address token, address party) private returns (bool) {
+        TransientSlot.Uint256Slot slot =
+            TransientSlot.asUint256(keccak256(abi.encode(_PERMIT_UNKNOWN, batchId, party, token)));
+        uint256 memo = slot.tload();
+        if (memo == _PERMIT_UNKNOWN) {
+            memo = ITransferPolicy(token).isPermitted(party) ? _PERMIT_YES : _PERMIT_NO;
+            slot.tstore(memo);
+        }
+        return memo == _PERMIT_YES;
     }
 
     /// @dev The oracle is asked once per token pair per batch; its answer (or failure) is reused.
@@ -228,13 +280,16 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
             batch.rates[batch.rateCount++] = quote;
         }
         if (!quote.available) return Rejection.OracleUnavailable;
-        if (FxMath.deviationBps(swap.rate, quote.mid) > swap.maxDeviationBps) return Rejection.RateOutsideTolerance;
+        if (!_withinTolerance(swap, quote.mid)) return Rejection.RateOutsideTolerance;
         return Rejection.None;
     }
 
-    /// @dev Debtors pay in first, so the escrow never pays out what it does not yet hold.
+    /// @dev Debtors pay in first, so the escrow never pays out what it does not yet hold; and it must end
+    ///      holding at least what it held before, so legs parked in escrow mode are never spent.
     function _moveNet(Batch memory batch) private {
+        uint256[] memory held = new uint256[](batch.tokenCount);
         for (uint256 t; t < batch.tokenCount; ++t) {
+            held[t] = IERC20(batch.gross[t].token).balanceOf(address(this));
             uint256 moved;
             for (uint256 p; p < batch.positionCount; ++p) {
                 Position memory position = batch.positions[p];
@@ -251,6 +306,11 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         for (uint256 p; p < batch.positionCount; ++p) {
             Position memory position = batch.positions[p];
             if (position.net > 0) IERC20(position.token).safeTransfer(position.party, uint256(position.net));
+        }
+        for (uint256 t; t < batch.tokenCount; ++t) {
+            address token = batch.gross[t].token;
+            uint256 balance = IERC20(token).balanceOf(address(this));
+            if (balance < held[t]) revert PvPEscrowShortfall(token, held[t], balance);
         }
     }
 
@@ -338,11 +398,15 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     {
         Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
         if (rejection != Rejection.None) return rejection;
+        if (
+            !ITransferPolicy(swap.tokenA).isPermitted(swap.partyA) || !ITransferPolicy(swap.tokenA).isPermitted(swap.partyB)
+                || !ITransferPolicy(swap.tokenB).isPermitted(swap.partyA)
+                || !ITransferPolicy(swap.tokenB).isPermitted(swap.partyB)
+        ) return Rejection.PartyNotPermitted;
         try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
             uint256 oracleMid, uint256
         ) {
-            if (FxMath.deviationBps(swap.rate, oracleMid) > swap.maxDeviationBps) return Rejection.RateOutsideTolerance;
-            return Rejection.None;
+            return _withinTolerance(swap, oracleMid) ? Rejection.None : Rejection.RateOutsideTolerance;
         } catch {
             return Rejection.OracleUnavailable;
         }
@@ -370,6 +434,8 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
                 || swap.tokenA == swap.tokenB
         ) return Rejection.InvalidParties;
         if (swap.amountA == 0 || swap.amountB == 0) return Rejection.ZeroAmount;
+        if (swap.amountA > type(uint128).max || swap.amountB > type(uint128).max) return Rejection.AmountTooLarge;
+        if (swap.maxDeviationBps > MAX_DEVIATION_BPS) return Rejection.ToleranceTooWide;
         Asset memory assetA = _assets[swap.tokenA];
         Asset memory assetB = _assets[swap.tokenB];
         if (!assetA.listed || !assetB.listed) return Rejection.TokenNotListed;
@@ -388,6 +454,30 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         if (deviation > swap.maxDeviationBps) {
             revert PvPRateOutsideTolerance(id, swap.rate, mid, deviation, swap.maxDeviationBps);
         }
+        (uint256 effective, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid);
+        if (effectiveDeviation > swap.maxDeviationBps) {
+            revert PvPRateOutsideTolerance(id, effective, mid, effectiveDeviation, swap.maxDeviationBps);
+        }
+    }
+
+    /// @dev The agreed rate and the effective rate (what amountB for amountA really pays) both within
+    ///      the swap's tolerance of `mid`.
+    function _withinTolerance(Swap calldata swap, uint256 mid) private view returns (bool) {
+        if (FxMath.deviationBps(swap.rate, mid) > swap.maxDeviationBps) return false;
+        (, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid);
+        return effectiveDeviation <= swap.maxDeviationBps;
+    }
+
+    /// @dev amountB / amountA as an 18-decimal rate in whole units, and its distance from `mid` in bps.
+    ///      `rate` may round amountB by a minor unit; for tiny amounts that unit is a large share of the
+    ///      leg, which this check refuses (0.01 CNY for 0.02 HKD is a rate of 2, not 1.085).
+    function _effectiveDeviation(Swap calldata swap, uint256 mid)
+        private
+        view
+        returns (uint256 effective, uint256 deviation)
+    {
+        effective = FxMath.rateOf(swap.amountA, swap.amountB, _assets[swap.tokenA].decimals, _assets[swap.tokenB].decimals);
+        deviation = FxMath.deviationBps(effective, mid);
     }
 
     function _revertWith(Rejection rejection, Swap calldata swap, bytes32 id) private view {
@@ -395,10 +485,14 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         if (rejection == Rejection.NonceUsed) revert PvPNonceUsed(id, swap.partyA, swap.nonce);
         if (rejection == Rejection.InvalidParties) revert PvPInvalidParties(id);
         if (rejection == Rejection.ZeroAmount) revert PvPZeroAmount(id);
+        if (rejection == Rejection.AmountTooLarge) revert PvPAmountTooLarge(id);
         if (rejection == Rejection.TokenNotListed) {
             revert PvPTokenNotListed(_assets[swap.tokenA].listed ? swap.tokenB : swap.tokenA);
         }
         if (rejection == Rejection.InvalidRate) revert PvPInvalidRate(id, swap.rate);
+        if (rejection == Rejection.ToleranceTooWide) {
+            revert PvPToleranceTooWide(id, swap.maxDeviationBps, MAX_DEVIATION_BPS);
+        }
         Asset memory assetA = _assets[swap.tokenA];
         uint256 expectedB = FxMath.convert(swap.amountA, swap.rate, assetA.decimals, _assets[swap.tokenB].decimals);
         revert PvPAmountsInconsistentWithRate(id, expectedB, swap.amountB);

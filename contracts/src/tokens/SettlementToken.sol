@@ -19,8 +19,6 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// @inheritdoc ISettlementToken
     bytes3 public immutable currency;
 
-    /// @dev Mirrors ParticipantRegistry.REGULATOR_ROLE, saving an external call per check.
-
     bytes32 private immutable _issuerRole;
     uint8 private immutable _decimals;
 
@@ -106,6 +104,11 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     function canTransfer(address from, address to) external view returns (bool) {
         if (paused()) return false;
         return _allowed(from) && _allowed(to);
+    }
+
+    /// @inheritdoc ITransferPolicy
+    function isPermitted(address account) external view returns (bool) {
+        return !paused() && account != address(0) && _allowed(account);
     }
 
     // ─── Policy ──────────────────────────────────────────────────────────────────────────

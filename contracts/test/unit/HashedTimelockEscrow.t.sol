@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IHashedTimelockEscrow} from "../../src/interfaces/IHashedTimelockEscrow.sol";
+import {ISettlementToken} from "../../src/interfaces/ISettlementToken.sol";
 import {HashedTimelockEscrow} from "../../src/settlement/HashedTimelockEscrow.sol";
 import {SettlementBase} from "../utils/SettlementBase.sol";
 
@@ -17,7 +18,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
     function _open() internal returns (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) {
         request = _request(alice, bob, AMOUNT, SECRET, expiry);
         vm.prank(alice);
-        lockId = htlc.lock(request);
+        lockId = htlc.lock(request, _proof(request));
     }
 
     // ─── lock ────────────────────────────────────────────────────────────────────────────
@@ -27,10 +28,10 @@ contract HashedTimelockEscrowTest is SettlementBase {
         bytes32 lockId = htlc.lockIdOf(alice, request.terms.hashlock);
         vm.expectEmit(address(htlc));
         emit IHashedTimelockEscrow.Locked(
-            request.terms.hashlock, request.swapId, address(cny), alice, bob, AMOUNT, expiry, QUOTE
+            request.terms.hashlock, request.swapId, address(cny), alice, bob, AMOUNT, expiry, request.quoteHash
         );
         vm.prank(alice);
-        assertEq(htlc.lock(request), lockId);
+        assertEq(htlc.lock(request, _proof(request)), lockId);
         assertTrue(htlc.isOpen(lockId));
         assertEq(htlc.storedCommitment(lockId), htlc.commitmentOf(request.terms));
         assertEq(cny.balanceOf(address(htlc)), AMOUNT);
@@ -41,14 +42,14 @@ contract HashedTimelockEscrowTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcNotSender.selector, bob, alice));
         vm.prank(bob);
-        htlc.lock(request);
+        htlc.lock(request, _proof(request));
     }
 
     function test_lock_RevertWhen_ZeroAmount() external {
         IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, 0, SECRET, expiry);
         vm.expectRevert(IHashedTimelockEscrow.HtlcZeroAmount.selector);
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
     }
 
     function test_lock_RevertWhen_ReceiverIsSenderOrZero() external {
@@ -56,9 +57,9 @@ contract HashedTimelockEscrowTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory req1 = _request(alice, address(0), AMOUNT, SECRET, expiry);
         vm.startPrank(alice);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidReceiver.selector, alice));
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidReceiver.selector, address(0)));
-        htlc.lock(req1);
+        htlc.lock(req1, _proof(req1));
         vm.stopPrank();
     }
 
@@ -67,7 +68,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         request.terms.hashlock = bytes32(0);
         vm.expectRevert(IHashedTimelockEscrow.HtlcZeroHashlock.selector);
         vm.prank(alice);
-        htlc.lock(request);
+        htlc.lock(request, _proof(request));
     }
 
     function test_lock_RevertWhen_ExpiryNotInFuture() external {
@@ -75,7 +76,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, nowTs);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryInPast.selector, nowTs, vm.getBlockTimestamp()));
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
     }
 
     function test_lock_RevertWhen_ExpiryBeyondMaximum() external {
@@ -85,13 +86,13 @@ contract HashedTimelockEscrowTest is SettlementBase {
             abi.encodeWithSelector(IHashedTimelockEscrow.HtlcExpiryTooFar.selector, tooFar, vm.getBlockTimestamp() + MAX_LOCK)
         );
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
     }
 
     function test_lock_AtMaximumExpiry() external {
         IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, AMOUNT, SECRET, uint64(vm.getBlockTimestamp() + MAX_LOCK));
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
         assertEq(cny.balanceOf(address(htlc)), AMOUNT);
     }
 
@@ -100,14 +101,14 @@ contract HashedTimelockEscrowTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory again = _request(alice, carol, 1, SECRET, expiry);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockExists.selector, lockId));
         vm.prank(alice);
-        htlc.lock(again);
+        htlc.lock(again, _proof(again));
     }
 
     function test_lock_SameHashlockByOtherSenderIsAnotherLock() external {
         _open();
         IHashedTimelockEscrow.LockRequest memory counter = _request(bob, alice, AMOUNT, SECRET, expiry - 10 minutes);
         vm.prank(bob);
-        bytes32 counterId = htlc.lock(counter);
+        bytes32 counterId = htlc.lock(counter, _proof(counter));
         assertTrue(htlc.isOpen(counterId));
         assertEq(cny.balanceOf(address(htlc)), 2 * AMOUNT);
     }
@@ -117,27 +118,27 @@ contract HashedTimelockEscrowTest is SettlementBase {
         request.quoteHash = bytes32(0);
         vm.expectRevert(IHashedTimelockEscrow.HtlcMissingQuote.selector);
         vm.prank(alice);
-        htlc.lock(request);
+        htlc.lock(request, _proof(request));
     }
 
     function test_lock_RevertWhen_QuoteExpired() external {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         vm.warp(request.quoteValidUntil + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteExpired.selector, QUOTE, request.quoteValidUntil)
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteExpired.selector, request.quoteHash, request.quoteValidUntil)
         );
         vm.prank(alice);
-        htlc.lock(request);
+        htlc.lock(request, _proof(request));
     }
 
     function test_lock_RevertWhen_QuoteOutlivesLock() external {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         request.quoteValidUntil = expiry + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteOutlivesLock.selector, QUOTE, expiry + 1, expiry)
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteOutlivesLock.selector, request.quoteHash, expiry + 1, expiry)
         );
         vm.prank(alice);
-        htlc.lock(request);
+        htlc.lock(request, _proof(request));
     }
 
     function test_lock_RevertWhen_ReceiverNotParticipant() external {
@@ -146,7 +147,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
             abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, outsider)
         );
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
     }
 
     function test_lock_RevertWhen_ReceiverFrozen() external {
@@ -157,7 +158,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
             abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
         );
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
         assertEq(cny.balanceOf(alice), OPENING);
     }
 
@@ -169,7 +170,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
             abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
         );
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
     }
 
     function test_lock_RevertWhen_SenderSuspended() external {
@@ -180,7 +181,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
             abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
         );
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
     }
 
     function test_lock_RevertWhen_TokenPaused() external {
@@ -191,7 +192,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
             abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
         );
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
     }
 
     // ─── lockFor (relayed) ───────────────────────────────────────────────────────────────
@@ -200,7 +201,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         bytes memory signature = _authorise(aliceKey, request, 42);
         vm.prank(carol);
-        bytes32 lockId = htlc.lockFor(request, 42, signature);
+        bytes32 lockId = htlc.lockFor(request, _proof(request), 42, signature);
         assertTrue(htlc.isOpen(lockId));
         assertTrue(htlc.authorisationUsed(alice, 42));
         assertEq(cny.balanceOf(alice), OPENING - AMOUNT);
@@ -209,10 +210,10 @@ contract HashedTimelockEscrowTest is SettlementBase {
     function test_lockFor_RevertWhen_AuthorisationReplayedAfterClaim() external {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         bytes memory signature = _authorise(aliceKey, request, 42);
-        htlc.lockFor(request, 42, signature);
+        htlc.lockFor(request, _proof(request), 42, signature);
         htlc.claim(request.terms, SECRET);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcAuthorisationUsed.selector, alice, 42));
-        htlc.lockFor(request, 42, signature);
+        htlc.lockFor(request, _proof(request), 42, signature);
         assertEq(cny.balanceOf(alice), OPENING - AMOUNT, "alice paid twice");
     }
 
@@ -220,7 +221,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         bytes memory signature = _authorise(bobKey, request, 1);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
-        htlc.lockFor(request, 1, signature);
+        htlc.lockFor(request, _proof(request), 1, signature);
     }
 
     function test_lockFor_RevertWhen_TermsAltered() external {
@@ -228,19 +229,19 @@ contract HashedTimelockEscrowTest is SettlementBase {
         bytes memory signature = _authorise(aliceKey, request, 1);
         request.terms.receiver = carol; // a relayer redirecting the funds
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
-        htlc.lockFor(request, 1, signature);
+        htlc.lockFor(request, _proof(request), 1, signature);
     }
 
     function test_lockFor_RevertWhen_ReplayedOnAnotherContract() external {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         bytes memory signature = _authorise(aliceKey, request, 1);
-        HashedTimelockEscrow other = new HashedTimelockEscrow(MAX_LOCK);
+        HashedTimelockEscrow other = new HashedTimelockEscrow(registry, MAX_LOCK);
         vm.prank(operator);
         registry.setSettlementContract(address(other), true);
         vm.prank(alice);
         cny.approve(address(other), type(uint256).max);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
-        other.lockFor(request, 1, signature);
+        other.lockFor(request, _proof(request), 1, signature);
     }
 
     function test_lockFor_RevertWhen_ReplayedOnAnotherChain() external {
@@ -248,19 +249,17 @@ contract HashedTimelockEscrowTest is SettlementBase {
         bytes memory signature = _authorise(aliceKey, request, 1);
         vm.chainId(block.chainid + 7);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
-        htlc.lockFor(request, 1, signature);
+        htlc.lockFor(request, _proof(request), 1, signature);
     }
 
     function test_lockForBatch_LocksAll() external {
-        IHashedTimelockEscrow.LockRequest[] memory requests = new IHashedTimelockEscrow.LockRequest[](3);
-        uint256[] memory nonces = new uint256[](3);
-        bytes[] memory signatures = new bytes[](3);
-        for (uint256 i; i < 3; ++i) {
-            requests[i] = _request(alice, bob, AMOUNT + i, keccak256(abi.encode(i)), expiry);
-            nonces[i] = i;
-            signatures[i] = _authorise(aliceKey, requests[i], i);
-        }
-        bytes32[] memory ids = htlc.lockForBatch(requests, nonces, signatures);
+        (
+            IHashedTimelockEscrow.LockRequest[] memory requests,
+            IHashedTimelockEscrow.QuoteProof[] memory quotes,
+            uint256[] memory nonces,
+            bytes[] memory signatures
+        ) = _batchOf(3);
+        bytes32[] memory ids = htlc.lockForBatch(requests, quotes, nonces, signatures);
         assertEq(ids.length, 3);
         assertEq(cny.balanceOf(address(htlc)), 3 * AMOUNT + 3);
     }
@@ -268,7 +267,219 @@ contract HashedTimelockEscrowTest is SettlementBase {
     function test_lockForBatch_RevertWhen_Malformed() external {
         IHashedTimelockEscrow.LockRequest[] memory requests = new IHashedTimelockEscrow.LockRequest[](1);
         vm.expectRevert(IHashedTimelockEscrow.HtlcBatchMalformed.selector);
-        htlc.lockForBatch(requests, new uint256[](0), new bytes[](1));
+        htlc.lockForBatch(requests, new IHashedTimelockEscrow.QuoteProof[](1), new uint256[](0), new bytes[](1));
+        vm.expectRevert(IHashedTimelockEscrow.HtlcBatchMalformed.selector);
+        htlc.lockForBatch(requests, new IHashedTimelockEscrow.QuoteProof[](0), new uint256[](1), new bytes[](1));
+    }
+
+    /// @dev Finding: one item submitted first by anyone (through lockFor) made the whole batch revert.
+    function test_lockForBatch_FrontRunItemIsSkippedNotFatal() external {
+        (
+            IHashedTimelockEscrow.LockRequest[] memory requests,
+            IHashedTimelockEscrow.QuoteProof[] memory quotes,
+            uint256[] memory nonces,
+            bytes[] memory signatures
+        ) = _batchOf(3);
+        vm.prank(outsider); // a griefer copies item 1 from the mempool and submits it first
+        htlc.lockFor(requests[1], quotes[1], nonces[1], signatures[1]);
+        vm.expectEmit(address(htlc));
+        emit IHashedTimelockEscrow.BatchLockSkipped(alice, nonces[1]);
+        bytes32[] memory ids = htlc.lockForBatch(requests, quotes, nonces, signatures);
+        assertEq(ids[1], bytes32(0), "skipped item reports no lock");
+        assertTrue(htlc.isOpen(ids[0]) && htlc.isOpen(ids[2]), "the rest locked");
+        assertEq(cny.balanceOf(address(htlc)), 3 * AMOUNT + 3, "each item locked exactly once");
+        assertEq(cny.balanceOf(alice), OPENING - 3 * AMOUNT - 3);
+    }
+
+    function _batchOf(uint256 n)
+        internal
+        view
+        returns (
+            IHashedTimelockEscrow.LockRequest[] memory requests,
+            IHashedTimelockEscrow.QuoteProof[] memory quotes,
+            uint256[] memory nonces,
+            bytes[] memory signatures
+        )
+    {
+        requests = new IHashedTimelockEscrow.LockRequest[](n);
+        quotes = new IHashedTimelockEscrow.QuoteProof[](n);
+        nonces = new uint256[](n);
+        signatures = new bytes[](n);
+        for (uint256 i; i < n; ++i) {
+            requests[i] = _request(alice, bob, AMOUNT + i, keccak256(abi.encode(i)), expiry);
+            quotes[i] = _proof(requests[i]);
+            nonces[i] = i;
+            signatures[i] = _authorise(aliceKey, requests[i], i);
+        }
+    }
+
+    // ─── quote binding, verified on chain ────────────────────────────────────────────────
+
+    /// @dev Finding: any quote hash was accepted (binding was self-declared).
+    function test_lock_RevertWhen_QuoteNotSignedByQuoteSigner() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        IHashedTimelockEscrow.QuoteProof memory forged = _proofBy(aliceKey, request); // a bank signing its own quote
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteNotSigned.selector, request.quoteHash, alice)
+        );
+        vm.prank(alice);
+        htlc.lock(request, forged);
+    }
+
+    function test_lock_RevertWhen_QuoteHashMadeUp() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        IHashedTimelockEscrow.QuoteProof memory proof = _proof(request);
+        request.quoteHash = keccak256("made up");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IHashedTimelockEscrow.HtlcQuoteMismatch.selector,
+                request.quoteHash,
+                _quoteDigest(proof.termsHash, request.quoteValidUntil)
+            )
+        );
+        vm.prank(alice);
+        htlc.lock(request, proof);
+    }
+
+    /// @dev Finding: `quoteValidUntil` was self-declared, so a stretched validity defeated the
+    ///      free-option check. The signed validity is the only one that verifies.
+    function test_lock_RevertWhen_QuoteValidityStretched() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        IHashedTimelockEscrow.QuoteProof memory proof = _proof(request); // signed for now + 5 minutes
+        bytes32 signedHash = request.quoteHash;
+        request.quoteValidUntil = expiry - 1; // claims a longer life than the service signed
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IHashedTimelockEscrow.HtlcQuoteMismatch.selector, signedHash, _quoteDigest(proof.termsHash, expiry - 1)
+            )
+        );
+        vm.prank(alice);
+        htlc.lock(request, proof);
+    }
+
+    function test_lock_RevertWhen_QuoteSignerRoleRevoked() external {
+        IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        vm.startPrank(operator);
+        registry.revokeRole(registry.QUOTE_SIGNER_ROLE(), quoter);
+        vm.stopPrank();
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcQuoteNotSigned.selector, request.quoteHash, quoter)
+        );
+        vm.prank(alice);
+        htlc.lock(request, _proof(request));
+    }
+
+    function test_quoteDigest_MatchesIndependentEncoding() external view {
+        assertEq(htlc.quoteDigest(bytes32(uint256(7)), 1234), _quoteDigest(bytes32(uint256(7)), 1234));
+    }
+
+    // ─── a hashlock locks once, ever ─────────────────────────────────────────────────────
+
+    /// @dev Finding: after a claim the commitment was deleted, so a re-signed retry with the same
+    ///      hashlock locked again and paid the receiver twice.
+    function test_lock_RevertWhen_HashlockReusedAfterClaim() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        htlc.claim(request.terms, SECRET);
+        IHashedTimelockEscrow.LockRequest memory retry = _request(alice, bob, AMOUNT, SECRET, expiry);
+        bytes memory resigned = _authorise(aliceKey, retry, 77);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcHashlockUsed.selector, lockId));
+        htlc.lockFor(retry, _proof(retry), 77, resigned);
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT, "receiver paid once");
+        assertTrue(htlc.isSettled(lockId));
+        assertEq(htlc.storedCommitment(lockId), htlc.SETTLED());
+    }
+
+    function test_lock_RevertWhen_HashlockReusedAfterRefund() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.warp(expiry);
+        htlc.refund(request.terms);
+        IHashedTimelockEscrow.LockRequest memory retry = _request(alice, bob, AMOUNT, SECRET, expiry + 1 hours);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcHashlockUsed.selector, lockId));
+        vm.prank(alice);
+        htlc.lock(retry, _proof(retry));
+    }
+
+    // ─── freezes reach locked funds ──────────────────────────────────────────────────────
+
+    /// @dev Finding: a payer frozen after locking still paid out through claim.
+    function test_claim_RevertWhen_SenderFrozenAfterLock() external {
+        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+        vm.prank(regulator);
+        cny.freeze(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
+        );
+        htlc.claim(request.terms, SECRET);
+        assertEq(cny.balanceOf(address(htlc)), AMOUNT, "funds stay in escrow");
+    }
+
+    function test_claim_RevertWhen_SenderSuspendedAfterLock() external {
+        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+        vm.prank(operator);
+        registry.suspend(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
+        );
+        htlc.claim(request.terms, SECRET);
+    }
+
+    function test_claim_RevertWhen_ReceiverFrozenAfterLock() external {
+        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+        vm.prank(regulator);
+        cny.freeze(bob);
+        vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountFrozen.selector, bob));
+        htlc.claim(request.terms, SECRET);
+    }
+
+    function test_refund_WaitsForUnfreezeThenReturnsToSender() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.prank(regulator);
+        cny.freeze(alice);
+        vm.warp(expiry);
+        vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountFrozen.selector, alice));
+        htlc.refund(request.terms);
+        vm.prank(regulator);
+        cny.unfreeze(alice);
+        htlc.refund(request.terms);
+        assertEq(cny.balanceOf(alice), OPENING, "refund reaches its owner once the freeze is lifted");
+        assertTrue(htlc.isSettled(lockId));
+    }
+
+    function test_claimBatch_HoldsLockOfFrozenPartyAndClaimsTheRest() external {
+        IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](2);
+        bytes32[] memory secrets = new bytes32[](2);
+        IHashedTimelockEscrow.LockRequest memory held = _request(carol, bob, AMOUNT, SECRET, expiry);
+        IHashedTimelockEscrow.LockRequest memory paid = _request(alice, bob, AMOUNT, keccak256("other"), expiry);
+        vm.prank(carol);
+        bytes32 heldId = htlc.lock(held, _proof(held));
+        vm.prank(alice);
+        htlc.lock(paid, _proof(paid));
+        vm.prank(regulator);
+        cny.freeze(carol);
+        (terms[0], terms[1]) = (held.terms, paid.terms);
+        (secrets[0], secrets[1]) = (SECRET, keccak256("other"));
+        vm.expectEmit(address(htlc));
+        emit IHashedTimelockEscrow.SettlementHeld(heldId, address(cny));
+        assertEq(htlc.claimBatch(terms, secrets), 1);
+        assertTrue(htlc.isOpen(heldId), "the frozen payer's lock stays open");
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+    }
+
+    function test_refundBatch_HoldsLockOfFrozenSenderAndRefundsTheRest() external {
+        IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](2);
+        IHashedTimelockEscrow.LockRequest memory held = _request(carol, bob, AMOUNT, SECRET, expiry);
+        IHashedTimelockEscrow.LockRequest memory back = _request(alice, bob, AMOUNT, keccak256("other"), expiry);
+        vm.prank(carol);
+        bytes32 heldId = htlc.lock(held, _proof(held));
+        vm.prank(alice);
+        htlc.lock(back, _proof(back));
+        vm.prank(regulator);
+        cny.freeze(carol);
+        vm.warp(expiry);
+        (terms[0], terms[1]) = (held.terms, back.terms);
+        assertEq(htlc.refundBatch(terms), 1);
+        assertTrue(htlc.isOpen(heldId));
+        assertEq(cny.balanceOf(alice), OPENING);
     }
 
     // ─── claim ───────────────────────────────────────────────────────────────────────────
@@ -334,7 +545,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
             IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, secrets[i], expiry);
             terms[i] = request.terms;
             vm.prank(alice);
-            htlc.lock(request);
+            htlc.lock(request, _proof(request));
         }
         htlc.claim(terms[0], secrets[0]); // the receiver claimed one directly
         assertEq(htlc.claimBatch(terms, secrets), 1);
@@ -421,7 +632,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
         amount = bound(amount, 1, OPENING);
         IHashedTimelockEscrow.LockRequest memory req0 = _request(alice, bob, amount, SECRET, expiry);
         vm.prank(alice);
-        htlc.lock(req0);
+        htlc.lock(req0, _proof(req0));
         assertEq(cny.balanceOf(alice) + cny.balanceOf(address(htlc)), OPENING);
         assertEq(cny.balanceOf(address(htlc)), amount);
     }
@@ -445,10 +656,11 @@ contract HashedTimelockEscrowTest is SettlementBase {
         uint64 lockExpiry = uint64(vm.getBlockTimestamp()) + offset;
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, lockExpiry);
         request.quoteValidUntil = uint64(vm.getBlockTimestamp());
+        _rebind(request);
         bool valid = offset > 0 && offset <= MAX_LOCK;
         if (!valid) vm.expectRevert();
         vm.prank(alice);
-        htlc.lock(request);
+        htlc.lock(request, _proof(request));
         assertEq(cny.balanceOf(address(htlc)), valid ? AMOUNT : 0);
     }
 
@@ -465,6 +677,6 @@ contract HashedTimelockEscrowTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
         bytes memory signature = _authorise(key, request, 9);
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
-        htlc.lockFor(request, 9, signature);
+        htlc.lockFor(request, _proof(request), 9, signature);
     }
 }

@@ -25,12 +25,13 @@ contract HashedTimelockReentrancyTest is SettlementBase {
         r = _request(alice, bob, AMOUNT, SECRET, expiry);
         r.terms.token = address(hostile);
         r.swapId = bytes32(nonceSalt);
+        _rebind(r);
     }
 
     function _lockHostile() internal returns (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) {
         request = _hostileRequest(1);
         vm.prank(alice);
-        lockId = htlc.lock(request);
+        lockId = htlc.lock(request, _proof(request));
     }
 
     function _assertReentryRefused(bytes memory expected) internal view {
@@ -64,9 +65,9 @@ contract HashedTimelockReentrancyTest is SettlementBase {
         IHashedTimelockEscrow.LockRequest memory again = _hostileRequest(2);
         bytes memory signature = _authorise(aliceKey, again, 7);
         bytes32 lockId = htlc.lockIdOf(alice, request.terms.hashlock);
-        hostile.arm(address(htlc), abi.encodeCall(htlc.lockFor, (again, 7, signature)));
+        hostile.arm(address(htlc), abi.encodeCall(htlc.lockFor, (again, _proof(again), 7, signature)));
         vm.prank(alice);
-        htlc.lock(request);
+        htlc.lock(request, _proof(request));
         _assertReentryRefused(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockExists.selector, lockId));
         assertEq(hostile.balanceOf(alice), OPENING - AMOUNT);
         assertEq(hostile.balanceOf(address(htlc)), AMOUNT);

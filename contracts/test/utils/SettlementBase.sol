@@ -19,16 +19,19 @@ abstract contract SettlementBase is BaseTest {
     uint256 internal constant CNY_THB = 4.95e18;
     uint64 internal constant MAX_LOCK = 2 days;
     bytes32 internal constant SECRET = keccak256("corridor secret");
-    bytes32 internal constant QUOTE = keccak256("signed quote");
+    address internal quoter;
+    uint256 internal quoterKey;
 
     function setUp() public virtual override {
         super.setUp();
+        (quoter, quoterKey) = makeAddrAndKey("quoter");
         oracle = new StubFxOracle();
         oracle.setMid("CNY", "HKD", CNY_HKD);
         oracle.setMid("CNY", "THB", CNY_THB);
         pvp = new PvPEscrow(registry, oracle);
-        htlc = new HashedTimelockEscrow(MAX_LOCK);
+        htlc = new HashedTimelockEscrow(registry, MAX_LOCK);
         vm.startPrank(operator);
+        registry.grantRole(registry.QUOTE_SIGNER_ROLE(), quoter);
         registry.setSettlementContract(address(pvp), true);
         registry.setSettlementContract(address(htlc), true);
         pvp.listAsset(address(cny), "CNY", 2, true);
@@ -106,9 +109,9 @@ abstract contract SettlementBase is BaseTest {
     function _request(address sender, address receiver, uint256 amount, bytes32 secret, uint64 expiry)
         internal
         view
-        returns (IHashedTimelockEscrow.LockRequest memory)
+        returns (IHashedTimelockEscrow.LockRequest memory request)
     {
-        return IHashedTimelockEscrow.LockRequest({
+        request = IHashedTimelockEscrow.LockRequest({
             terms: IHashedTimelockEscrow.LockTerms({
                 token: address(cny),
                 sender: sender,
@@ -118,9 +121,50 @@ abstract contract SettlementBase is BaseTest {
                 expiry: expiry
             }),
             swapId: keccak256(abi.encode("swap", secret)),
-            quoteHash: QUOTE,
+            quoteHash: bytes32(0),
             quoteValidUntil: uint64(vm.getBlockTimestamp() + 5 minutes)
         });
+        _rebind(request);
+    }
+
+    /// @dev The struct hash of the (test) quote terms a request's swap was priced on.
+    function _quoteTermsHash(IHashedTimelockEscrow.LockRequest memory request) internal pure returns (bytes32) {
+        return keccak256(abi.encode("quote terms", request.swapId));
+    }
+
+    /// @dev The quote service's EIP-712 digest, written out independently of the escrow.
+    function _quoteDigest(bytes32 termsHash, uint64 validUntil) internal pure returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(keccak256("EIP712Domain(string name,string version)"), keccak256("Corridor Quotes"), keccak256("1"))
+        );
+        bytes32 typehash = keccak256(
+            "Quote(QuoteTerms terms,uint64 validUntil)QuoteTerms(string base,string quote,string side,uint256 amount,uint256 rate,uint256 mid,uint16 spreadBps,uint256 oracleRound,uint64 validFrom,address quoter)"
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domain, keccak256(abi.encode(typehash, termsHash, validUntil))));
+    }
+
+    /// @dev Points the request's quote hash at a quote with its current validity.
+    function _rebind(IHashedTimelockEscrow.LockRequest memory request) internal pure {
+        request.quoteHash = _quoteDigest(_quoteTermsHash(request), request.quoteValidUntil);
+    }
+
+    /// @dev The quote service's proof for the request's quote, signed by `quoterKey`.
+    function _proof(IHashedTimelockEscrow.LockRequest memory request)
+        internal
+        view
+        returns (IHashedTimelockEscrow.QuoteProof memory)
+    {
+        return _proofBy(quoterKey, request);
+    }
+
+    function _proofBy(uint256 key, IHashedTimelockEscrow.LockRequest memory request)
+        internal
+        view
+        returns (IHashedTimelockEscrow.QuoteProof memory)
+    {
+        bytes32 termsHash = _quoteTermsHash(request);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _quoteDigest(termsHash, request.quoteValidUntil));
+        return IHashedTimelockEscrow.QuoteProof({termsHash: termsHash, signature: abi.encodePacked(r, s, v)});
     }
 
     function _authorise(uint256 key, IHashedTimelockEscrow.LockRequest memory request, uint256 nonce)

@@ -59,7 +59,7 @@ contract HashedTimelockHandler is CommonBase, StdCheats, StdUtils {
             quoteValidUntil: uint64(vm.getBlockTimestamp())
         });
         vm.prank(sender);
-        try htlc.lock(request) {
+        try htlc.lock(request, IHashedTimelockEscrow.QuoteProof(bytes32(0), "")) {
             _locks.push(terms);
             _secrets.push(secret);
             ghostOpenAmount += amount;

@@ -10,13 +10,14 @@ FOUNDRY_BIN := $(CURDIR)/node_modules/@foundry-rs/forge-linux-amd64/bin
 FORGE := $(FOUNDRY_BIN)/forge
 export PATH := $(FOUNDRY_BIN):$(PATH)
 
-.PHONY: help setup demo test test-contracts test-python lint bench snapshot clean
+.PHONY: help setup demo test test-contracts test-python lint bench snapshot clean fuzz
 
 help:
 	@echo "make demo   - set up, start two local ledgers, deploy, run the regulator demo"
 	@echo "make test   - set up, run the Solidity (forge) and Python (pytest) suites"
 	@echo "make lint   - Slither static analysis of contracts/src (fails on any medium or high finding)"
 	@echo "make bench  - gas benchmark of the settlement contracts (JSON)"
+	@echo "make fuzz   - long fuzz and invariant runs (profile deep: 2048 runs x depth 256)"
 
 # ─── setup: npm toolchain (anvil, forge, solc, OpenZeppelin, forge-std) and the Python venv ───
 node_modules/.stamp: package.json package-lock.json
@@ -39,7 +40,10 @@ demo: setup
 test: setup test-contracts test-python
 
 test-contracts: node_modules/.stamp
-	cd contracts && "$(FORGE)" test
+	cd contracts && FOUNDRY_PROFILE=ci "$(FORGE)" test
+
+fuzz: node_modules/.stamp
+	cd contracts && FOUNDRY_PROFILE=deep "$(FORGE)" test --match-path 'test/{unit,invariant}/*'
 
 test-python: setup
 	$(BIN)/python -m pytest

@@ -17,7 +17,7 @@ from web3.contract import Contract
 from corridor.artifacts import BuildResult
 from corridor.chain import LedgerClient
 from corridor.config import Settings
-from corridor.keys import OPERATOR, REGULATOR, KeyRing
+from corridor.keys import OPERATOR, REGULATOR, RELAYER, KeyRing
 from oracle.calendar import target_holidays, unix_day
 
 logger = logging.getLogger(__name__)
@@ -85,9 +85,13 @@ class Deployer:
         tokens = {code: self._deploy_token(client, registry, code) for code in self.settings.currencies_on(ledger)}
         oracle = self._deploy_oracle(client, registry)
         pvp = client.deploy(operator, self.build["PvPEscrow"], registry.address, oracle.address)
-        htlc = client.deploy(operator, self.build["HashedTimelockEscrow"], self.settings.settlement.htlc_max_lock_seconds)
+        htlc = client.deploy(operator, self.build["HashedTimelockEscrow"], registry.address,
+                             self.settings.settlement.htlc_max_lock_seconds)  # fmt: skip
         for escrow in (pvp, htlc):
             client.transact(operator, registry.functions.setSettlementContract(escrow.address, True))
+        # The bridge's quote service signs with the relayer key; the HTLC accepts only its quotes.
+        quote_signer = registry.functions.QUOTE_SIGNER_ROLE().call()
+        client.transact(operator, registry.functions.grantRole(quote_signer, self.keys.address(RELAYER)))
         for code, token in tokens.items():
             decimals = self.settings.currencies[code].decimals
             client.transact(operator, pvp.functions.listAsset(token.address, _bytes(code, 3), decimals, True))

@@ -80,6 +80,18 @@ class LockRequest:
         return (self.terms.as_tuple(), self.swapId, self.quoteHash, self.quoteValidUntil)
 
 
+@dataclass(frozen=True)
+class QuoteProof:
+    """HashedTimelockEscrow.QuoteProof: the struct hash of the quote's terms and the quote service's
+    signature, from which the escrow recomputes and checks the request's quote hash."""
+
+    termsHash: bytes
+    signature: bytes
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (self.termsHash, self.signature)
+
+
 def _domain(name: str, chain_id: int, contract: str) -> dict[str, Any]:
     return {"name": name, "version": "1", "chainId": chain_id, "verifyingContract": contract}
 

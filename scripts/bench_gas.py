@@ -29,7 +29,8 @@ from web3.contract import Contract
 from corridor.artifacts import MOCKS_DIR, build
 from corridor.chain import ErrorDecoder, LedgerClient
 from corridor.ledgers import LedgerSpec, embedded_ledgers
-from corridor.typed_data import LockRequest, LockTerms, Swap, lock_authorisation_message, sign, swap_message
+from corridor.typed_data import LockRequest, LockTerms, QuoteProof, Swap, lock_authorisation_message, sign, swap_message
+from oracle.quotes import quote_digest
 from oracle.signing import Reporter, encode_observation
 
 RATE = 1_085_000_010_000_000_000  # 1.08500001 HKD per CNY, 18 decimals (the rig's published CNY/HKD)
@@ -47,6 +48,7 @@ class Setup:
     pvp: Contract
     htlc: Contract
     rig: OracleRig
+    quoter: LocalAccount
 
 
 def _rpc(client: LedgerClient, method: str, params: list[Any]) -> Any:
@@ -117,7 +119,9 @@ def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list
     rig.publish(rig.PAIRS)
     oracle = rig.oracle
     pvp = client.deploy(operator, artifacts["PvPEscrow"], registry.address, oracle.address)
-    htlc = client.deploy(operator, artifacts["HashedTimelockEscrow"], MAX_LOCK)
+    htlc = client.deploy(operator, artifacts["HashedTimelockEscrow"], registry.address, MAX_LOCK)
+    quoter = Account.create()
+    client.transact(operator, registry.functions.grantRole(registry.functions.QUOTE_SIGNER_ROLE().call(), quoter.address))
     client.transact(operator, pvp.functions.listAsset(tokens[0].address, b"CNY", 2, True))
     client.transact(operator, pvp.functions.listAsset(tokens[1].address, b"HKD", 2, True))
     if permissioned:
@@ -131,7 +135,7 @@ def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list
             client.transact(issuer, token.functions.mint(bank.address, OPENING))
             client.transact(bank, token.functions.approve(pvp.address, max_allowance))
             client.transact(bank, token.functions.approve(htlc.address, max_allowance))
-    return Setup(client, operator, banks, tokens[0], tokens[1], pvp, htlc, rig)
+    return Setup(client, operator, banks, tokens[0], tokens[1], pvp, htlc, rig, quoter)
 
 
 # ─── HTLC ────────────────────────────────────────────────────────────────────────────────
@@ -142,47 +146,51 @@ class LockFactory:
         self.setup = setup
         self.counter = 0
 
-    def request(self, sender: LocalAccount, receiver: LocalAccount, ttl: int = 3600) -> tuple[LockRequest, bytes]:
+    def request(self, sender: LocalAccount, receiver: LocalAccount, ttl: int = 3600) -> tuple[LockRequest, bytes, QuoteProof]:
+        """A lock request bound to a quote signed by the rig's quote signer, and that quote's proof."""
         self.counter += 1
         secret = os.urandom(32)
-
         now = self.setup.client.w3.eth.get_block("latest")["timestamp"]
         terms = LockTerms(self.setup.token_a.address, sender.address, receiver.address, 1_000_00 + self.counter,
                           hashlib.sha256(secret).digest(), now + ttl)  # fmt: skip
-        return LockRequest(terms, os.urandom(32), os.urandom(32), now + 60), secret
+        terms_hash, valid_until = os.urandom(32), now + 60
+        quote_hash = quote_digest(terms_hash, valid_until)
+        proof = QuoteProof(terms_hash, bytes(self.setup.quoter.unsafe_sign_hash(quote_hash).signature))
+        return LockRequest(terms, os.urandom(32), quote_hash, valid_until), secret, proof
 
 
 def bench_htlc(setup: Setup) -> dict[str, Any]:
     client, htlc = setup.client, setup.htlc
     alice, bob, relayer = setup.banks[0], setup.banks[1], setup.banks[2]
     factory = LockFactory(setup)
-    anchor, _ = factory.request(alice, bob, ttl=MAX_LOCK - 10)  # keeps the escrow's balance non-zero
-    client.transact(alice, htlc.functions.lock(anchor.as_tuple()))
+    anchor, _, proof = factory.request(alice, bob, ttl=MAX_LOCK - 10)  # keeps the escrow's balance non-zero
+    client.transact(alice, htlc.functions.lock(anchor.as_tuple(), proof.as_tuple()))
     figures: dict[str, int] = {}
     for _ in range(3):  # last round is steady state
-        request, secret = factory.request(alice, bob)
-        figures["lock"] = _gas(client, alice, htlc.functions.lock(request.as_tuple()))
+        request, secret, proof = factory.request(alice, bob)
+        figures["lock"] = _gas(client, alice, htlc.functions.lock(request.as_tuple(), proof.as_tuple()))
         figures["claim"] = _gas(client, relayer, htlc.functions.claim(request.terms.as_tuple(), secret))
-        request, _ = factory.request(alice, bob, ttl=60)
-        client.transact(alice, htlc.functions.lock(request.as_tuple()))
+        request, _, proof = factory.request(alice, bob, ttl=60)
+        client.transact(alice, htlc.functions.lock(request.as_tuple(), proof.as_tuple()))
         _rpc(client, "evm_increaseTime", [61])
         _rpc(client, "evm_mine", [])
         figures["refund"] = _gas(client, relayer, htlc.functions.refund(request.terms.as_tuple()))
-        request, secret = factory.request(alice, bob)
+        request, secret, proof = factory.request(alice, bob)
         nonce = factory.counter
         signature = sign(alice, lock_authorisation_message(client.chain_id, htlc.address, request, nonce))
-        figures["lockFor"] = _gas(client, relayer, htlc.functions.lockFor(request.as_tuple(), nonce, signature))
+        figures["lockFor"] = _gas(client, relayer, htlc.functions.lockFor(request.as_tuple(), proof.as_tuple(), nonce, signature))
         figures["claim_after_lockFor"] = _gas(client, relayer, htlc.functions.claim(request.terms.as_tuple(), secret))
     batch = 10
-    requests, secrets, nonces, signatures = [], [], [], []
+    requests, secrets, nonces, signatures, proofs = [], [], [], [], []
     for _ in range(batch):
-        request, secret = factory.request(alice, bob)
+        request, secret, proof = factory.request(alice, bob)
         nonce = 10_000 + factory.counter
+        proofs.append(proof.as_tuple())
         requests.append(request)
         secrets.append(secret)
         nonces.append(nonce)
         signatures.append(sign(alice, lock_authorisation_message(client.chain_id, htlc.address, request, nonce)))
-    lock_batch = _gas(client, relayer, htlc.functions.lockForBatch([r.as_tuple() for r in requests], nonces, signatures))
+    lock_batch = _gas(client, relayer, htlc.functions.lockForBatch([r.as_tuple() for r in requests], proofs, nonces, signatures))
     claim_batch = _gas(client, relayer, htlc.functions.claimBatch([r.terms.as_tuple() for r in requests], secrets))
     single_relayed = figures["lockFor"] + figures["claim_after_lockFor"]
     per_swap_batched = (lock_batch + claim_batch) / batch

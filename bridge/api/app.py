@@ -22,9 +22,7 @@ from bridge.engine.coordinator import Coordinator, Worker
 from bridge.engine.intake import Policy
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
-from corridor.keys import RELAYER
 from corridor.network import Network
-from oracle.quotes import QuoteService
 
 
 _EVENTS_PAGE = 500  # journal rows read per query by the global event stream
@@ -44,11 +42,8 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         app.state.changes = ChangeFeed()
         coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap))
         worker = Worker(coordinator, interval=worker_interval, max_batch=max_batch)
-        oracle = network.settings.oracle
         app.state.db_engine, app.state.repo, app.state.metrics = engine, repo, metrics
         app.state.coordinator, app.state.worker = coordinator, worker
-        app.state.quotes = QuoteService(network.keys.account(RELAYER), spread_bps=oracle.quote_spread_bps,
-                                        validity_seconds=oracle.quote_validity_seconds)  # fmt: skip
         if start_worker:
             worker.start()  # resumes every unfinished swap from the database and the chains
         try:

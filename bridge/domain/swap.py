@@ -119,6 +119,8 @@ class Swap:
     secret: str | None = None  # stored only once the initiator reveals it
     quote_hash: str | None = None
     quote_valid_until: int | None = None
+    quote_terms_hash: str | None = None  # with the quote signature: the proof each HTLC lock carries
+    quote_signature: str | None = None
     oracle_mid: int | None = None
     oracle_round: int | None = None
     failure: str | None = None

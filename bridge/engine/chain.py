@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_utils import decode_hex
 from web3.contract import Contract
 
 from corridor.abi import AbiFunction
 from corridor.chain import LedgerClient
 from corridor.network import CONTRACT_ARTIFACTS, Network
-from corridor.typed_data import LockRequest, LockTerms, lock_id_of
+from corridor.typed_data import LockRequest, LockTerms, QuoteProof, lock_id_of
 
 
 ACTIVE_CACHE_SECONDS = 2.0
@@ -121,6 +122,12 @@ class ChainView:
         terms = LockTerms(self.token(leg.currency).address, _address(swap, leg.payer), _address(swap, leg.receiver),
                           leg.amount, hashlock, leg.expiry)  # fmt: skip
         return LockRequest(terms, bytes.fromhex(swap.id[2:]), bytes.fromhex(swap.quote_hash[2:]), swap.quote_valid_until)
+
+    @staticmethod
+    def quote_proof(swap: Any) -> QuoteProof:
+        """What proves the swap's quote hash on chain: the quote's terms hash and the service's signature
+        (recorded with the swap when the intake found the quote it cites)."""
+        return QuoteProof(decode_hex(swap.quote_terms_hash or "0x" + "00" * 32), decode_hex(swap.quote_signature or "0x"))
 
 
 def _address(swap: Any, participant: str) -> str:

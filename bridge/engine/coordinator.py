@@ -25,9 +25,11 @@ from corridor.keys import RELAYER
 from corridor.network import Network
 from corridor.typed_data import Swap as PvPSwap
 from corridor.typed_data import lock_id_of
+from oracle.quotes import QuoteService
 from bridge.domain.swap import Leg, Model, Swap, SwapState
 from bridge.engine.chain import ChainView
 from bridge.engine.intake import Intake, Policy, pvp_terms
+from bridge.engine.quotes import QuoteDesk
 from bridge.errors import Conflict, Forbidden
 from bridge.store.swaps import SwapRepository
 
@@ -52,6 +54,9 @@ class Coordinator:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.intake = Intake(self.chain, repo, self.policy, self._on_change)
+        oracle = network.settings.oracle
+        self.quotes = QuoteDesk(self.chain, repo, QuoteService(
+            self.relayer, spread_bps=oracle.quote_spread_bps, validity_seconds=oracle.quote_validity_seconds))  # fmt: skip
 
     # ─── participants ────────────────────────────────────────────────────────────────────
 
@@ -210,8 +215,8 @@ class Coordinator:
                     self.repo.transition(swap, locking, ledger=ledger, detail=f"locking in a {batch}")
             requests = [self.chain.request_for(leg, swap) for swap, leg, _, _ in legs]
             call = PreparedCall(htlc.address, self.chain.abi("htlc", "lockForBatch").calldata(
-                [r.as_tuple() for r in requests], [leg.lock_nonce for _, leg, _, _ in legs],
-                [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs]))  # fmt: skip
+                [r.as_tuple() for r in requests], [self.chain.quote_proof(swap).as_tuple() for swap, *_ in legs],
+                [leg.lock_nonce for _, leg, _, _ in legs], [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs]))  # fmt: skip
             tx_hash = self._send_batch(client, call, f"lock {batch}", len(legs))
             if tx_hash is None:
                 return set()
@@ -368,7 +373,8 @@ class Coordinator:
             self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=leg.lock_tx, detail="lock confirmed on chain")
             return
         try:
-            tx_hash = client.send(self.relayer, htlc.functions.lockFor(request.as_tuple(), leg.lock_nonce, decode_hex(leg.authorisation or "")))
+            tx_hash = client.send(self.relayer, htlc.functions.lockFor(request.as_tuple(), self.chain.quote_proof(swap).as_tuple(),
+                                                                       leg.lock_nonce, decode_hex(leg.authorisation or "")))  # fmt: skip
         except ChainRejected as exc:
             failed = SwapState.FAILED if leg is swap.leg_a else SwapState.REFUNDING
             detail = f"lock refused on {leg.ledger}: {exc.error} {exc.args_by_name}"

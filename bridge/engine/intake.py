@@ -170,6 +170,7 @@ class Intake:
             nonce=order_terms.nonce, terms=order_terms.to_json(), signature_a=signature, hashlock="0x" + order_terms.hashlock.hex(),
             quote_hash="0x" + order_terms.quoteHash.hex(), quote_valid_until=order_terms.quoteValidUntil,
         )  # fmt: skip
+        self._bind_quote(swap, participant, order_terms)
 
         def check_signatures() -> None:
             if not signed_by(order_message(chain_a, order_terms), signature, order_terms.initiator):
@@ -185,6 +186,20 @@ class Intake:
         self._declare(order, facts)
         facts.want_lock_nonce(ledger_a, order_terms.initiator, lock_nonce)
         return order
+
+    def _bind_quote(self, swap: Swap, participant: str, order: SwapOrder) -> None:
+        """The order must cite a quote the bridge issued to the initiator, for this pair, with the validity
+        it was issued with: its proof (terms hash and signature) goes with every lock, and the escrow
+        refuses any other (HashedTimelockEscrow verifies the quote signer on chain)."""
+        issued = self.repo.quote("0x" + order.quoteHash.hex())
+        if issued is None or issued.participant != participant:
+            raise InvalidInstruction("the order cites no quote the bridge issued to you (POST /v1/quotes)", field="order.quoteHash")
+        if {issued.base, issued.quote} != {order.sellCurrency, order.buyCurrency}:
+            raise InvalidInstruction(f"the quote prices {issued.base}/{issued.quote}, not this pair", field="order.quoteHash")
+        if issued.valid_until != order.quoteValidUntil:
+            raise InvalidInstruction(f"the quote is valid until {issued.valid_until}, not {order.quoteValidUntil}",
+                                     field="order.quoteValidUntil")  # fmt: skip
+        swap.quote_terms_hash, swap.quote_signature = issued.terms_hash, issued.signature
 
     def _declare(self, order: _Order, facts: LedgerFacts) -> None:
         swap = order.swap

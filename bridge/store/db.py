@@ -59,6 +59,23 @@ class IdempotencyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class QuoteRow(Base):
+    """A quote the bridge issued and signed: a swap may cite only these (by hash)."""
+
+    __tablename__ = "quotes"
+    hash: Mapped[str] = mapped_column(String(66), primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), index=True)
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    side: Mapped[str] = mapped_column(String(4))
+    amount: Mapped[str] = mapped_column(String(80))  # decimal text: integers beyond 64 bits
+    rate: Mapped[str] = mapped_column(String(80))
+    valid_until: Mapped[int] = mapped_column(BigInteger)
+    terms_hash: Mapped[str] = mapped_column(String(66))
+    signature: Mapped[str] = mapped_column(String(132))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class SeenRequestRow(Base):
     """Signatures of authenticated requests inside the clock window: a replay is refused."""
 

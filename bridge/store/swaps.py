@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge import faults
 from bridge.domain.swap import Leg, Model, Swap, SwapState, check_transition
 from bridge.errors import Conflict, NotFound
-from bridge.store.db import IdempotencyRow, SeenRequestRow, SwapRow, TransitionRow
+from bridge.store.db import IdempotencyRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow
 
 
 def _now() -> datetime:
@@ -47,6 +47,22 @@ def from_body(body: dict[str, Any]) -> Swap:
 
 
 _PRUNE_EVERY_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class IssuedQuote:
+    """A signed quote as the bridge recorded it when it issued it (hex strings 0x-prefixed, lower case)."""
+
+    hash: str
+    participant: str
+    base: str
+    quote: str
+    side: str
+    amount: int
+    rate: int
+    valid_until: int
+    terms_hash: str
+    signature: str
 
 
 @dataclass(frozen=True)
@@ -324,6 +340,25 @@ class SwapRepository:
                                            response=json.loads(json.dumps(response, default=str)), created_at=_now()))  # fmt: skip
         except IntegrityError:
             pass  # a concurrent retry stored the same first response
+
+    # ─── quotes the bridge issued ────────────────────────────────────────────────────────
+
+    def save_quote(self, quote: IssuedQuote) -> None:
+        with self._write() as session:
+            session.merge(QuoteRow(hash=quote.hash, participant=quote.participant, base=quote.base, quote=quote.quote,
+                                   side=quote.side, amount=str(quote.amount), rate=str(quote.rate),
+                                   valid_until=quote.valid_until, terms_hash=quote.terms_hash, signature=quote.signature,
+                                   created_at=_now()))  # fmt: skip
+
+    def quote(self, quote_hash: str) -> IssuedQuote | None:
+        """The quote issued under ``quote_hash`` (0x-prefixed, any case), if the bridge issued one."""
+        with self._read() as session:
+            row = session.get(QuoteRow, quote_hash.lower())
+            if row is None:
+                return None
+            return IssuedQuote(hash=row.hash, participant=row.participant, base=row.base, quote=row.quote, side=row.side,
+                               amount=int(row.amount), rate=int(row.rate), valid_until=row.valid_until,
+                               terms_hash=row.terms_hash, signature=row.signature)  # fmt: skip
 
     def claim_request_signature(self, signature: str, expires_at: int, now: int) -> bool:
         """Records a request signature; False when it was seen before (a replay)."""

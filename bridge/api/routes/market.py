@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
 from bridge.api.deps import CallerDep, CoordinatorDep
 from bridge.api.schemas import QuoteCreate
@@ -66,21 +66,10 @@ def get_rate(base: CurrencyPath, quote: CurrencyPath, caller: CallerDep, coordin
 
 
 @router.post("/quotes", status_code=201, responses={401: {}, 409: {}, 422: {}})
-def create_quote(request: Request, body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
-    """A signed quote: oracle mid ± spread for the pair, side and amount, valid for a short window."""
-    settings = coordinator.network.settings
-    base, quote = body.base.upper(), body.quote.upper()
-    for field, code in (("base", base), ("quote", quote)):
-        if code not in settings.currencies:
-            raise InvalidInstruction(f"unknown currency {code}", field=field)
-    if base == quote:
-        raise InvalidInstruction("base and quote must differ", field="quote")
-    ledger = settings.currency_ledger(base)
-    try:
-        mid, round_ref = coordinator.chain.settlement_rate(ledger, base, quote)
-    except ChainRejected as exc:
-        raise Conflict(f"the oracle cannot price {base}/{quote}: {exc.error}", field="quote") from exc
-    signed = request.app.state.quotes.quote(base=base, quote=quote, side=body.side, amount=body.amount, mid=mid,
-                                            oracle_round=round_ref, now=coordinator.chain.now(ledger))  # fmt: skip
+def create_quote(body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
+    """A signed quote: oracle mid ± spread for the pair, side and amount, valid for a short window. The
+    bridge records it: a linked-ledger swap must cite a quote issued to its initiator."""
+    signed = coordinator.quotes.issue(caller.name, base=body.base, quote=body.quote, side=body.side, amount=body.amount)
     return {"quote": {k: (str(v) if isinstance(v, int) and v > 2**53 else v) for k, v in signed.quote.as_dict().items()},
-            "hash": "0x" + signed.quote.hash.hex(), "signature": "0x" + signed.signature.hex(), "issued_at": int(time.time())}  # fmt: skip
+            "hash": "0x" + signed.quote.hash.hex(), "terms_hash": "0x" + signed.quote.terms_hash.hex(),
+            "signature": "0x" + signed.signature.hex(), "issued_at": int(time.time())}  # fmt: skip

@@ -7,10 +7,11 @@ import {HashedTimelockEscrow} from "../../src/settlement/HashedTimelockEscrow.so
 import {PvPEscrow} from "../../src/settlement/PvPEscrow.sol";
 import {StubFxOracle} from "../mocks/StubFxOracle.sol";
 import {BaseTest} from "./BaseTest.sol";
+import {CorridorSigning} from "./CorridorSigning.sol";
 
 /// @notice BaseTest plus the settlement contracts, allowlisted, with every bank's approvals in place
 ///         and a stub oracle quoting CNY/HKD at 1.0850 and CNY/THB at 4.9500.
-abstract contract SettlementBase is BaseTest {
+abstract contract SettlementBase is BaseTest, CorridorSigning {
     StubFxOracle internal oracle;
     PvPEscrow internal pvp;
     HashedTimelockEscrow internal htlc;
@@ -73,31 +74,11 @@ abstract contract SettlementBase is BaseTest {
 
     /// @dev Signs locally (no call to the escrow), so it can sit between vm.expectRevert and the call.
     function _sign(uint256 key, IPvPEscrow.Swap memory swap) internal view returns (bytes memory) {
-        return _signFor(key, swap, address(pvp));
+        return _signSwap(key, swap, address(pvp));
     }
 
     function _signFor(uint256 key, IPvPEscrow.Swap memory swap, address escrow) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _swapDigest(swap, escrow));
-        return abi.encodePacked(r, s, v);
-    }
-
-    function _swapDigest(IPvPEscrow.Swap memory swap, address escrow) internal view returns (bytes32) {
-        bytes32 typehash = keccak256(
-            "Swap(address partyA,address tokenA,uint256 amountA,address partyB,address tokenB,uint256 amountB,uint256 rate,uint16 maxDeviationBps,uint64 deadline,uint256 nonce)"
-        );
-        return keccak256(abi.encodePacked("\x19\x01", _domain("Corridor PvPEscrow", escrow), keccak256(abi.encode(typehash, swap))));
-    }
-
-    function _domain(string memory name, address verifyingContract) internal view returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256(bytes(name)),
-                keccak256("1"),
-                block.chainid,
-                verifyingContract
-            )
-        );
+        return _signSwap(key, swap, escrow);
     }
 
     // ─── HTLC helpers ────────────────────────────────────────────────────────────────────
@@ -127,27 +108,6 @@ abstract contract SettlementBase is BaseTest {
         _rebind(request);
     }
 
-    /// @dev The struct hash of the (test) quote terms a request's swap was priced on.
-    function _quoteTermsHash(IHashedTimelockEscrow.LockRequest memory request) internal pure returns (bytes32) {
-        return keccak256(abi.encode("quote terms", request.swapId));
-    }
-
-    /// @dev The quote service's EIP-712 digest, written out independently of the escrow.
-    function _quoteDigest(bytes32 termsHash, uint64 validUntil) internal pure returns (bytes32) {
-        bytes32 domain = keccak256(
-            abi.encode(keccak256("EIP712Domain(string name,string version)"), keccak256("Corridor Quotes"), keccak256("1"))
-        );
-        bytes32 typehash = keccak256(
-            "Quote(QuoteTerms terms,uint64 validUntil)QuoteTerms(string base,string quote,string side,uint256 amount,uint256 rate,uint256 mid,uint16 spreadBps,uint256 oracleRound,uint64 validFrom,address quoter)"
-        );
-        return keccak256(abi.encodePacked("\x19\x01", domain, keccak256(abi.encode(typehash, termsHash, validUntil))));
-    }
-
-    /// @dev Points the request's quote hash at a quote with its current validity.
-    function _rebind(IHashedTimelockEscrow.LockRequest memory request) internal pure {
-        request.quoteHash = _quoteDigest(_quoteTermsHash(request), request.quoteValidUntil);
-    }
-
     /// @dev The quote service's proof for the request's quote, signed by `quoterKey`.
     function _proof(IHashedTimelockEscrow.LockRequest memory request)
         internal
@@ -157,27 +117,11 @@ abstract contract SettlementBase is BaseTest {
         return _proofBy(quoterKey, request);
     }
 
-    function _proofBy(uint256 key, IHashedTimelockEscrow.LockRequest memory request)
-        internal
-        view
-        returns (IHashedTimelockEscrow.QuoteProof memory)
-    {
-        bytes32 termsHash = _quoteTermsHash(request);
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _quoteDigest(termsHash, request.quoteValidUntil));
-        return IHashedTimelockEscrow.QuoteProof({termsHash: termsHash, signature: abi.encodePacked(r, s, v)});
-    }
-
     function _authorise(uint256 key, IHashedTimelockEscrow.LockRequest memory request, uint256 nonce)
         internal
         view
         returns (bytes memory)
     {
-        bytes32 typehash = keccak256(
-            "LockAuthorisation(address token,address sender,address receiver,uint256 amount,bytes32 hashlock,uint64 expiry,bytes32 swapId,bytes32 quoteHash,uint64 quoteValidUntil,uint256 nonce)"
-        );
-        bytes32 structHash = keccak256(abi.encode(typehash, request, nonce));
-        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", _domain("Corridor HTLC", address(htlc)), structHash));
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
-        return abi.encodePacked(r, s, v);
+        return _authoriseLock(key, request, nonce, address(htlc));
     }
 }

@@ -1,95 +1,134 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {CommonBase} from "forge-std/Base.sol";
-import {StdCheats} from "forge-std/StdCheats.sol";
-import {StdUtils} from "forge-std/StdUtils.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {ISettlementToken} from "../../../src/interfaces/ISettlementToken.sol";
 import {SettlementToken} from "../../../src/tokens/SettlementToken.sol";
+import {SettlementHandlerBase, SettlementWorld} from "./SettlementHandlerBase.sol";
 
-/// @notice Drives one SettlementToken through random transfers, mints, burns, pauses and freezes
-///         by labelled actors, and keeps ghost records of what should and should not have moved.
-contract TokenHandler is CommonBase, StdCheats, StdUtils {
-    SettlementToken public immutable token;
-    address public immutable issuer;
-    address public immutable regulator;
-    address[] public actors;
+/// @notice Every entry point of the settlement tokens: transfers, allowances, EIP-2612 permits, the
+///         issuer's mint and burn, and a stranger (or the wrong issuer) trying to mint. Ghost sums of
+///         what the issuers created and destroyed prove that only an issuer changes supply.
+contract TokenHandler is SettlementHandlerBase {
+    bytes32 private constant _PERMIT_TYPEHASH =
+        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
 
-    uint256 public ghostMinted;
-    uint256 public ghostBurned;
-    /// @notice Balance changes observed on an account that was frozen, or while the token was paused.
-    uint256 public ghostForbiddenMoves;
-    uint256 public ghostRefusals;
+    mapping(address token => uint256) public ghostMinted;
+    mapping(address token => uint256) public ghostBurned;
+    /// @notice Mints or burns that succeeded for someone other than the currency's issuer (must stay 0).
+    uint256 public ghostUnauthorisedSupplyChanges;
 
-    constructor(SettlementToken token_, address issuer_, address regulator_, address[] memory actors_) {
-        token = token_;
-        issuer = issuer_;
-        regulator = regulator_;
-        actors = actors_;
+    constructor(SettlementWorld memory world) SettlementHandlerBase(world) {
+        _declare(IERC20.transfer.selector, "SettlementToken.transfer");
+        _declare(IERC20.transferFrom.selector, "SettlementToken.transferFrom");
+        _declare(IERC20.approve.selector, "SettlementToken.approve");
+        _declare(IERC20Permit.permit.selector, "SettlementToken.permit");
+        _declare(ISettlementToken.mint.selector, "SettlementToken.mint");
+        _declare(ISettlementToken.burn.selector, "SettlementToken.burn");
     }
 
-    function actorCount() external view returns (uint256) {
-        return actors.length;
-    }
-
-    function transfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
-        address from = _actor(fromSeed);
-        address to = _actor(toSeed);
+    function transfer(uint256 tokenSeed, uint256 fromSeed, uint256 toSeed, uint256 amount) external observed {
+        SettlementToken token = _token(tokenSeed);
+        address from = _caller(fromSeed);
+        address to = _caller(toSeed);
         amount = bound(amount, 0, token.balanceOf(from));
-        bool forbidden = token.paused() || token.isFrozen(from) || token.isFrozen(to);
-        uint256 before = token.balanceOf(from);
         vm.prank(from);
         try token.transfer(to, amount) {
-            if (forbidden && from != to && amount > 0 && token.balanceOf(from) != before) ghostForbiddenMoves++;
+            _record(IERC20.transfer.selector, true);
         } catch {
-            ghostRefusals++;
+            _record(IERC20.transfer.selector, false);
         }
     }
 
-    function mint(uint256 toSeed, uint256 amount) external {
-        address to = _actor(toSeed);
-        amount = bound(amount, 1, 1e15);
-        bool forbidden = token.paused() || token.isFrozen(to);
-        vm.prank(issuer);
+    function approve(uint256 tokenSeed, uint256 ownerSeed, uint256 spenderSeed, uint256 amount) external observed {
+        SettlementToken token = _token(tokenSeed);
+        address owner = _caller(ownerSeed);
+        vm.prank(owner);
+        try token.approve(_caller(spenderSeed), bound(amount, 0, 1e15)) {
+            _record(IERC20.approve.selector, true);
+        } catch {
+            _record(IERC20.approve.selector, false);
+        }
+    }
+
+    /// @notice A spender moves an owner's tokens within the allowance the owner gives it first.
+    function transferFrom(uint256 tokenSeed, uint256 ownerSeed, uint256 spenderSeed, uint256 amount)
+        external
+        observed
+    {
+        SettlementToken token = _token(tokenSeed);
+        (address owner,, address spender,) = _pair(ownerSeed, spenderSeed);
+        amount = bound(amount, 0, token.balanceOf(owner));
+        vm.prank(owner);
+        token.approve(spender, amount);
+        vm.prank(spender);
+        try token.transferFrom(owner, spender, amount) {
+            _record(IERC20.transferFrom.selector, true);
+        } catch {
+            _record(IERC20.transferFrom.selector, false);
+        }
+    }
+
+    /// @notice An allowance given by the owner's off-chain EIP-2612 signature, relayed by anyone.
+    function permit(uint256 tokenSeed, uint256 ownerSeed, uint256 spenderSeed, uint256 value, bool forged)
+        external
+        observed
+    {
+        SettlementToken token = _token(tokenSeed);
+        (address owner, uint256 ownerKey, address spender,) = _pair(ownerSeed, spenderSeed);
+        value = bound(value, 0, 1e15);
+        uint256 deadline = vm.getBlockTimestamp() + 1 hours;
+        bytes32 structHash = keccak256(abi.encode(_PERMIT_TYPEHASH, owner, spender, value, token.nonces(owner), deadline));
+        bytes32 digest = _typedDigest(token.DOMAIN_SEPARATOR(), structHash);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(forged ? _world.strangerKey : ownerKey, digest);
+        vm.prank(_caller(spenderSeed));
+        try token.permit(owner, spender, value, deadline, v, r, s) {
+            _record(IERC20Permit.permit.selector, true);
+            if (forged) ++ghostUnauthorisedSupplyChanges; // a forged permit must never pass
+        } catch {
+            _record(IERC20Permit.permit.selector, false);
+        }
+    }
+
+    /// @notice The issuer mints; sometimes a stranger or another currency's issuer tries instead.
+    function mint(uint256 tokenSeed, uint256 toSeed, uint256 amount, uint8 minterSeed) external observed {
+        uint256 t = tokenSeed % _world.tokens.length;
+        SettlementToken token = _world.tokens[t];
+        address to = _caller(toSeed);
+        amount = bound(amount, 1, 1e12);
+        address minter = minterSeed % 4 == 0 ? _wrongMinter(t, minterSeed) : _world.issuers[t];
+        vm.prank(minter);
         try token.mint(to, amount) {
-            ghostMinted += amount;
-            if (forbidden) ghostForbiddenMoves++;
+            _record(ISettlementToken.mint.selector, true);
+            if (minter != _world.issuers[t]) ++ghostUnauthorisedSupplyChanges;
+            ghostMinted[address(token)] += amount;
         } catch {
-            ghostRefusals++;
+            _record(ISettlementToken.mint.selector, false);
         }
     }
 
-    function redeem(uint256 fromSeed, uint256 amount) external {
-        address from = _actor(fromSeed);
-        amount = bound(amount, 1, token.balanceOf(from) + 1);
+    /// @notice A bank redeems at the issuer: it pays the issuer, who burns what it received.
+    function burn(uint256 tokenSeed, uint256 fromSeed, uint256 amount) external observed {
+        uint256 t = tokenSeed % _world.tokens.length;
+        SettlementToken token = _world.tokens[t];
+        address issuer = _world.issuers[t];
+        (address from,) = _bank(fromSeed);
+        amount = bound(amount, 1, token.balanceOf(from) / 10 + 1);
         vm.prank(from);
-        try token.transfer(issuer, amount) {
-            vm.prank(issuer);
-            try token.burn(amount) {
-                ghostBurned += amount;
-            } catch {
-                ghostRefusals++;
-            }
+        try token.transfer(issuer, amount) {} catch {}
+        amount = bound(amount, 1, token.balanceOf(issuer) + 1);
+        vm.prank(issuer);
+        try token.burn(amount) {
+            _record(ISettlementToken.burn.selector, true);
+            ghostBurned[address(token)] += amount;
         } catch {
-            ghostRefusals++;
+            _record(ISettlementToken.burn.selector, false);
         }
     }
 
-    function togglePause() external {
-        bool paused = token.paused();
-        vm.prank(regulator);
-        if (paused) token.unpause();
-        else token.pause();
-    }
-
-    function toggleFreeze(uint256 seed) external {
-        address account = _actor(seed);
-        bool frozen = token.isFrozen(account);
-        vm.prank(regulator);
-        if (frozen) token.unfreeze(account);
-        else token.freeze(account);
-    }
-
-    function _actor(uint256 seed) private view returns (address) {
-        return actors[seed % actors.length];
+    function _wrongMinter(uint256 t, uint8 seed) private view returns (address) {
+        if (seed % 8 == 0) return _world.stranger;
+        return _world.issuers[(t + 1) % _world.issuers.length];
     }
 }

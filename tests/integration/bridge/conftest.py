@@ -57,6 +57,12 @@ def mid(network: Network, ledger: str, base: str, quote: str) -> int:
     return int(network.contract(ledger, "oracle").functions.settlementRate(base.encode(), quote.encode()).call()[0])
 
 
+def quoted(coordinator: Coordinator, seller: str, amount: int, sell: str = "CNY", buy: str = "THB") -> dict[str, object]:
+    """A quote the bridge issues to ``seller`` (and records), as keyword arguments for ``htlc_order``."""
+    signed = coordinator.quotes.issue(seller, base=sell, quote=buy, side="sell", amount=amount)
+    return {"quote_hash": signed.quote.hash, "quote_valid_until": signed.quote.valid_until}
+
+
 def now(network: Network, ledger: str = "A") -> int:
     return int(network.clients[ledger].w3.eth.get_block("latest")["timestamp"])
 

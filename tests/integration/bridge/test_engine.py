@@ -7,7 +7,7 @@ import pytest
 from bridge.engine.coordinator import Coordinator
 from bridge.sdk.signer import BankSigner
 from corridor.network import Network
-from tests.integration.bridge.conftest import balances, mid, now, run_until, supply
+from tests.integration.bridge.conftest import balances, mid, now, quoted, run_until, supply
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +38,7 @@ def test_cross_ledger_htlc_settles_both_legs(coordinator: Coordinator, signers: 
     rate = mid(net, "A", "CNY", "THB")
     t = now(net)
     order = signers["yangtze"].htlc_order(counterparty=signers["chaophraya"].address, sell="CNY", sell_amount=50_000_00,
-                                          buy="THB", rate=rate, now=t, quote_hash=b"\x01" * 32, quote_valid_until=t + 120)  # fmt: skip
+                                          buy="THB", rate=rate, now=t, **quoted(coordinator, "yangtze", 50_000_00))  # fmt: skip
     swap = coordinator.submit_htlc("yangtze", order.order.to_json(), order.signature, order.lock_signature, order.lock_nonce)
     assert swap.id == order.swap_id
     signature, lock_signature, lock_nonce = signers["chaophraya"].htlc_accept(order.order.to_json())
@@ -121,7 +121,7 @@ def test_ready_linked_ledger_steps_run_in_batches(coordinator: Coordinator, sign
     orders = []
     for seller, amount in (("yangtze", 10_000_00), ("pearlriver", 20_000_00), ("yangtze", 30_000_00)):
         order = signers[seller].htlc_order(counterparty=signers["chaophraya"].address, sell="CNY", sell_amount=amount,
-                                           buy="THB", rate=rate, now=t, quote_hash=b"\x02" * 32, quote_valid_until=t + 120)  # fmt: skip
+                                           buy="THB", rate=rate, now=t, **quoted(coordinator, seller, amount))  # fmt: skip
         swap = coordinator.submit_htlc(seller, order.order.to_json(), order.signature, order.lock_signature, order.lock_nonce)
         coordinator.accept("chaophraya", swap.id, *signers["chaophraya"].htlc_accept(order.order.to_json()))
         orders.append((seller, order))
@@ -164,7 +164,7 @@ def test_swaps_a_batch_leaves_out_still_take_their_own_step(coordinator: Coordin
     ids = []
     for seller in ("yangtze", "pearlriver"):
         order = signers[seller].htlc_order(counterparty=signers["chaophraya"].address, sell="CNY", sell_amount=1_000_00,
-                                           buy="THB", rate=rate, now=t, quote_hash=b"\x03" * 32, quote_valid_until=t + 120)  # fmt: skip
+                                           buy="THB", rate=rate, now=t, **quoted(coordinator, seller, 1_000_00))  # fmt: skip
         coordinator.submit_htlc(seller, order.order.to_json(), order.signature, order.lock_signature, order.lock_nonce)
         coordinator.accept("chaophraya", order.swap_id, *signers["chaophraya"].htlc_accept(order.order.to_json()))
         ids.append(order.swap_id)

@@ -18,7 +18,7 @@ from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
 from corridor.config import Settings
 from corridor.network import Network, open_network
-from tests.integration.bridge.conftest import approve_all, balances, mid, now, publish_rates, run_until, supply
+from tests.integration.bridge.conftest import approve_all, balances, mid, now, publish_rates, quoted, run_until, supply
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def _htlc(coordinator: Coordinator, signers: dict[str, BankSigner], net: Network
     t = now(net)
     order = signers["yangtze"].htlc_order(counterparty=signers["chaophraya"].address, sell="CNY", sell_amount=amount,
                                           buy="THB", rate=mid(net, "A", "CNY", "THB"), now=t,
-                                          quote_hash=b"\x02" * 32, quote_valid_until=t + 60)  # fmt: skip
+                                          **quoted(coordinator, "yangtze", amount))  # fmt: skip
     swap = coordinator.submit_htlc("yangtze", order.order.to_json(), order.signature, order.lock_signature, order.lock_nonce)
     return swap.id, order
 

@@ -38,13 +38,13 @@ _PRAGMA = re.compile(r"^pragma solidity[^;]*;\n", re.MULTILINE)
 _IMPORTS_IERC20 = re.compile(r"^import\s*\{[^}]*\bIERC20\b[^}]*\}", re.MULTILINE)
 
 
-def _copy_project(destination: Path) -> Path:
+def _copy_project(original: Path, destination: Path) -> Path:
     """destination/{contracts (src, foundry.toml, the node_modules link), node_modules, tools}: the repo's
     layout, so foundry.toml's relative paths (../tools/solc, node_modules -> ../node_modules) still hold."""
     project = destination / "contracts"
     project.mkdir()
-    shutil.copytree(REPO / "contracts" / "src", project / "src")
-    shutil.copy2(REPO / "contracts" / "foundry.toml", project / "foundry.toml")
+    shutil.copytree(original / "src", project / "src")
+    shutil.copy2(original / "foundry.toml", project / "foundry.toml")
     (project / "node_modules").symlink_to("../node_modules")
     (destination / "node_modules").symlink_to(REPO / "node_modules")
     (destination / "tools").symlink_to(REPO / "tools")
@@ -76,6 +76,7 @@ def _gate(project: Path, report: Path) -> tuple[int, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", type=Path, default=REPO / "contracts", help="the Foundry project to copy")
     parser.add_argument("--pristine-report", type=Path, help="gate report of the unmodified tree, if already run")
     args = parser.parse_args(argv)
     failures: list[str] = []
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 pristine = {"verdict": "no report", "errors": [f"{args.pristine_report} missing"], "findings": []}
         else:
             (root / "pristine").mkdir()
-            _, pristine = _gate(_copy_project(root / "pristine"), root / "pristine.json")
+            _, pristine = _gate(_copy_project(args.project, root / "pristine"), root / "pristine.json")
         if pristine["verdict"] != "clean":
             failures.append(
                 f"the unmodified tree does not pass the gate: {pristine['verdict']}"
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             print("selftest: unmodified tree passes the gate")
 
         (root / "planted").mkdir()
-        project = _copy_project(root / "planted")
+        project = _copy_project(args.project, root / "planted")
         planted_in: list[str] = []
         for file in sorted((project / "src").rglob("*.sol")):
             source, names = plant(file.read_text())

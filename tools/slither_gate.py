@@ -75,7 +75,7 @@ def _merge_inherited_using_for() -> None:
     def analyze_using_for(self: ContractSolc) -> None:
         contract = self._contract
         if not hasattr(contract, "_using_for"):
-            raise RuntimeError("Slither internals changed: re-check _merge_inherited_using_for in tools/slither_gate.py")
+            raise RuntimeError("Slither internals changed: re-check _merge_inherited_using_for (tools/slither_gate.py)")
         contract._using_for = _MergingTable(contract._using_for)
         original(self)
 
@@ -85,8 +85,8 @@ def _merge_inherited_using_for() -> None:
 def _environment(forge: Path) -> dict[str, str]:
     """forge's folder first on PATH (crytic-compile runs `forge config`); this venv's bin, which holds
     solc-select's `solc`, nowhere on it."""
-    venv_bin = str(Path(sys.prefix) / "bin")
-    rest = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() != Path(venv_bin).resolve()]
+    venv_bin = (Path(sys.prefix) / "bin").resolve()
+    rest = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() != venv_bin]
     return {**os.environ, "PATH": os.pathsep.join([str(forge.parent), *rest]), "FOUNDRY_PROFILE": PROFILE}
 
 

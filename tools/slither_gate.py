@@ -15,9 +15,10 @@ It builds ``src`` with ``FOUNDRY_PROFILE=slither`` (its own out and cache direct
                       partial analysis proves nothing, least of all that there is nothing to find.
 
 Only a reviewable inline comment silences a finding: ``// slither-disable-next-line <detector>`` (or a
-``slither-disable-start``/``-end`` pair) with a reason next to it. Slither's triage database
-(``slither.db.json``) and SARIF triage are ignored. Results whose elements all lie outside src/
-(OpenZeppelin, forge-std) are not gated; Low, Informational and Optimization results are listed, not gated.
+``slither-disable-start``/``-end`` pair) with a reason next to it; a disable comment in src/ that silences
+nothing is itself a finding. Slither's triage database (``slither.db.json``) and SARIF triage are ignored.
+Results whose elements all lie outside src/ (OpenZeppelin, forge-std) are not gated; Low, Informational and
+Optimization results are counted, not gated.
 """
 
 from __future__ import annotations
@@ -170,7 +171,26 @@ def _analyse(project: Path, out: str) -> tuple[list[str], list[dict[str, Any]]]:
     detectors, _ = get_detectors_and_printers()
     for detector in detectors:
         slither.register_detector(detector)
+    slither.warn_unused_ignores = True
     results = [result for per_detector in slither.run_detectors() for result in per_detector]
+    # A disable comment that silences nothing has outlived its reason, and would silence whatever lands on
+    # that line next: it fails the gate like a finding.
+    stale = {
+        (Path(unused["file"]).resolve(), unused["line"], unused["comment_type"], ",".join(unused["unused_detectors"]))
+        for unused in slither.get_unused_ignore_comments()  # a file may be listed under two spellings
+    }
+    for file, line, kind, detectors in sorted(stale):
+        if file.is_relative_to(src):
+            where = f"{file.relative_to(project.resolve())}#{line}"
+            results.append(
+                {
+                    "check": "unused-slither-disable",
+                    "impact": "Medium",
+                    "confidence": "High",
+                    "description": f"{where}: slither-disable-{kind} {detectors} silences nothing; remove it",
+                    "elements": [{"source_mapping": {"filename_absolute": str(file), "filename_relative": where}}],
+                }
+            )
     return errors, results
 
 

@@ -131,6 +131,9 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         // under-funded and paid out of other locks of the same token.
         IERC20 token = IERC20(terms.token);
         uint256 held = token.balanceOf(address(this));
+        // Reached only from lock (msg.sender == sender) or after _consumeAuthorisation checked the
+        // sender's signature over these exact terms (lockFor, lockForBatch).
+        // slither-disable-next-line arbitrary-send-erc20
         token.safeTransferFrom(terms.sender, address(this), terms.amount);
         uint256 balance = token.balanceOf(address(this));
         uint256 received = balance > held ? balance - held : 0;
@@ -143,6 +146,8 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     function _checkQuote(LockRequest calldata request, QuoteProof calldata quote) private view {
         bytes32 digest = _quoteDigest(quote.termsHash, request.quoteValidUntil);
         if (digest != request.quoteHash) revert HtlcQuoteMismatch(request.quoteHash, digest);
+        // The third value only details `error`, which is checked.
+        // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, quote.signature);
         if (error != ECDSA.RecoverError.NoError || !registry.hasRole(Roles.QUOTE_SIGNER, signer)) {
             revert HtlcQuoteNotSigned(request.quoteHash, signer);
@@ -160,6 +165,8 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         uint256 bits = _usedAuthorisations[sender][nonce >> 8];
         if (bits & bit != 0) revert HtlcAuthorisationUsed(sender, nonce);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_AUTHORISATION_TYPEHASH, request, nonce)));
+        // The third value only details `error`, which is checked.
+        // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (error != ECDSA.RecoverError.NoError || signer != sender) revert HtlcInvalidAuthorisation(sender);
         _usedAuthorisations[sender][nonce >> 8] = bits | bit;

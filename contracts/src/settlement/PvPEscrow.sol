@@ -65,7 +65,10 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         (uint256 mid, uint256 roundRef) = _validateOrRevert(swap, id, signatureA, signatureB);
         _useNonce(swap.partyA, swap.nonce);
         emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
+        // Both parties signed these exact terms (EIP-712, checked by _validateOrRevert above).
+        // slither-disable-next-line arbitrary-send-erc20
         IERC20(swap.tokenA).safeTransferFrom(swap.partyA, swap.partyB, swap.amountA);
+        // slither-disable-next-line arbitrary-send-erc20
         IERC20(swap.tokenB).safeTransferFrom(swap.partyB, swap.partyA, swap.amountB);
     }
 
@@ -83,43 +86,47 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         if (state & (fundedBit | _SETTLED | _RECLAIMED_A | _RECLAIMED_B) != 0) revert PvPLegState(id, leg, state);
         // Only party A's own act consumes its nonce: funding leg A does (checked and used here),
         // funding leg B never does, so nobody can burn another party's nonce by naming it party A.
-        bool legA = leg == Leg.A;
-        Rejection terms = _checkTerms(swap, legA);
+        Rejection terms = _checkTerms(swap, leg == Leg.A);
         if (terms != Rejection.None) _revertWith(terms, swap, id);
         (address payer, address token, uint256 amount) = _leg(swap, leg);
         if (msg.sender != payer && !_signedBy(id, signature, payer)) revert PvPInvalidSignature(id, payer);
-        if (legA) _useNonce(swap.partyA, swap.nonce);
+        if (leg == Leg.A) _useNonce(swap.partyA, swap.nonce);
         if (state == 0) {
             _escrow[id] = fundedBit;
             emit Funded(id, leg, payer, amount);
             _pull(token, payer, amount);
             return id;
         }
-        // The parked leg's payer funded earlier: a freeze or suspension since then blocks settlement
-        // (the leg stays reclaimable after the deadline). The tokens check everyone else on transfer.
-        (address parkedPayer, address parkedToken,) = _leg(swap, legA ? Leg.B : Leg.A);
-        if (!ITransferPolicy(parkedToken).isPermitted(parkedPayer)) revert PvPPartyNotPermitted(id, parkedToken, parkedPayer);
         _escrow[id] = state | fundedBit | _SETTLED;
         emit Funded(id, leg, payer, amount);
-        _emitSettled(swap, id);
+        _settleFunded(swap, id, leg == Leg.A ? Leg.B : Leg.A);
         _pull(token, payer, amount);
         IERC20(swap.tokenA).safeTransfer(swap.partyB, swap.amountA);
         IERC20(swap.tokenB).safeTransfer(swap.partyA, swap.amountB);
+    }
+
+    /// @dev The second funding settles both legs. The parked leg's payer funded earlier: a freeze or
+    ///      suspension since then blocks settlement (its leg stays reclaimable after the deadline); the
+    ///      tokens check everyone else on the transfers that follow.
+    function _settleFunded(Swap calldata swap, bytes32 id, Leg parked) private {
+        (address parkedPayer, address parkedToken,) = _leg(swap, parked);
+        if (!ITransferPolicy(parkedToken).isPermitted(parkedPayer)) {
+            revert PvPPartyNotPermitted(id, parkedToken, parkedPayer);
+        }
+        (uint256 mid, uint256 roundRef) = _checkRate(swap, id);
+        emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
     }
 
     /// @dev Pulls a leg into escrow and verifies what arrived: a fee-on-transfer token would otherwise
     ///      leave the escrow paying this leg out of other parked legs.
     function _pull(address token, address payer, uint256 amount) private {
         uint256 held = IERC20(token).balanceOf(address(this));
+        // Only fund() pulls, after checking the payer is msg.sender or signed these exact terms.
+        // slither-disable-next-line arbitrary-send-erc20
         IERC20(token).safeTransferFrom(payer, address(this), amount);
         uint256 balance = IERC20(token).balanceOf(address(this));
         uint256 received = balance > held ? balance - held : 0;
         if (received != amount) revert PvPAmountNotReceived(token, amount, received);
-    }
-
-    function _emitSettled(Swap calldata swap, bytes32 id) private {
-        (uint256 mid, uint256 roundRef) = _checkRate(swap, id);
-        emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
     }
 
     function _leg(Swap calldata swap, Leg leg) private pure returns (address payer, address token, uint256 amount) {
@@ -261,6 +268,8 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @dev The oracle is asked once per token pair per batch; its answer (or failure) is reused.
     function _checkBatchRate(Batch memory batch, Swap calldata swap) private view returns (Rejection) {
+        // All zero means "not asked yet" (tokenA == address(0), tested below).
+        // slither-disable-next-line uninitialized-local
         RateQuote memory quote;
         for (uint256 r; r < batch.rateCount; ++r) {
             RateQuote memory cached = batch.rates[r];
@@ -290,7 +299,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         uint256[] memory held = new uint256[](batch.tokenCount);
         for (uint256 t; t < batch.tokenCount; ++t) {
             held[t] = IERC20(batch.gross[t].token).balanceOf(address(this));
-            uint256 moved;
+            uint256 moved = 0;
             for (uint256 p; p < batch.positionCount; ++p) {
                 Position memory position = batch.positions[p];
                 if (position.token == batch.gross[t].token && position.net > 0) moved += uint256(position.net);
@@ -300,6 +309,9 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         for (uint256 p; p < batch.positionCount; ++p) {
             Position memory position = batch.positions[p];
             if (position.net < 0) {
+                // A debit is booked only for a party whose signature _batchOne checked on every swap
+                // it is booked for.
+                // slither-disable-next-line arbitrary-send-erc20
                 IERC20(position.token).safeTransferFrom(position.party, address(this), uint256(-position.net));
             }
         }
@@ -403,6 +415,8 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
                 || !ITransferPolicy(swap.tokenB).isPermitted(swap.partyA)
                 || !ITransferPolicy(swap.tokenB).isPermitted(swap.partyB)
         ) return Rejection.PartyNotPermitted;
+        // check() needs only the mid; the round is reported when the swap settles.
+        // slither-disable-next-line unused-return
         try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
             uint256 oracleMid, uint256
         ) {
@@ -499,6 +513,8 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     function _signedBy(bytes32 id, bytes calldata signature, address party) private pure returns (bool) {
+        // The third value only details `error`, which is checked.
+        // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(id, signature);
         return error == ECDSA.RecoverError.NoError && signer == party;
     }

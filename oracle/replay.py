@@ -28,7 +28,7 @@ from oracle.feeds.ecb_history import EcbHistoryFeed, fixing_time
 from oracle.feeds.restamped import RestampedFeed
 from oracle.publisher import OraclePublisher, OracleTarget, Publication, PublishedRound, SkippedPair
 from oracle.signing import Reporter
-from oracle.status import read_pair
+from oracle.status import halted_since, read_pair
 
 logger = logging.getLogger(__name__)
 PUBLISH_DELAY = timedelta(minutes=5)  # reporters publish a few minutes after the ECB's 16:00 fixing
@@ -132,13 +132,13 @@ def replay(
     publisher = publisher_for(network)
     mark_holidays(network, start, end)
     settings = network.settings.oracle
-    halted_since: dict[tuple[str, str], date] = {}
+    halted = _halted_now(network, start)
     for day in feed.fixing_dates(start, end):
         network.set_time(int(publication_time(day).timestamp()))
         for pair in (resume or {}).get(day, ()):
             resume_pair(network, pair)
         publication = publisher.publish_day(feed, day, settings.pairs)
-        yield ReplayDay(day, publication, _outcomes(network, day, publication, halted_since))
+        yield ReplayDay(day, publication, _outcomes(network, day, publication, halted))
         if speed:
             sleep(86_400 / speed)
 
@@ -169,7 +169,19 @@ def resume_pair(network: Network, pair: str) -> None:
             logger.info("pair not resumed ledger=%s pair=%s/%s: %s", ledger, pid[:3].decode(), pid[3:].decode(), exc.error)
 
 
-def _outcomes(network: Network, day: date, publication: Publication, halted_since: dict[tuple[str, str], date]) -> list[PairDay]:
+def _halted_now(network: Network, start: date) -> dict[tuple[str, str], date]:
+    """The pairs already halted when a replay starts, and since when (the tripping round's fixing date)."""
+    halted: dict[tuple[str, str], date] = {}
+    for ledger in network.clients:
+        oracle = network.contract(ledger, "oracle")
+        for code in network.settings.oracle.pairs:
+            pid = network.settings.oracle.pair_id(code)
+            if read_pair(oracle, pid.encode()).halted:
+                halted[ledger, pid] = halted_since(oracle, pid.encode()) or start
+    return halted
+
+
+def _outcomes(network: Network, day: date, publication: Publication, halted: dict[tuple[str, str], date]) -> list[PairDay]:
     settings = network.settings.oracle
     rounds = {r.ledger: r for r in publication.rounds}
     skipped = {(s.ledger, s.pair): s for s in publication.skipped}
@@ -187,14 +199,14 @@ def _outcomes(network: Network, day: date, publication: Publication, halted_sinc
             last_fixing = skip.last_fixing if skip else (published.fixed_on.get(pid) if published else None)
             common = {"day": day, "ledger": ledger, "pair": label, "round": round_id, "last_fixing": last_fixing}
             if published and pid in published.breaker_tripped:
-                halted_since[key] = day
+                halted[key] = day
                 detail = f"breaker tripped: a {published.jump_bps[pid]} bps jump, beyond {state.breaker_bps}"
                 outcomes.append(PairDay(status="halted", detail=detail, halted_since=day, **common))
             elif state.halted:
-                since = halted_since.setdefault(key, day)
+                since = halted.setdefault(key, day)
                 detail = f"{skip.reason}: {skip.detail}" if skip else f"round {round_id} stored; reads refused until the regulator resumes it"
                 outcomes.append(PairDay(status="halted", detail=detail, halted_since=since, **common))
-            elif halted_since.pop(key, None) is not None:
+            elif halted.pop(key, None) is not None:
                 outcomes.append(PairDay(status="resumed", detail=f"{skip.reason}: {skip.detail}" if skip else None, **common))
             elif round_id is not None:
                 outcomes.append(PairDay(status="published", **common))

@@ -236,3 +236,30 @@ def test_bridge_serve_starts_and_serves_with_a_pair_that_has_no_data(tmp_path: P
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+def test_a_pair_the_oracle_refuses_or_the_feed_lacks_is_dropped_and_the_round_goes_on(chain: Network) -> None:
+    """A refusal that names one pair (here an observation from the future, which the publisher's own
+    checks let through) drops that pair and the round is sent again without it; a currency the feed
+    has no fixing for at all is reported, and neither stops the other pairs."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from oracle.feeds import StaticFeed
+    from oracle.replay import publisher_for
+
+    now = int(chain.clients["A"].w3.eth.get_block("latest")["timestamp"])
+    chain.set_time(now + 1)
+    feed = StaticFeed({"CNY": "7.80", "HKD": "8.46", "CHF": "0.94"}, observed_at=datetime.fromtimestamp(now + 1, timezone.utc))
+    publisher = publisher_for(chain)
+    fixings, missing = publisher.gather(feed, date.today(), ["CNY", "HKD", "THB", "CHF"])
+    assert missing.keys() == {"THB"}
+    ahead = [replace(f, observed_at=f.observed_at + timedelta(hours=1)) if f.currency == "HKD" else f for f in fixings]
+    publication = publisher.publish(ahead, now=now + 1)
+    assert {r.ledger: sorted(r.round_ids) for r in publication.rounds} == {"A": ["EURCHF", "EURCNY"], "B": ["EURCHF", "EURCNY"]}
+    refused = {(s.ledger, s.pair): s for s in publication.skipped}
+    assert refused.keys() == {("A", "EURHKD"), ("B", "EURHKD")}
+    assert refused["A", "EURHKD"].reason == "refused"
+    assert "FxObservationFromFuture(pair=EUR/HKD" in refused["A", "EURHKD"].detail
+    day = publisher.publish_day(feed, date.today(), ["CNY", "HKD", "THB", "CHF"], now=now + 1)
+    assert {(s.ledger, s.pair, s.reason) for s in day.skipped} >= {("A", "EURTHB", "no_fixing"), ("B", "EURTHB", "no_fixing")}

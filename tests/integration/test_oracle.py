@@ -196,3 +196,22 @@ def test_publisher_publishes_on_heartbeat_and_on_deviation(settings: Settings) -
         later = datetime.fromtimestamp(moment.timestamp() + 3601, tz=timezone.utc)
         network.set_time(int(later.timestamp()))
         assert pairs(publisher.publish_if_due([moved, hkd], now=later, **due)) == {"EURCNY", "EURHKD"}  # heartbeat
+
+
+def test_christmas_2008_raises_no_staleness_alarm_and_a_long_replay_marks_its_years(settings: Settings) -> None:
+    """24 December 2008's fixing still serves on the morning of Monday 29 December (the 25th and 26th
+    were TARGET closing days), and a replay longer than the deployment's window marks its own years."""
+    with open_network(settings, genesis_timestamp=start_of(date(2008, 12, 22))) as network:
+        network.deploy()
+        oracle, client = network.contract("A", "oracle"), network.clients["A"]
+        days = list(replay(network, date(2008, 12, 22), date(2008, 12, 24)))
+        assert all(p.status == "published" for d in days for p in d.pairs)
+        network.set_time(int(datetime(2008, 12, 29, 12, tzinfo=timezone.utc).timestamp()))
+        rate = client.call(oracle.functions.latest(b"EUR", b"CNY"))
+        assert rate[4] == int(datetime(2008, 12, 24, 15, tzinfo=timezone.utc).timestamp())
+        good_friday_2025 = int(datetime(2025, 4, 18, 12, tzinfo=timezone.utc).timestamp())
+        assert oracle.functions.marketState(good_friday_2025).call() == 0  # beyond the deployment's window: open
+        from oracle.replay import mark_holidays
+
+        mark_holidays(network, date(2008, 12, 22), date(2025, 12, 31))
+        assert oracle.functions.marketState(good_friday_2025).call() == 2  # holiday

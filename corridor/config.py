@@ -1,9 +1,10 @@
 """Corridor configuration: one TOML file (``corridor.toml``) with environment overrides.
 
 Environment variables override any key: ``CORRIDOR_`` + the dotted path joined by ``__``, e.g.
-``CORRIDOR_LEDGERS__A__RPC=http://node:8545``. Names of ledgers, currencies and participants are
-case-insensitive (ledgers and currencies are shown upper-case, participants lower-case).
-A bad file or override raises :class:`ConfigError` naming every offending key.
+``CORRIDOR_LEDGERS__A__RPC=http://node:8545``. A list takes a JSON array or comma-separated values
+(``CORRIDOR_ORACLE__PAIRS=CNY,HKD,THB``). Names of ledgers, currencies, oracle pairs and participants
+are case-insensitive (ledgers, currencies and pairs are shown upper-case, participants lower-case).
+A bad file or override raises :class:`ConfigError` naming every offending key, never a traceback.
 """
 
 from __future__ import annotations

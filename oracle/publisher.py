@@ -137,11 +137,12 @@ class OraclePublisher:
             logger.warning("pair skipped pair=%s/%s reason=no_fixing last_fixing=- detail=%s", feed.base, code, reason)
         return found
 
-    def publish_day(self, feed: Feed, on: date, currencies: Sequence[str], *, now: int | None = None) -> Publication:
-        """Publishes the fixings in force on ``on`` for ``currencies``; a currency the feed has no
-        fixing for is reported ``no_fixing`` on every ledger that lists its pair."""
+    def publish_day(self, feed: Feed, on: date, currencies: Sequence[str], *, now: int | None = None,
+                    republish: bool = False) -> Publication:  # fmt: skip
+        """Publishes the fixings in force on ``on`` for ``currencies`` (see :meth:`publish`); a currency
+        the feed has no fixing for is reported ``no_fixing`` on every ledger that lists its pair."""
         found, missing = self.gather(feed, on, currencies)
-        publication = self.publish(found, now=now)
+        publication = self.publish(found, now=now, republish=republish)
         for code, reason in missing.items():
             pid = pair_id(feed.base, code)
             for target in self.targets:

@@ -9,6 +9,7 @@
     ├── Forbidden (403)            the participant may not do this (unknown, suspended, not its swap)
     ├── NotFound (404)             no such swap
     ├── Conflict (409)             wrong state for the call, idempotency clash, quote expired
+    │   └── RateUnavailable (409)  the oracle has no usable rate for a pair (stale, halted, no data)
     └── Unavailable (503)          the oracle or a ledger cannot be used right now (stale, halted, down)
 """
 
@@ -55,6 +56,12 @@ class NotFound(BridgeError):
 class Conflict(BridgeError):
     status = 409
     code = "conflict"
+
+
+class RateUnavailable(Conflict):
+    """The oracle has no usable rate; ``detail`` names the currency and since when (never hex)."""
+
+    code = "rate_unavailable"
 
 
 class Unavailable(BridgeError):

@@ -58,12 +58,17 @@ class ErrorDecoder:
         if selector in self._errors:
             name, types, names = self._errors[selector]
             values = abi_decode(types, body)
-            return name, {n or f"arg{i}": _render(v) for i, (n, v) in enumerate(zip(names, values, strict=True))}
+            return name, {n or f"arg{i}": _render(v, t) for i, (n, v, t) in enumerate(zip(names, values, types, strict=True))}
         return "UnknownError", {"data": "0x" + raw.hex()}
 
 
-def _render(value: Any) -> Any:
+def _render(value: Any, abi_type: str = "") -> Any:
+    """An error argument as people read it: a currency (``bytes3``) as ``CNY``, a pair (``bytes6``) as
+    ``EUR/CHF`` (never hex), other bytes as hex, addresses checksummed."""
     if isinstance(value, bytes):
+        if abi_type in ("bytes3", "bytes6") and value.isascii() and value.decode().isalpha() and value.decode().isupper():
+            text = value.decode()
+            return text if len(text) == 3 else f"{text[:3]}/{text[3:]}"
         return "0x" + value.hex()
     if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
         return to_checksum_address(value)

@@ -1,13 +1,15 @@
 """Corridor configuration: one TOML file (``corridor.toml``) with environment overrides.
 
 Environment variables override any key: ``CORRIDOR_`` + the dotted path joined by ``__``, e.g.
-``CORRIDOR_LEDGERS__A__RPC=http://node:8545``. Names of ledgers, currencies and participants are
-case-insensitive (ledgers and currencies are shown upper-case, participants lower-case).
-A bad file or override raises :class:`ConfigError` naming every offending key.
+``CORRIDOR_LEDGERS__A__RPC=http://node:8545``. A list takes a JSON array or comma-separated values
+(``CORRIDOR_ORACLE__PAIRS=CNY,HKD,THB``). Names of ledgers, currencies, oracle pairs and participants
+are case-insensitive (ledgers, currencies and pairs are shown upper-case, participants lower-case).
+A bad file or override raises :class:`ConfigError` naming every offending key, never a traceback.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -18,6 +20,7 @@ from pydantic import (
     AfterValidator,
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -25,7 +28,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from corridor.errors import ConfigError
 from corridor.toolchain import REPO_ROOT
@@ -100,21 +104,82 @@ class ParticipantConfig(_Strict):
 
 CurrencyCode = Annotated[str, _check(_CURRENCY, "ISO 4217 currency code")]
 
+# The G10 currencies (besides the euro) get the narrow default limits; every other currency (the
+# emerging markets, and small open economies such as DKK, HKD or SGD) the wider ones.
+G10 = frozenset({"USD", "JPY", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "EUR"})
+
+
+def _code_list(value: Any) -> Any:
+    """A list of currency codes from a TOML array, a JSON array (``'["GBP","JPY"]'``) or a
+    comma-separated string (``GBP,JPY``), upper-cased; anything else is left for the type check."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON list of currency codes: {text!r} ({exc.msg})") from exc
+        else:
+            value = [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(value, list | tuple):
+        codes = [code.strip().upper() if isinstance(code, str) else code for code in value]
+        repeated = sorted({code for code in codes if isinstance(code, str) and codes.count(code) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        return codes
+    return value
+
+
+CurrencyList = Annotated[list[CurrencyCode], NoDecode, BeforeValidator(_code_list)]
+
+
+class PairLimits(_Strict):
+    """How the oracle guards one pair, on every ledger: how long a fixing stays usable, how far
+    reporters may disagree, and what jump halts the pair."""
+
+    max_age_hours: Annotated[int, Field(ge=1, le=24 * 14)]  # open-market hours (weekends, TARGET holidays don't count)
+    dispersion_bps: Annotated[int, Field(ge=0, le=10_000)]  # widest accepted spread between reporters
+    breaker_bps: Annotated[int, Field(ge=1, le=10_000)]  # a jump beyond this versus the last round halts the pair
+
+
+class PairOverride(_Strict):
+    """``[oracle.limits.<PAIR>]``: any of a pair's limits, over its tier's defaults."""
+
+    max_age_hours: Annotated[int, Field(ge=1, le=24 * 14)] | None = None
+    dispersion_bps: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    breaker_bps: Annotated[int, Field(ge=1, le=10_000)] | None = None
+
+
+G10_LIMITS = PairLimits(max_age_hours=26, dispersion_bps=50, breaker_bps=500)
+EMERGING_LIMITS = PairLimits(max_age_hours=26, dispersion_bps=100, breaker_bps=1000)
+# keys of earlier versions, refused with where their setting lives now
+_MOVED_KEYS = {
+    **{f"oracle.{key}": "moved: set it per tier in [oracle.g10] / [oracle.emerging], or per pair in "
+                        "[oracle.limits.<PAIR>] (e.g. [oracle.limits.EURCHF])" for key in PairLimits.model_fields},
+    "oracle.holiday_years": "no longer needed: the TARGET calendar is computed for the years the network needs",
+}  # fmt: skip
+
 
 class OracleConfig(_Strict):
-    """FX oracle: reporters and quorum, the pairs published against the base currency, their
-    staleness, dispersion and breaker limits, the holiday calendar, and the quotes it signs."""
+    """FX oracle: reporters and quorum, the pairs published against the base currency and each
+    pair's limits (staleness, dispersion, breaker), and the quotes it signs."""
 
     reporters: Annotated[int, Field(ge=1, le=32)] = 4
     quorum: Annotated[int, Field(ge=1, le=32)] = 3
     base_currency: CurrencyCode = "EUR"
-    pairs: list[CurrencyCode] = Field(default_factory=lambda: ["CNY", "HKD", "THB"])
-    max_age_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 26
-    dispersion_bps: Annotated[int, Field(ge=0, le=10_000)] = 50
-    breaker_bps: Annotated[int, Field(ge=1, le=10_000)] = 500
-    holiday_years: tuple[Annotated[int, Field(ge=1999, le=2100)], Annotated[int, Field(ge=1999, le=2100)]] = (2014, 2027)
+    pairs: CurrencyList = Field(default_factory=lambda: ["CNY", "HKD", "THB"])
+    g10: PairLimits = G10_LIMITS
+    emerging: PairLimits = EMERGING_LIMITS
+    limits: dict[str, PairOverride] = Field(default_factory=dict)
     quote_validity_seconds: Annotated[int, Field(ge=5, le=3600)] = 120
     quote_spread_bps: Annotated[int, Field(ge=0, le=1000)] = 5
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_pair_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("limits"), dict):
+            data = {**data, "limits": _merge_by_name(data["limits"], str.upper)}
+        return data
 
     @model_validator(mode="after")
     def _quorum_fits(self) -> OracleConfig:
@@ -123,6 +188,33 @@ class OracleConfig(_Strict):
         if self.quorum * 2 <= self.reporters:
             raise ValueError(f"quorum ({self.quorum}) must be a majority of {self.reporters} reporters")
         return self
+
+    def pair_id(self, code: str) -> str:
+        """``EURCHF`` for ``CHF``."""
+        return f"{self.base_currency}{code.upper()}"
+
+    def limits_for(self, code: str) -> PairLimits:
+        """The limits of ``base/code``: its tier's defaults with its ``[oracle.limits.<PAIR>]`` on top."""
+        tier = self.g10 if code.upper() in G10 else self.emerging
+        override = self.limits.get(self.pair_id(code))
+        if override is None:
+            return tier
+        return tier.model_copy(update=override.model_dump(exclude_none=True))
+
+    def problems(self) -> dict[str, str]:
+        """Pairs that cannot be published, by dotted key."""
+        problems: dict[str, str] = {}
+        if self.base_currency in self.pairs:
+            problems["oracle.pairs"] = f"{self.base_currency} is the base currency; list the currencies quoted against it"
+        published = {self.pair_id(code) for code in self.pairs}
+        for name in self.limits:
+            if not re.fullmatch(r"[A-Z]{6}", name):
+                problems[f"oracle.limits.{name}"] = f"name a pair as base and quote, e.g. {self.base_currency}CHF"
+            elif not name.startswith(self.base_currency):
+                problems[f"oracle.limits.{name}"] = f"pairs are quoted against the base currency {self.base_currency}"
+            elif name not in published:
+                problems[f"oracle.limits.{name}"] = f"{name[3:]} is not in oracle.pairs"
+        return problems
 
 
 class SettlementConfig(_Strict):
@@ -174,7 +266,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file arrives as init kwargs; environment variables override it.
-        return (env_settings, init_settings)
+        return (_EnvSource(settings_cls), init_settings)
 
     @model_validator(mode="before")
     @classmethod
@@ -208,9 +300,12 @@ class Settings(BaseSettings):
                 problems[f"currencies.{code}.issuer"] = f"unknown participant {currency.issuer!r}"
             elif issuer.kind != "central_bank":
                 problems[f"currencies.{code}.issuer"] = f"{currency.issuer!r} is not a central_bank"
-        for code in self.currencies:
-            if code != self.oracle.base_currency and code not in self.oracle.pairs:
-                problems["oracle.pairs"] = f"{code} is a configured currency but {self.oracle.base_currency}/{code} is not published"
+        unpriced = [code for code in self.currencies if code != self.oracle.base_currency and code not in self.oracle.pairs]
+        if unpriced:
+            one = len(unpriced) == 1
+            problems["oracle.pairs"] = (f"{', '.join(unpriced)} {'is a configured currency' if one else 'are configured currencies'} but "
+                                        f"{', '.join(f'{self.oracle.base_currency}/{c}' for c in unpriced)} {'is' if one else 'are'} not published")  # fmt: skip
+        problems.update(self.oracle.problems())
         for name, participant in self.participants.items():
             for code in participant.opening_balances:
                 if code.upper() not in self.currencies:
@@ -231,6 +326,18 @@ class Settings(BaseSettings):
     @property
     def banks(self) -> list[str]:
         return [name for name, p in self.participants.items() if p.kind == "bank"]
+
+
+class _EnvSource(EnvSettingsSource):
+    """Environment overrides whose complex values that are not JSON reach the fields' own validators
+    (a comma-separated list, or a bad value reported under its dotted key) instead of failing the
+    whole source with a traceback."""
+
+    def decode_complex_value(self, field_name: str, field: Any, value: Any) -> Any:
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except ValueError:
+            return value
 
 
 def _merge_by_name(section: dict[str, Any], case: Any) -> dict[str, Any]:
@@ -258,6 +365,8 @@ def load_settings(path: Path | str | None = None) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError(source=str(source), problems=_problems(exc)) from exc
+    except SettingsError as exc:  # an environment override the settings sources cannot read at all
+        raise ConfigError(source=str(source), problems={"(environment)": str(exc)}) from exc
     problems = settings.cross_reference_problems()
     if problems:
         raise ConfigError(source=str(source), problems=problems)
@@ -270,6 +379,6 @@ def _problems(exc: ValidationError) -> dict[str, str]:
         key = ".".join(str(part) for part in error["loc"]) or "(root)"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = _MOVED_KEYS.get(key, "unknown key")
         problems[key] = message
     return problems

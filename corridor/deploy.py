@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from web3.contract import Contract
@@ -18,7 +19,7 @@ from corridor.artifacts import BuildResult
 from corridor.chain import LedgerClient
 from corridor.config import Settings
 from corridor.keys import OPERATOR, REGULATOR, RELAYER, KeyRing
-from oracle.calendar import target_holidays, unix_day
+from oracle.calendar import holiday_years, unix_days
 
 logger = logging.getLogger(__name__)
 
@@ -113,13 +114,13 @@ class Deployer:
         for reporter in self.keys.reporters():
             client.transact(operator, oracle.functions.setReporter(reporter.address, True))
         client.transact(operator, oracle.functions.setQuorum(config.quorum))
-        for code in config.pairs:
-            pair = _bytes(config.base_currency + code, 6)
+        for code in config.pairs:  # each pair with its own limits: its tier's defaults, [oracle.limits.<PAIR>] on top
+            limits = config.limits_for(code)
             client.transact(operator, oracle.functions.configurePair(
-                pair, config.max_age_hours * 3600, config.dispersion_bps, config.breaker_bps, True))  # fmt: skip
-        first, last = config.holiday_years
-        days = [unix_day(day) for year in range(first, last + 1) for day in target_holidays(year)]
-        client.transact(operator, oracle.functions.setHolidays(days, True))
+                _bytes(config.pair_id(code), 6), limits.max_age_hours * 3600, limits.dispersion_bps, limits.breaker_bps, True))  # fmt: skip
+        # TARGET closing days for the years around the ledger's clock (a replay of older history marks its own)
+        clock = datetime.fromtimestamp(client.w3.eth.get_block("latest")["timestamp"], timezone.utc).date()
+        client.transact(operator, oracle.functions.setHolidays(unix_days(holiday_years(clock)), True))
         return oracle
 
     def _grant_roles(self, client: LedgerClient, registry: Contract) -> None:

@@ -265,10 +265,10 @@ def market_shock(ctx: DemoContext) -> ScenarioResult:
     with open_network(settings, genesis_timestamp=start_of(date(2015, 1, 12))) as net:
         net.deploy()
         tripped_on = None
-        for day, rounds in replay(net, date(2015, 1, 12), date(2015, 1, 16)):
-            oracle = net.contract("A", "oracle")
+        for replayed in replay(net, date(2015, 1, 12), date(2015, 1, 16)):
+            day, oracle = replayed.day, net.contract("A", "oracle")
             mid = oracle.functions.pair(b"EURCHF").call()[7] / 10**8
-            halted = any("EURCHF" in r.breaker_tripped for r in rounds)
+            halted = any("EURCHF" in r.breaker_tripped for r in replayed.rounds)
             ctx.say(f"{day}: EUR/CHF fixing {mid:.4f}" + ("  [red]→ jump beyond 5 %: EUR/CHF HALTED[/]" if halted else ""))
             tripped_on = tripped_on or (day if halted else None)
         client, pvp = net.clients["A"], net.contract("A", "pvp")

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from bridge.api import errors
 from bridge.api.changes import SAFETY_POLL_SECONDS, ChangeFeed, changed
 from bridge.api.deps import CallerDep, RepoDep
-from bridge.api.metrics import Metrics
+from bridge.api.metrics import Metrics, oracle_statuses
 from bridge.api.routes import health, market, regulator, swaps
 from bridge.api.schemas import MAX_POSITION
 from bridge.engine.coordinator import Coordinator, Worker
@@ -38,7 +38,7 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         migrate(database_url)
         engine = make_engine(database_url)
         repo = SwapRepository(session_factory(engine))
-        metrics = Metrics()
+        metrics = Metrics(oracle=oracle_statuses(network))
         app.state.changes = ChangeFeed()
         coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap))
         worker = Worker(coordinator, interval=worker_interval, max_batch=max_batch)

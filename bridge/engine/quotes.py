@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from corridor.errors import ChainRejected
 from oracle.quotes import QuoteService, Side, SignedQuote
 from bridge.engine.chain import ChainView
-from bridge.errors import Conflict, InvalidInstruction
+from bridge.errors import InvalidInstruction
 from bridge.store.swaps import IssuedQuote, SwapRepository
 
 logger = logging.getLogger(__name__)
@@ -23,6 +22,8 @@ class QuoteDesk:
         self.service = service
 
     def issue(self, participant: str, *, base: str, quote: str, side: Side, amount: int) -> SignedQuote:
+        """Raises :class:`InvalidInstruction` for a bad pair and lets the oracle's ``ChainRejected``
+        through when the pair has no usable rate (the API words it by pair and date)."""
         settings = self.chain.network.settings
         base, quote = base.upper(), quote.upper()
         for field, code in (("base", base), ("quote", quote)):
@@ -31,10 +32,7 @@ class QuoteDesk:
         if base == quote:
             raise InvalidInstruction("base and quote must differ", field="quote")
         ledger = settings.currency_ledger(base)
-        try:
-            mid, round_ref = self.chain.settlement_rate(ledger, base, quote)
-        except ChainRejected as exc:
-            raise Conflict(f"the oracle cannot price {base}/{quote}: {exc.error}", field="quote") from exc
+        mid, round_ref = self.chain.settlement_rate(ledger, base, quote)  # ChainRejected: no usable rate
         signed = self.service.quote(base=base, quote=quote, side=side, amount=amount, mid=mid, oracle_round=round_ref,
                                     now=self.chain.now(ledger))  # fmt: skip
         priced = signed.quote

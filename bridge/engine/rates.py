@@ -4,25 +4,18 @@ e.g. ``BridgeClient.ensure_allowances``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from corridor.network import Network
-from oracle.feeds import EcbHistoryFeed, StaticFeed
-from oracle.replay import publisher_for
+from oracle.publisher import Publication
+from oracle.replay import publish_current
 
 
-def publish_current_rates(network: Network, on: date | None = None) -> None:
+def publish_current_rates(network: Network, on: date | None = None) -> Publication:
     """Publishes the ECB fixings in force on ``on`` (default: the last day the shipped history has),
-    stamped with the ledgers' current time so the oracle treats them as fresh."""
-    history = EcbHistoryFeed()
-    day = on or max(history.fixing_dates(date(2026, 1, 1), date(2100, 1, 1)) or [date(2026, 10, 30)])
-    codes = network.settings.oracle.pairs
-    rates = {code: history.fixing(code, day).rate for code in codes}
-    # the earliest ledger clock: an observation may not be in the future on any ledger
-    now = min(int(c.w3.eth.get_block("latest")["timestamp"]) for c in network.clients.values())
-    feed = StaticFeed(rates, observed_at=datetime.fromtimestamp(now, timezone.utc))
-    publisher = publisher_for(network)
-    publisher.publish(publisher.fixings(feed, day, codes))
+    stamped with the ledgers' current time so the oracle treats them as fresh. A configured pair with
+    no usable fixing that day is left out and reads as unavailable; the others are published."""
+    return publish_current(network, on)
 
 
 def approve_development_banks(network: Network) -> None:

@@ -3,6 +3,7 @@
 from oracle.feeds.base import Feed, Fixing
 from oracle.feeds.ecb_history import EcbHistoryFeed
 from oracle.feeds.ecb_xml import EcbXmlFeed
+from oracle.feeds.restamped import RestampedFeed
 from oracle.feeds.static import StaticFeed
 
-__all__ = ["EcbHistoryFeed", "EcbXmlFeed", "Feed", "Fixing", "StaticFeed"]
+__all__ = ["EcbHistoryFeed", "EcbXmlFeed", "Feed", "Fixing", "RestampedFeed", "StaticFeed"]

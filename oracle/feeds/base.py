@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Protocol
 
@@ -20,6 +20,16 @@ class Fixing:
     observed_at: datetime  # timezone-aware, UTC
     source: str
 
+    @property
+    def pair(self) -> str:
+        """The pair as people read it: ``EUR/CHF``."""
+        return f"{self.base}/{self.currency}"
+
+    @property
+    def fixed_on(self) -> date:
+        """The fixing's own date (UTC; the ECB fixes at 16:00 Frankfurt time, the same date)."""
+        return self.observed_at.astimezone(timezone.utc).date()
+
 
 class Feed(Protocol):
     """A source of reference rates. A feed that has nothing for a currency raises
@@ -29,7 +39,9 @@ class Feed(Protocol):
     base: str
 
     def fixing(self, currency: str, on: date) -> Fixing:
-        """The rate in force on ``on`` (the last fixing at or before it)."""
+        """The rate in force on ``on``: the last fixing at or before it, with its own fixing time
+        (however old; the publisher judges its age). Raises :class:`RateUnavailable` when the feed
+        has never had a fixing for ``currency`` by ``on``."""
         ...
 
     def currencies(self, on: date) -> list[str]:

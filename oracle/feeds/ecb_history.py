@@ -4,14 +4,20 @@ Weekends and TARGET holidays have no fixing: the rate in force is the last one p
 *its* fixing time (the package's ``last_known`` rule), never an interpolation, which would invent
 rates for days that never had one. The raw file is read directly because the package's converter
 fills weekend days into its tables, which would hide the real fixing date.
+
+A currency the ECB stopped fixing (the lats, the litas, the rouble since 2 March 2022…) keeps
+answering with its last fixing and *that* fixing's date, however old: the feed never hides how old
+a rate is, and it never decides whether it is still usable. The publisher does, per pair
+(:meth:`oracle.publisher.OraclePublisher.publish`).
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import zipfile
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +31,6 @@ from oracle.feeds.base import Fixing, require
 
 ECB_FIXING_TIME = time(16, 0)  # the ECB publishes its reference rates at about 16:00 CET
 FRANKFURT = ZoneInfo("Europe/Berlin")
-_LOOKBACK_DAYS = 10  # longer than any gap in the ECB's publication calendar
 
 
 def fixing_time(on: date) -> datetime:
@@ -74,26 +79,41 @@ class EcbHistoryFeed:
             decimal=True, fallback_on_missing_rate=True, fallback_on_missing_rate_method="last_known"
         )
 
-    def _last_fixing_date(self, currency: str, on: date) -> date | None:
-        history = self._history.get(currency)
-        if not history:
+    @cached_property
+    def _dates(self) -> dict[str, list[date]]:
+        """{currency: its fixing dates, ascending}."""
+        return {code: sorted(fixings) for code, fixings in self._history.items()}
+
+    @cached_property
+    def _publication_days(self) -> list[date]:
+        """Every day the ECB published at least one fixing, ascending."""
+        return sorted({day for fixings in self._history.values() for day in fixings})
+
+    def last_fixing_date(self, currency: str, on: date) -> date | None:
+        """The date of ``currency``'s last fixing at or before ``on`` (however old), or None."""
+        dates = self._dates.get(currency.upper())
+        if not dates:
             return None
-        for back in range(_LOOKBACK_DAYS + 1):
-            day = on - timedelta(days=back)
-            if day in history:
-                return day
-        return None
+        index = bisect.bisect_right(dates, on)
+        return dates[index - 1] if index else None
 
     def fixing(self, currency: str, on: date) -> Fixing:
+        """The last fixing at or before ``on`` with its own fixing time, however old it is."""
         currency = currency.upper()
-        fixed_on = self._last_fixing_date(currency, on) if currency != self.base else None
+        fixed_on = self.last_fixing_date(currency, on) if currency != self.base else None
         rate = require(self._history[currency][fixed_on] if fixed_on else None, feed=self.name, currency=currency, on=on)
+        assert fixed_on is not None
         return Fixing(self.base, currency, rate, fixing_time(fixed_on), self.name)
 
     def currencies(self, on: date) -> list[str]:
-        return sorted(code for code in self._history if self._last_fixing_date(code, on))
+        """Currencies fixed on the ECB's last publication day at or before ``on``."""
+        index = bisect.bisect_right(self._publication_days, on)
+        if not index:
+            return []
+        day = self._publication_days[index - 1]
+        return sorted(code for code, fixings in self._history.items() if day in fixings)
 
     def fixing_dates(self, start: date, end: date) -> list[date]:
         """Days in [start, end] on which the ECB actually published."""
-        published = self._history.get("USD", {})
-        return [start + timedelta(days=i) for i in range((end - start).days + 1) if start + timedelta(days=i) in published]
+        low, high = bisect.bisect_left(self._publication_days, start), bisect.bisect_right(self._publication_days, end)
+        return self._publication_days[low:high]

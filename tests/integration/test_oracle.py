@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from corridor.network import Network, open_network
 from corridor.toolchain import REPO_ROOT
 from corridor.typed_data import Swap, sign, swap_message
 from oracle.feeds import EcbHistoryFeed
+from oracle.publisher import Publication
 from oracle.replay import publisher_for, replay, start_of
 
 pytestmark = pytest.mark.integration
@@ -51,13 +53,13 @@ issuer = "hkma"
 def shock(chf_settings: Settings) -> Iterator[tuple[Network, dict[date, list]]]:
     with open_network(chf_settings, genesis_timestamp=start_of(date(2015, 1, 12))) as network:
         network.deploy()
-        days = dict(replay(network, date(2015, 1, 12), date(2015, 1, 20)))
+        days = {replayed.day: replayed for replayed in replay(network, date(2015, 1, 12), date(2015, 1, 20))}
         yield network, days
 
 
 def test_replay_trips_the_chf_breaker_on_2015_01_15(shock: tuple[Network, dict]) -> None:
     network, days = shock
-    tripped = {day: {p for r in rounds for p in r.breaker_tripped} for day, rounds in days.items()}
+    tripped = {day: {p for r in replayed.rounds for p in r.breaker_tripped} for day, replayed in days.items()}
     assert tripped[date(2015, 1, 15)] == {"EURCHF"}
     assert all(not pairs for day, pairs in tripped.items() if day != date(2015, 1, 15))
     assert sorted(days) == [date(2015, 1, d) for d in (12, 13, 14, 15, 16, 19, 20)]  # no weekend rounds
@@ -85,7 +87,7 @@ def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Net
     with pytest.raises(ChainRejected) as caught:
         client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), sign(alice, message), sign(bob, message)))
     assert caught.value.error == "FxPairHalted"
-    assert bytes.fromhex(caught.value.args_by_name["pair"][2:]) == b"EURCHF"
+    assert caught.value.args_by_name["pair"] == "EUR/CHF"  # named, never hex
     # the regulator resumes the pair; a swap at the current oracle level then settles
     oracle = network.contract("A", "oracle")
     client.transact(keys.account("regulator"), oracle.functions.resume(b"EURCHF"))
@@ -111,8 +113,9 @@ def test_easter_2025_raises_no_staleness_alarm(settings: Settings) -> None:
             assert cross[8] is True  # derived through EUR
         # without a new fixing, Wednesday afternoon is stale: the calendar is not a blanket pass
         network.set_time(int(datetime(2025, 4, 23, 17, tzinfo=timezone.utc).timestamp()))
-        with pytest.raises(Exception, match="0x"):
-            oracle.functions.latest(b"EUR", b"CNY").call()
+        with pytest.raises(ChainRejected) as caught:
+            network.clients["A"].call(oracle.functions.latest(b"EUR", b"CNY"))
+        assert (caught.value.error, caught.value.args_by_name["pair"]) == ("FxStale", "EUR/CNY")
 
 
 def test_publisher_never_reuses_a_sequence(settings: Settings) -> None:
@@ -122,9 +125,11 @@ def test_publisher_never_reuses_a_sequence(settings: Settings) -> None:
         publisher = publisher_for(network)
         fixings = publisher.fixings(EcbHistoryFeed(), date(2025, 4, 16), ["CNY", "HKD"])
         first = publisher.publish(fixings)
-        second = publisher.publish(fixings)
-        assert [r.sequence for r in first] == [1, 1]
-        assert [r.sequence for r in second] == [2, 2]
+        again = publisher.publish(fixings)  # the same fixings are not published again as if new…
+        assert again.rounds == [] and {s.reason for s in again.skipped} == {"unchanged"}
+        second = publisher.publish(fixings, republish=True)  # …unless asked to (a heartbeat)
+        assert [r.sequence for r in first.rounds] == [1, 1]
+        assert [r.sequence for r in second.rounds] == [2, 2]
         target = publisher.targets[0]
         observations, signatures = publisher._collect(target, fixings, 2)  # replaying sequence 2
         with pytest.raises(ChainRejected) as caught:
@@ -132,12 +137,31 @@ def test_publisher_never_reuses_a_sequence(settings: Settings) -> None:
         assert caught.value.error == "FxSequenceNotIncreasing"
 
 
-def test_cli_replay_shows_the_halt() -> None:
+def test_cli_replay_shows_the_halt_per_day_and_pair_and_exits_0() -> None:
     result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-14",
-                             "--to", "2015-01-16"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
+                             "--to", "2015-01-19", "--json"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "CHF/" not in result.stdout.split("2015-01-14")[1].split("2015-01-15")[0]
-    assert "EUR/CHF HALTED" in result.stdout
+    report = json.loads(result.stdout)
+    chf = {(p["day"], p["ledger"]): p for d in report["days"] for p in d["pairs"] if p["pair"] == "EUR/CHF"}
+    assert chf["2015-01-14", "A"]["status"] == "published"
+    assert chf["2015-01-15", "A"]["status"] == "halted" and "breaker tripped" in chf["2015-01-15", "A"]["detail"]
+    # the days after: still halted, and since when (the round is stored, reads are refused)
+    for day in ("2015-01-16", "2015-01-19"):
+        assert (chf[day, "A"]["status"], chf[day, "A"]["halted_since"]) == ("halted", "2015-01-15")
+        assert chf[day, "B"]["status"] == "halted"
+    others = [p for d in report["days"] for p in d["pairs"] if p["pair"] != "EUR/CHF"]
+    assert others and all(p["status"] == "published" for p in others)  # the CHF halt stops no other pair
+
+
+def test_cli_replay_table_shows_halted_since_and_resumed() -> None:
+    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-14",
+                             "--to", "2015-01-19", "--resume", "EURCHF@2015-01-19"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if "EUR/CHF" in line][1:]  # from 15 January
+    assert "HALTED since 2015-01-15" in rows[0] and "breaker tripped" in rows[0]
+    assert "HALTED since 2015-01-15" in rows[1]  # 16 January: still halted
+    assert "resumed" in rows[2] and "2015-01-19" in rows[2]
 
 
 def test_cli_replay_refuses_reversed_dates() -> None:
@@ -159,16 +183,35 @@ def test_publisher_publishes_on_heartbeat_and_on_deviation(settings: Settings) -
         fixings = publisher.fixings(EcbHistoryFeed(), date(2025, 4, 16), ["CNY", "HKD"])
         due = {"heartbeat_seconds": 3600, "deviation_bps": 50}
 
-        def pairs(rounds: list) -> set[str]:
-            return {pair for published in rounds for pair in published.pairs}
+        def pairs(publication: Publication) -> set[str]:
+            return {pair for published in publication.rounds for pair in published.pairs}
 
         assert pairs(publisher.publish_if_due(fixings, now=moment, **due)) == {"EURCNY", "EURHKD"}  # nothing on chain yet
-        assert publisher.publish_if_due(fixings, now=moment, **due) == []  # fresh and unchanged: not due
+        assert publisher.publish_if_due(fixings, now=moment, **due).rounds == []  # fresh and unchanged: not due
         cny, hkd = fixings
         still = replace(cny, rate=cny.rate * Decimal("1.004"))  # 40 bps: below the deviation threshold
-        assert publisher.publish_if_due([still, hkd], now=moment, **due) == []
+        assert publisher.publish_if_due([still, hkd], now=moment, **due).rounds == []
         moved = replace(cny, rate=cny.rate * Decimal("1.006"))  # 60 bps: due on deviation alone
         assert pairs(publisher.publish_if_due([moved, hkd], now=moment, **due)) == {"EURCNY"}
         later = datetime.fromtimestamp(moment.timestamp() + 3601, tz=timezone.utc)
         network.set_time(int(later.timestamp()))
         assert pairs(publisher.publish_if_due([moved, hkd], now=later, **due)) == {"EURCNY", "EURHKD"}  # heartbeat
+
+
+def test_christmas_2008_raises_no_staleness_alarm_and_a_long_replay_marks_its_years(settings: Settings) -> None:
+    """24 December 2008's fixing still serves on the morning of Monday 29 December (the 25th and 26th
+    were TARGET closing days), and a replay longer than the deployment's window marks its own years."""
+    with open_network(settings, genesis_timestamp=start_of(date(2008, 12, 22))) as network:
+        network.deploy()
+        oracle, client = network.contract("A", "oracle"), network.clients["A"]
+        days = list(replay(network, date(2008, 12, 22), date(2008, 12, 24)))
+        assert all(p.status == "published" for d in days for p in d.pairs)
+        network.set_time(int(datetime(2008, 12, 29, 12, tzinfo=timezone.utc).timestamp()))
+        rate = client.call(oracle.functions.latest(b"EUR", b"CNY"))
+        assert rate[4] == int(datetime(2008, 12, 24, 15, tzinfo=timezone.utc).timestamp())
+        good_friday_2025 = int(datetime(2025, 4, 18, 12, tzinfo=timezone.utc).timestamp())
+        assert oracle.functions.marketState(good_friday_2025).call() == 0  # beyond the deployment's window: open
+        from oracle.replay import mark_holidays
+
+        mark_holidays(network, date(2008, 12, 22), date(2025, 12, 31))
+        assert oracle.functions.marketState(good_friday_2025).call() == 2  # holiday

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corridor.config import DEFAULT_CONFIG_PATH, load_settings
+from corridor.config import DEFAULT_CONFIG_PATH, EMERGING_LIMITS, G10_LIMITS, PairLimits, load_settings
 from corridor.errors import ConfigError
 
 
@@ -91,3 +91,95 @@ def test_bad_environment_override_names_the_key(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert "ledgers.B.confirmations" in caught.value.problems
+
+
+# ─── oracle pairs and their limits ───────────────────────────────────────────────────────
+
+
+def test_shipped_oracle_pairs_and_tier_defaults() -> None:
+    oracle = load_settings().oracle
+    assert oracle.pairs == ["CNY", "HKD", "THB", "CHF"]  # CHF: an oracle pair, not a settlement currency
+    assert oracle.limits_for("CHF") == G10_LIMITS == PairLimits(max_age_hours=26, dispersion_bps=50, breaker_bps=500)
+    assert oracle.limits_for("cny") == EMERGING_LIMITS == PairLimits(max_age_hours=26, dispersion_bps=100, breaker_bps=1000)
+    assert oracle.limits_for("HKD") == EMERGING_LIMITS
+    assert oracle.pair_id("CHF") == "EURCHF"
+
+
+@pytest.mark.parametrize("value", ["CNY,HKD,THB,GBP", " cny , hkd,THB ,gbp ", '["CNY","HKD","THB","GBP"]', '["cny", "hkd", "thb", "gbp"]'])
+def test_pair_list_from_the_environment_as_csv_or_json(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("CORRIDOR_ORACLE__PAIRS", value)
+    assert load_settings().oracle.pairs == ["CNY", "HKD", "THB", "GBP"]
+
+
+@pytest.mark.parametrize(("value", "key", "reason"), [
+    ("CNY,HKD,THB,CNY", "oracle.pairs", "listed more than once: CNY"),
+    ('["CNY", "HKD",', "oracle.pairs", "not a JSON list"),
+    ("CNY,HKD,THB,EURO", "oracle.pairs.3", "ISO 4217"),
+    ("CNY;HKD;THB", "oracle.pairs.0", "ISO 4217"),
+    ("CNY,HKD", "oracle.pairs", "THB is a configured currency but EUR/THB is not published"),
+    ("CNY,HKD,THB,EUR", "oracle.pairs", "EUR is the base currency"),
+    ('{"CNY": 1}', "oracle.pairs.0", "ISO 4217"),
+])  # fmt: skip
+def test_bad_pair_list_names_the_key(monkeypatch: pytest.MonkeyPatch, value: str, key: str, reason: str) -> None:
+    monkeypatch.setenv("CORRIDOR_ORACLE__PAIRS", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert key in caught.value.problems, caught.value.problems
+    assert reason in caught.value.problems[key]
+
+
+def test_per_pair_limits_in_the_file_over_the_tier(tmp_path: Path) -> None:
+    path = _default_with(tmp_path, 'pairs = ["CNY", "HKD", "THB", "CHF"]', 'pairs = ["CNY", "HKD", "THB", "CHF", "TRY", "GBP"]')
+    text = path.read_text().replace("# [oracle.limits.EURCHF]", "[oracle.limits.eurchf]\nbreaker_bps = 300\n\n[oracle.limits.EURTRY]\n"
+                                    "breaker_bps = 2000\nmax_age_hours = 50\n#")  # fmt: skip
+    path.write_text(text)
+    oracle = load_settings(path).oracle
+    assert oracle.limits_for("CHF") == PairLimits(max_age_hours=26, dispersion_bps=50, breaker_bps=300)
+    assert oracle.limits_for("TRY") == PairLimits(max_age_hours=50, dispersion_bps=100, breaker_bps=2000)
+    assert oracle.limits_for("GBP") == G10_LIMITS
+
+
+def test_per_pair_limits_and_tiers_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORRIDOR_ORACLE__PAIRS", "CNY,HKD,THB,GBP")
+    monkeypatch.setenv("CORRIDOR_ORACLE__LIMITS__EURGBP__BREAKER_BPS", "250")
+    monkeypatch.setenv("CORRIDOR_ORACLE__EMERGING__DISPERSION_BPS", "150")
+    oracle = load_settings().oracle
+    assert oracle.limits_for("GBP") == PairLimits(max_age_hours=26, dispersion_bps=50, breaker_bps=250)
+    assert oracle.limits_for("THB") == PairLimits(max_age_hours=26, dispersion_bps=150, breaker_bps=1000)
+
+
+@pytest.mark.parametrize(("env", "value", "key", "reason"), [
+    ("CORRIDOR_ORACLE__LIMITS__EURCHF__BREAKER_BPS", "0", "oracle.limits.EURCHF.breaker_bps", "greater than or equal to 1"),
+    ("CORRIDOR_ORACLE__LIMITS__EURCHF__BREAKER_BPS", "lots", "oracle.limits.EURCHF.breaker_bps", "valid integer"),
+    ("CORRIDOR_ORACLE__LIMITS__EURCHF__MAXAGE", "3", "oracle.limits.EURCHF.maxage", "unknown key"),
+    ("CORRIDOR_ORACLE__LIMITS__EURGBP__BREAKER_BPS", "300", "oracle.limits.EURGBP", "GBP is not in oracle.pairs"),
+    ("CORRIDOR_ORACLE__LIMITS__USDCHF__BREAKER_BPS", "300", "oracle.limits.USDCHF", "quoted against the base currency EUR"),
+    ("CORRIDOR_ORACLE__LIMITS__CHF__BREAKER_BPS", "300", "oracle.limits.CHF", "e.g. EURCHF"),
+    ("CORRIDOR_ORACLE__G10__MAX_AGE_HOURS", "0", "oracle.g10.max_age_hours", "greater than or equal to 1"),
+    ("CORRIDOR_ORACLE__G10", "wide", "oracle.g10", "PairLimits"),
+    ("CORRIDOR_ORACLE__LIMITS", "[1, 2]", "oracle.limits", "valid dictionary"),
+    ("CORRIDOR_ORACLE__BREAKER_BPS", "300", "oracle.breaker_bps", "[oracle.limits.<PAIR>]"),
+    ("CORRIDOR_ORACLE__HOLIDAY_YEARS", "[2014, 2027]", "oracle.holiday_years", "computed"),
+    ("CORRIDOR_PARTICIPANTS__YANGTZE__OPENING_BALANCES", "lots", "participants.yangtze.opening_balances", "valid dictionary"),
+])  # fmt: skip
+def test_bad_oracle_override_names_the_key(monkeypatch: pytest.MonkeyPatch, env: str, value: str, key: str, reason: str) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert key in caught.value.problems, caught.value.problems
+    assert reason in caught.value.problems[key]
+
+
+def test_bad_pair_list_from_the_command_line_is_one_clean_message() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from corridor.toolchain import REPO_ROOT
+
+    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-12", "--to", "2015-01-12"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "CORRIDOR_ORACLE__PAIRS": "CNY,HKD,THB,GBP,GBP"})  # fmt: skip
+    assert result.returncode == 2
+    assert "oracle.pairs: listed more than once: GBP" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

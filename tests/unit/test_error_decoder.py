@@ -34,3 +34,16 @@ def test_error_string_and_panic() -> None:
 
 def test_unknown_selector_keeps_the_raw_data() -> None:
     assert ErrorDecoder([ABI]).decode("0xdeadbeef") == ("UnknownError", {"data": "0xdeadbeef"})
+
+
+def test_currency_and_pair_arguments_read_as_names_never_hex() -> None:
+    abi = [{"type": "error", "name": "FxStale", "inputs": [{"name": "pair", "type": "bytes6"}, {"name": "observedAt", "type": "uint256"}]},
+           {"type": "error", "name": "Unregistered", "inputs": [{"name": "currency", "type": "bytes3"}]},
+           {"type": "error", "name": "BadBic", "inputs": [{"name": "bic", "type": "bytes11"}]}]  # fmt: skip
+    decoder = ErrorDecoder([abi])
+    stale = keccak(text="FxStale(bytes6,uint256)")[:4] + encode(["bytes6", "uint256"], [b"EURLTL", 7])
+    assert decoder.decode(stale) == ("FxStale", {"pair": "EUR/LTL", "observedAt": 7})
+    assert decoder.decode(keccak(text="Unregistered(bytes3)")[:4] + encode(["bytes3"], [b"THB"])) == ("Unregistered", {"currency": "THB"})
+    # what is not a code stays hex, so nothing is hidden
+    assert decoder.decode(keccak(text="Unregistered(bytes3)")[:4] + encode(["bytes3"], [b"\x00\x01\x02"]))[1] == {"currency": "0x000102"}
+    assert decoder.decode(keccak(text="BadBic(bytes11)")[:4] + encode(["bytes11"], [b"PBOCCNBJ\0\0\0"]))[1]["bic"].startswith("0x")

@@ -11,6 +11,7 @@ from bridge.api.deps import Caller, CoordinatorDep, RepoDep, get_caller
 from bridge.api.routes.swaps import to_public, to_public_many
 from bridge.engine.network_info import network_info
 from bridge.errors import Forbidden
+from oracle.status import PairState, read_statuses
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
 
@@ -26,7 +27,8 @@ RegulatorDep = Annotated[Caller, Depends(get_regulator)]
 
 @router.get("/overview", responses={401: {}, 403: {}})
 def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
-    """Swaps by state and model, value settled per currency, positions by bank and currency, oracle state."""
+    """Swaps by state and model, value settled per currency, positions by bank and currency, every oracle
+    pair's state on every ledger (``oracle``) and the pairs without a usable rate, with why (``oracle_unavailable``)."""
     return _overview(repo.list(limit=10_000), coordinator, repo)
 
 
@@ -48,15 +50,24 @@ def _overview(swaps: list[Any], coordinator: Any, repo: Any) -> dict[str, Any]:
         for (bank, code), balance in zip(held, balances, strict=True):
             positions[bank][code] = int(balance)
     positions = {bank: {code: held_by[code] for code in network.settings.currencies} for bank, held_by in positions.items()}
-    oracle = []
-    for ledger in network.settings.ledgers:
-        contract = coordinator.chain.contract(ledger, "oracle")
-        for code in network.settings.oracle.pairs:
-            pair = contract.functions.pair(f"{network.settings.oracle.base_currency}{code}".encode()).call()
-            oracle.append({"ledger": ledger, "pair": f"{network.settings.oracle.base_currency}/{code}", "round": pair[5],
-                           "halted": pair[4], "mid": pair[7] / 10**8})  # fmt: skip
+    oracle = _oracle_pairs(coordinator)
     return {"swaps_by_state": repo.count_by_state(), "swaps_by_model": by_model, "settled_value_minor_units": settled,
-            "positions": positions, "oracle": oracle}  # fmt: skip
+            "positions": positions, "oracle": oracle,
+            "oracle_unavailable": [row for row in oracle if row["state"] != PairState.FRESH.value]}  # fmt: skip
+
+
+def _oracle_pairs(coordinator: Any) -> list[dict[str, Any]]:
+    """Every configured pair on every ledger: its state (fresh, stale, halted, no_data, not_listed),
+    round, mid, last fixing and, when it has no usable rate, why, in words."""
+    settings = coordinator.network.settings.oracle
+    rows = []
+    for ledger in coordinator.network.settings.ledgers:
+        contract = coordinator.chain.contract(ledger, "oracle")
+        for status in read_statuses(coordinator.chain.client(ledger), contract, settings.base_currency, list(settings.pairs)):
+            row = status.as_dict()
+            rows.append({**row, "halted": status.state is PairState.HALTED,
+                         "mid": float(status.mid) if status.mid is not None else None})  # fmt: skip
+    return rows
 
 
 @router.get("/swaps/{swap_id}/timeline", responses={401: {}, 403: {}, 404: {}})

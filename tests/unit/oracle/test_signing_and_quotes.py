@@ -1,4 +1,4 @@
-"""Fixed-point rates, observation packing, reporter signatures, the TARGET calendar and quotes."""
+"""Fixed-point rates, observation packing, reporter signatures and quotes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_keys import keys
 
-from oracle.calendar import easter_sunday, target_holidays, unix_day
 from oracle.errors import QuoteInvalid
 from oracle.feeds.base import Fixing
 from oracle.quotes import QuoteService
@@ -49,14 +48,6 @@ def test_reporter_compact_signature_recovers_to_reporter() -> None:
     message = encode_typed_data(full_message=report_message(48801, "0x" + "11" * 20, report))
     assert Account.recover_message(message, signature=signature) == reporter.address
     assert keys.Signature(signature_bytes=r + s.to_bytes(32, "big") + bytes([v - 27])) is not None
-
-
-def test_target_calendar() -> None:
-    assert easter_sunday(2025) == date(2025, 4, 20)
-    assert easter_sunday(2015) == date(2015, 4, 5)
-    assert easter_sunday(2024) == date(2024, 3, 31)
-    assert date(2025, 4, 18) in target_holidays(2025) and date(2025, 4, 21) in target_holidays(2025)
-    assert unix_day(date(2025, 4, 18)) == 20_196
 
 
 def test_quote_is_signed_priced_and_expires() -> None:

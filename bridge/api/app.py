@@ -25,6 +25,7 @@ from bridge.engine.operations import Operations
 from bridge.store.alerts import AlertRepository
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
+from corridor.config import Settings
 from corridor.keys import RELAYER
 from corridor.network import Network
 from corridor.transport import RpcTimeouts
@@ -33,6 +34,13 @@ from oracle.quotes import QuoteService
 
 _EVENTS_PAGE = 500  # journal rows read per query by the global event stream
 _EVENTS_GATHER_SECONDS = 0.02  # the global stream reads a burst of changes at once, at most this much later
+
+
+def bridge_timing(settings: Settings) -> dict[str, float]:
+    """The ``create_app`` keywords set by the ``[bridge]`` section: RPC timeout, probe and reconcile intervals."""
+    bridge = settings.bridge
+    return {"rpc_timeout": bridge.rpc_timeout_seconds, "probe_interval": bridge.probe_interval_seconds,
+            "reconcile_interval": bridge.reconcile_interval_seconds}  # fmt: skip
 
 
 def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,

@@ -93,14 +93,16 @@ class Worker:
     def run_once(self) -> None:
         """One pass of every lane, in this thread, over one reading of the active swaps: a swap one
         lane moves takes its next step in the next pass (where it can join a batch)."""
-        active = self.coordinator.repo.active(proposed=self._proposed_due("*"))
+        proposed = self._proposed_due("*")
+        active = self.coordinator.repo.active(proposed=proposed)
         for ledger in self.lanes:
             with self.coordinator.chain.one_clock_per_ledger():
-                self._pass(ledger, active)
+                self._pass(ledger, active, proposed)
 
     def _lane_pass(self, ledger: str) -> None:
+        proposed = self._proposed_due(ledger)
         with self.coordinator.chain.one_clock_per_ledger():
-            self._pass(ledger, self.coordinator.repo.active(proposed=self._proposed_due(ledger)))
+            self._pass(ledger, self.coordinator.repo.active(proposed=proposed), proposed)
 
     def _proposed_due(self, lane: str) -> bool:
         """A proposed swap needs the worker only once its acceptance deadline passes: those are read
@@ -111,18 +113,19 @@ class Worker:
             self._next_proposed_scan[lane] = time.monotonic() + _coordinator.PROPOSED_SCAN_SECONDS
         return due
 
-    def _pass(self, ledger: str, active: list) -> None:  # type: ignore[type-arg]
+    def _pass(self, ledger: str, active: list, proposed: bool = True) -> None:  # type: ignore[type-arg]
+        """``active``: the swaps to look at (``proposed``: including those awaiting acceptance)."""
         coordinator, chain = self.coordinator, self.coordinator.chain
         mine = [swap for swap in active if ledger in coordinator.lanes_of(swap)]
-        waiting: Counter[str] = Counter()
+        waiting: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}  # by "is a proposal"
         ready = []
         for swap in mine:
             down = sorted(needed for needed in coordinator.needs(swap, ledger) if not chain.available(needed))
             if down:
-                waiting[down[0]] += 1
+                waiting[swap.state is SwapState.PROPOSED][down[0]] += 1
             else:
                 ready.append(swap)
-        self._waited(ledger, waiting)
+        self._waited(ledger, waiting, proposed)
         if not ready:
             return
         batched = self._batches(ledger, ready)
@@ -141,10 +144,12 @@ class Worker:
                 self._log.failing(("advance", ledger, type(exc).__name__), "advance failed on lane %s swap=%s: %s", ledger,
                                   swap.id, exc, exc_info=True)  # fmt: skip
 
-    def _waited(self, ledger: str, waiting: Counter[str]) -> None:
-        for down, count in waiting.items():
-            self.deferred[down] += count
-        self._waiting[ledger] = dict(waiting)
+    def _waited(self, ledger: str, waiting: dict[bool, Counter[str]], proposed: bool) -> None:
+        for counts in waiting.values():
+            self.deferred.update(counts)
+        self._waiting[f"{ledger}:active"] = dict(waiting[False])
+        if proposed:  # proposals are not read on every pass: their count stands until the next reading
+            self._waiting[f"{ledger}:proposed"] = dict(waiting[True])
 
     def waiting_by_ledger(self) -> dict[str, int]:
         """Swaps whose next step waited in the last pass, by the (unavailable) ledger it needs."""

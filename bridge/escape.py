@@ -180,7 +180,11 @@ def recover(account: LocalAccount, store: OrderStore, network: NetworkInfo) -> l
     ledgers = _Ledgers(network)
     done = []
     for record in store.all():
-        if record.get("model") != "htlc" or record.get("recovered") in ("settled", "refunded", "nothing locked", "failed"):
+        if record.get("model") != "htlc":
+            continue
+        if record.get("recovered") in ("settled", "refunded", "nothing locked", "failed"):  # final at an earlier run
+            done.append(Recovery(record["swap_id"], record.get("role", "?"), "htlc", outcome=record["recovered"],
+                                 detail="final at an earlier run"))  # fmt: skip
             continue
         try:
             result = _recover_one(account, ledgers, network, record)

@@ -22,7 +22,8 @@ corridor_steps_deferred_total{ledger}                      steps not tried becau
 corridor_worker_up                                         1 while every lane is alive and progressing
 corridor_worker_lane_up{lane}                              the same, per lane
 corridor_worker_last_success_timestamp_seconds{lane}       last successful pass
-corridor_worker_errors_total{lane}                         failed passes
+corridor_worker_errors_total{lane}                         failed passes (the lane backs off)
+corridor_worker_step_errors_total{lane}                    swaps' steps that failed unexpectedly (retried next pass)
 corridor_background_restarts_total{loop}                   threads restarted by the supervisor
 corridor_database_up                                       1 while the database takes writes
 corridor_reconciler_last_run_timestamp_seconds             last reconciliation
@@ -127,12 +128,14 @@ class _Live(Collector):
         lane_up = GaugeMetricFamily("corridor_worker_lane_up", "1 while the lane is alive and progressing", labels=["lane"])
         last = GaugeMetricFamily("corridor_worker_last_success_timestamp_seconds", "Last successful pass", labels=["lane"])
         failed = CounterMetricFamily("corridor_worker_errors", "Failed passes", labels=["lane"])
+        steps = CounterMetricFamily("corridor_worker_step_errors", "Swaps' steps that failed unexpectedly (retried)", labels=["lane"])
         for ledger, status in lanes.items():
             lane_up.add_metric([ledger], 1.0 if status.healthy else 0.0)
             if status.last_success is not None:
                 last.add_metric([ledger], status.last_success)
             failed.add_metric([ledger], float(status.errors))
-        yield from (lane_up, last, failed)
+            steps.add_metric([ledger], float(ops.worker.step_errors.get(ledger, 0)))
+        yield from (lane_up, last, failed, steps)
         restarts = CounterMetricFamily("corridor_background_restarts", "Threads restarted by the supervisor", labels=["loop"])
         for name, status in ops.supervisor.status().items():
             restarts.add_metric([name], float(status.restarts))

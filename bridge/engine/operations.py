@@ -59,7 +59,8 @@ class Operations:
             entry["circuit"] = "open" if breaker is not None and breaker.is_open else "closed"
             entry["waiting_swaps"] = self.worker.waiting_by_ledger().get(name, 0)
         database = self.database.status()
-        lanes = {ledger: status.as_dict() for ledger, status in self.worker.liveness().items()}
+        lanes = {ledger: {**status.as_dict(), "step_errors": self.worker.step_errors.get(ledger, 0)}
+                 for ledger, status in self.worker.liveness().items()}  # fmt: skip
         loops = self.supervisor.status()
         clocks = self.ledgers.clocks()
         open_alerts = sum(self.database.open_alerts.values())

@@ -50,6 +50,7 @@ class Worker:
         self._stop = threading.Event()
         self._next_proposed_scan: dict[str, float] = {}
         self.deferred: Counter[str] = Counter()  # steps not tried because a ledger they need is down, by that ledger
+        self.step_errors: Counter[str] = Counter()  # swaps' steps that raised unexpectedly, by lane (the pass went on)
         self._waiting: dict[str, dict[str, int]] = {}  # by lane: swaps whose step waited in its last pass, by the ledger needed
         self._log = StateLog(logger)
         self.lanes: dict[str, Loop] = {}
@@ -141,6 +142,7 @@ class Worker:
                 # next pass, where it can join a batch; the worker was woken for it already
                 coordinator.advance(swap.id, only_from=swap.state, lane=ledger)
             except Exception as exc:  # a bad swap must not stop the others; it stays active and is retried
+                self.step_errors[ledger] += 1
                 self._log.failing(("advance", ledger, type(exc).__name__), "advance failed on lane %s swap=%s: %s", ledger,
                                   swap.id, exc, exc_info=True)  # fmt: skip
 
@@ -184,6 +186,7 @@ class Worker:
                 try:
                     batched.update(step(ledger, swap_ids[start:start + self.max_batch]))
                 except Exception as exc:  # the swaps stay active; the per-swap steps take over
+                    self.step_errors[ledger] += 1
                     self._log.failing(("batch", ledger, type(exc).__name__), "batch step failed ledger=%s: %s", ledger, exc,
                                       exc_info=not isinstance(exc, ChainError))  # fmt: skip
                     coordinator.network.clients[ledger].reset_nonces()  # a send may have failed midway

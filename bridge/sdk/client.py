@@ -213,11 +213,12 @@ class BridgeClient:
         """Reveals the secret only after verifying on both ledgers that both legs are locked as agreed
         and that the clock rule holds (:meth:`verify_locked_many`). Idempotency-Key: derived from the
         swap id unless given."""
-        self.verify_locked(order)
-        answer = self.request("POST", f"/v1/swaps/{order.swap_id}/secret", {"secret": "0x" + order.secret.hex()},
-                              idempotency_key=idempotency_key or f"reveal:{order.swap_id}")  # fmt: skip
-        self.store.update(order.swap_id, revealed_at=int(time.time()))
-        return answer
+        kept = self.store.get(order.swap_id) or {}
+        if not kept.get("secret_sent_at"):  # a retry of a reveal already sent checks nothing: the secret is out
+            self.verify_locked(order)
+            self.store.keep({"swap_id": order.swap_id, "secret_sent_at": int(time.time())})
+        return self.request("POST", f"/v1/swaps/{order.swap_id}/secret", {"secret": "0x" + order.secret.hex()},
+                            idempotency_key=idempotency_key or f"reveal:{order.swap_id}")  # fmt: skip
 
     def verify_locked(self, order: HtlcOrder) -> None:
         self.verify_locked_many([order])
@@ -288,7 +289,10 @@ class BridgeClient:
 
     def reveal_many(self, orders: list[HtlcOrder], *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Reveals the secrets of ``orders`` once every leg of every one is verified locked on chain."""
-        self.verify_locked_many(orders)
+        unsent = [order for order in orders if not (self.store.get(order.swap_id) or {}).get("secret_sent_at")]
+        self.verify_locked_many(unsent)  # a retry checks nothing for secrets already sent: they are out
+        for order in unsent:
+            self.store.keep({"swap_id": order.swap_id, "secret_sent_at": int(time.time())})
         secrets = [{"id": order.swap_id, "secret": "0x" + order.secret.hex()} for order in orders]
         return self.request("POST", "/v1/swaps/batch/secrets", {"secrets": secrets},
                             idempotency_key=idempotency_key or _key("reveal", [order.swap_id for order in orders]))  # fmt: skip

@@ -26,6 +26,15 @@ class _Condition:
     repeats: int = 0
 
 
+def describe(exc: BaseException) -> str:
+    """A short, stable account of ``exc`` for a condition's message: its type and the first line of its
+    own reason (a database error's driver message, not the statement and parameters around it), so
+    the same failure reads the same every time."""
+    orig = getattr(exc, "orig", None)
+    reason = str(orig if isinstance(orig, BaseException) else exc).strip().splitlines()
+    return f"{type(exc).__name__}: {reason[0][:200] if reason else ''}".rstrip(": ")
+
+
 class StateLog:
     """Rate-limited logging of conditions keyed by any hashable (thread-safe)."""
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from corridor.statelog import StateLog
+from corridor.statelog import StateLog, describe
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class Loop:
     def _failed(self, exc: Exception) -> float:
         self.errors += 1
         self.consecutive_errors += 1
-        self.last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        self.last_error = describe(exc)
         # one line (with its traceback) per distinct failure, then reminders: no traceback storms
         self._log.failing("failing", "%s step failed, retrying with back-off: %s", self.name, self.last_error, exc_info=True)
         return min(self.interval * 2**self.consecutive_errors, self.max_backoff)

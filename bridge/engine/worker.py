@@ -21,8 +21,8 @@ from collections import Counter
 from functools import partial
 from typing import TYPE_CHECKING
 
-from corridor.errors import ChainError
-from corridor.statelog import StateLog
+from corridor.errors import ChainError, LedgerUnavailable
+from corridor.statelog import StateLog, describe
 from bridge.domain.swap import Model, SwapState
 from bridge.engine import coordinator as _coordinator
 from bridge.engine.supervisor import Loop, LoopStatus, Supervisor
@@ -135,16 +135,20 @@ class Worker:
                 return
             if swap.id in batched:
                 continue
-            if swap.state is SwapState.PROPOSED and chain.now(swap.leg_a.ledger) <= swap.deadline:
-                continue  # waiting for the counterparty; nothing to do until its deadline
             try:
+                if swap.state is SwapState.PROPOSED and chain.now(swap.leg_a.ledger) <= swap.deadline:
+                    continue  # waiting for the counterparty; nothing to do until its deadline
                 # a swap that moved since the pass began (an instruction, another step) waits for the
                 # next pass, where it can join a batch; the worker was woken for it already
                 coordinator.advance(swap.id, only_from=swap.state, lane=ledger)
+            except LedgerUnavailable:  # went down during this pass: the next pass lets the swap wait
+                continue
             except Exception as exc:  # a bad swap must not stop the others; it stays active and is retried
                 self.step_errors[ledger] += 1
-                self._log.failing(("advance", ledger, type(exc).__name__), "advance failed on lane %s swap=%s: %s", ledger,
-                                  swap.id, exc, exc_info=True)  # fmt: skip
+                logger.debug("step failed on lane %s swap=%s: %s", ledger, swap.id, exc)
+                self._log.failing(("advance", ledger), "steps fail on lane %s: %s", ledger, describe(exc), exc_info=True)
+                continue
+            self._log.cleared(("advance", ledger), "steps on lane %s succeed again", ledger)
 
     def _waited(self, ledger: str, waiting: dict[bool, Counter[str]], proposed: bool) -> None:
         for counts in waiting.values():
@@ -187,7 +191,7 @@ class Worker:
                     batched.update(step(ledger, swap_ids[start:start + self.max_batch]))
                 except Exception as exc:  # the swaps stay active; the per-swap steps take over
                     self.step_errors[ledger] += 1
-                    self._log.failing(("batch", ledger, type(exc).__name__), "batch step failed ledger=%s: %s", ledger, exc,
+                    self._log.failing(("batch", ledger), "batch steps fail on lane %s: %s", ledger, describe(exc),
                                       exc_info=not isinstance(exc, ChainError))  # fmt: skip
                     coordinator.network.clients[ledger].reset_nonces()  # a send may have failed midway
         return batched

@@ -5,6 +5,7 @@ Idempotency-Key) is recorded and every acknowledged swap settles."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -106,6 +107,7 @@ def test_a_full_database_answers_json_503s_and_loses_no_acknowledged_instruction
         assert after[("yangtze", "CNY")] == before[("yangtze", "CNY")] - paid_a
         assert after[("harbour", "HKD")] == before[("harbour", "HKD")] - paid_b
         assert supply(net) == total and seen < 2.0
+        logging.getLogger(__name__).warning("database full: seen by health in %.2fs", seen)
 
 
 def test_a_read_only_database_answers_json_503s_and_the_worker_acts_only_on_what_it_journals(bridge_network: Network,
@@ -127,7 +129,8 @@ def test_a_read_only_database_answers_json_503s_and_the_worker_acts_only_on_what
 
         with _database_fault(app.state.db_engine, _read_only):
             app.state.worker.resume()
-            wait_until(lambda: not health(url)[1]["database"]["writable"], timeout=3)
+            seen = wait_until(lambda: not health(url)[1]["database"]["writable"], timeout=3)
+            logging.getLogger(__name__).warning("database read-only: seen by health in %.2fs", seen)
             assert "readonly database" in health(url)[1]["database"]["reason"]
             with pytest.raises(BridgeRequestError) as refused:
                 a.request("POST", "/v1/swaps", second, idempotency_key="second-order")

@@ -190,10 +190,13 @@ def test_a_lane_that_dies_is_restarted_and_failing_passes_are_logged_once(outage
             if ledger != "A":
                 return original(ledger, active, proposed)
             worker._pass = original
+            killed_at.append(time.monotonic())
             raise Killed()
 
+        killed_at: list[float] = []
         worker._pass = killer
-        wait_until(lambda: health(url)[1]["worker"]["restarts"] >= 1, timeout=5)
+        wait_until(lambda: health(url)[1]["worker"]["restarts"] >= 1 and health(url)[1]["worker"]["alive"], timeout=5, every=0.01)
+        logging.getLogger(__name__).warning("lane killed: running again within %.2fs", time.monotonic() - killed_at[0])
         assert metric(url, "corridor_background_restarts_total", loop="lane-A") == 1.0
         swap_id = _pvp(clients["yangtze"], clients["harbour"], net, 5_000_00)
         assert clients["yangtze"].wait_for(swap_id, {"settled", "failed"}, timeout=15)["state"] == "settled"

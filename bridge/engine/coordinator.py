@@ -288,12 +288,13 @@ class Coordinator:
         """
         with self._holding(swap_ids) as swaps:
             now = self.chain.now(ledger)
+            clocks: dict[str, int] = {}  # each ledger's clock read fresh, once for the batch (the clock rule)
             legs: list[tuple[Swap, Leg, SwapState]] = []
             for swap in swaps:
                 if swap.model is not Model.HTLC or not swap.secret:
                     continue
                 if swap.state is SwapState.CLAIMING_B and swap.leg_b.ledger == ledger:
-                    if not self._reveal_check(swap, fresh=True).allowed:
+                    if not self._reveal_check(swap, clocks=clocks).allowed:
                         continue  # its own step sends it to refunds
                     leg, done = swap.leg_b, SwapState.CLAIMING_A
                 elif swap.state is SwapState.CLAIMING_A and swap.leg_a.ledger == ledger:
@@ -443,11 +444,19 @@ class Coordinator:
 
     # ─── the clock rule ──────────────────────────────────────────────────────────────────
 
-    def _reveal_check(self, swap: Swap, *, fresh: bool = False) -> RevealCheck:
-        """The clock rule (:func:`bridge.domain.timing.reveal_check`) on both ledgers' own clocks."""
-        return reveal_check(expiry_a=swap.leg_a.expiry or 0, clock_a=self.chain.clock(swap.leg_a.ledger, fresh=fresh),
-                            expiry_b=swap.leg_b.expiry or 0, clock_b=self.chain.clock(swap.leg_b.ledger, fresh=fresh),
-                            margin=self.policy.expiry_margin, claim_safety=self.policy.claim_safety)  # fmt: skip
+    def _reveal_check(self, swap: Swap, *, fresh: bool = False, clocks: dict[str, int] | None = None) -> RevealCheck:
+        """The clock rule (:func:`bridge.domain.timing.reveal_check`) on both ledgers' own clocks
+        (``clocks``: read fresh once per ledger into this dict and reused, for a batch)."""
+
+        def clock(ledger: str) -> int:
+            if clocks is None:
+                return self.chain.clock(ledger, fresh=fresh)
+            if ledger not in clocks:
+                clocks[ledger] = self.chain.clock(ledger, fresh=True)
+            return clocks[ledger]
+
+        return reveal_check(expiry_a=swap.leg_a.expiry or 0, clock_a=clock(swap.leg_a.ledger), expiry_b=swap.leg_b.expiry or 0,
+                            clock_b=clock(swap.leg_b.ledger), margin=self.policy.expiry_margin, claim_safety=self.policy.claim_safety)  # fmt: skip
 
     def _leg_a_safe(self, swap: Swap, *, fresh: bool = False) -> bool:
         return leg_a_safe(expiry_a=swap.leg_a.expiry or 0, clock_a=self.chain.clock(swap.leg_a.ledger, fresh=fresh),

@@ -40,6 +40,7 @@ class OrderStore:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._guard = threading.Lock()
+        self._folders: set[Path] = set()
 
     @classmethod
     def for_bank(cls, participant: str, root: Path | None = None) -> OrderStore:
@@ -102,14 +103,15 @@ class OrderStore:
             return None
 
     def _write(self, path: Path, data: dict[str, Any]) -> Path:
-        for folder in (self.folder, path.parent):
-            folder.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
-            os.chmod(folder, _DIR_MODE)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        if path.parent not in self._folders:  # made private once per store
+            for folder in (self.folder, path.parent):
+                folder.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
+                os.chmod(folder, _DIR_MODE)
+            self._folders.add(path.parent)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")  # created 0600
         try:
-            os.fchmod(handle, _FILE_MODE)
             with os.fdopen(handle, "w") as file:
-                json.dump(data, file, indent=1, sort_keys=True)
+                json.dump(data, file, separators=(",", ":"))
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -33,14 +32,15 @@ def _ctx(ctx: click.Context) -> tuple[Settings, Console]:
 
 
 def serve_app(settings: Settings, network: Any, *, host: str, port: int, database_url: str) -> None:
-    from bridge.api.app import create_app
+    from bridge.api.app import bridge_timing, create_app
     from bridge.engine.intake import Policy
     from bridge.engine.network_info import network_info
 
     NETWORK_FILE.parent.mkdir(parents=True, exist_ok=True)
     NETWORK_FILE.write_text(json.dumps(network_info(network), indent=2))
     policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
-    app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps)
+    app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps,
+                     **bridge_timing(settings))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -129,8 +129,8 @@ def submit(ctx: click.Context, bank: str, url: str | None, counterparty: str, se
         order = client.htlc_order_at_quote(counterparty=counterparty_address, sell=sell, sell_amount=_minor(settings, sell, amount),
                                            buy=buy, now=now, max_deviation_bps=tolerance_bps)  # fmt: skip
         swap = client.submit_htlc(order)
-        path = _keep_order(order)
-        console.print(f"order and secret kept in {path} (the secret never leaves this machine until you reveal it)")
+        console.print(f"order and secret kept in {client.store.path_of(order.swap_id)} "
+                      "(the secret never leaves this machine until you reveal it)")  # fmt: skip
     console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
 
 
@@ -166,21 +166,10 @@ def submit_file(ctx: click.Context, bank: str, url: str | None, path: Path) -> N
     if not instructions:
         raise click.BadParameter("the file has no instructions", param_hint="PATH")
     answer = client.submit_many(instructions)
-    for order in orders:
-        _keep_order(order)
     for item in answer["items"]:
         console.print(f"swap [bold]{item['id']}[/] {item['state']}")
     if orders:
-        console.print(f"{len(orders)} orders and their secrets kept in {ORDERS_DIR}")
-
-
-def _keep_order(order: Any) -> Path:
-    """Keeps a linked-ledger order and its secret on this machine (0600) until the bank reveals it."""
-    ORDERS_DIR.mkdir(parents=True, exist_ok=True)
-    path = ORDERS_DIR / f"{order.swap_id}.json"
-    path.write_text(json.dumps({"order": order.order.to_json(), "secret": "0x" + order.secret.hex(), "swap_id": order.swap_id}))
-    os.chmod(path, 0o600)
-    return path
+        console.print(f"{len(orders)} orders and their secrets kept in {client.store.swaps_folder}")
 
 
 @swap_cli.command("accept")
@@ -213,7 +202,9 @@ def reveal(ctx: click.Context, bank: str, url: str | None, swap_id: str) -> None
 
     settings, console = _ctx(ctx)
     client = _client(settings, bank, _url_of(settings, url))
-    kept = json.loads((ORDERS_DIR / f"{swap_id}.json").read_text())
+    kept = _kept(bank, swap_id)
+    if not kept.get("secret"):
+        raise click.BadParameter(f"{bank}'s store has no secret for swap {swap_id} (only the initiator holds it)", param_hint="SWAP_ID")
     order = HtlcOrder(SwapOrder.from_json(kept["order"]), swap_id, "", "", 0, bytes.fromhex(kept["secret"][2:]))
     swap = client.reveal(order)
     console.print(f"swap [bold]{swap['id']}[/] {swap['state']}")
@@ -254,34 +245,75 @@ def list_swaps(ctx: click.Context, bank: str, url: str | None, state: str | None
     console.print(table)
 
 
-def _escape_inputs(settings: Settings, order_file: Path, network_file: Path) -> tuple[Any, Any, dict[str, Any]]:
-    from bridge.domain.orders import SwapOrder
+# ─── the escape hatch: no bridge, only the bank's store and the chains ───────────────────
+
+
+def _store(bank: str, folder: Path | None = None) -> Any:
+    from bridge.sdk.store import OrderStore
+
+    return OrderStore(folder) if folder is not None else OrderStore.for_bank(bank)
+
+
+def _kept(bank: str, swap_id: str, folder: Path | None = None) -> dict[str, Any]:
+    """What ``bank``'s store kept of ``swap_id`` (an older `corridor swap submit` order file too)."""
+    kept = _store(bank, folder).get(swap_id)
+    if kept is None and (ORDERS_DIR / f"{swap_id}.json").is_file():
+        kept = json.loads((ORDERS_DIR / f"{swap_id}.json").read_text())
+    if kept is None:
+        raise click.BadParameter(f"{bank}'s store has no swap {swap_id}", param_hint="--swap")
+    return kept
+
+
+def _network_of(bank: str | None, network_file: Path | None, folder: Path | None = None) -> Any:
+    """The network the bank signed against: ``--network``, else the copy in its store, else the bridge's file."""
     from bridge.sdk.signer import NetworkInfo
 
-    kept = json.loads(order_file.read_text())
+    if network_file is None and bank is not None:
+        kept = _store(bank, folder).network()
+        if kept is not None:
+            return NetworkInfo.from_json(kept)
+    path = network_file or NETWORK_FILE
+    if not path.is_file():
+        raise click.BadParameter(f"no network description at {path}", param_hint="--network")
+    return NetworkInfo.from_json(json.loads(path.read_text()))
+
+
+def _escape_inputs(bank: str, order_file: Path | None, swap_id: str | None, network_file: Path | None,
+                   folder: Path | None) -> tuple[Any, Any, dict[str, Any]]:  # fmt: skip
+    from bridge.domain.orders import SwapOrder
+
+    if (order_file is None) == (swap_id is None):
+        raise click.UsageError("name the swap with --swap ID (from the bank's store) or --order FILE")
+    kept = json.loads(order_file.read_text()) if order_file is not None else _kept(bank, str(swap_id), folder)
     order = SwapOrder.from_json(kept.get("order", kept))
-    return order, NetworkInfo.from_json(json.loads(network_file.read_text())), kept
+    return order, _network_of(bank, network_file, folder), kept
 
 
-_order = click.option("--order", "order_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-                      help="The order JSON the bank signed (kept by `corridor swap submit`).")  # fmt: skip
-_network = click.option("--network", "network_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                        default=NETWORK_FILE, show_default=True, help="Network description (GET /v1/network).")  # fmt: skip
+_order = click.option("--order", "order_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                      help="An order JSON the bank signed (a file of its store).")  # fmt: skip
+_swap = click.option("--swap", "swap_id", default=None, help="The swap id, read from the bank's store.")
+_network = click.option("--network", "network_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                        help="Network description (GET /v1/network; default: the copy in the bank's store).")  # fmt: skip
+_store_option = click.option("--store", "store_folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+                             help="The bank's store (default: $CORRIDOR_BANK_STORE/<bank> or .corridor/banks/<bank>).")  # fmt: skip
 _leg = click.option("--leg", type=click.Choice(["a", "b"]), required=True, help="a: the initiator's leg, b: the counterparty's.")
 
 
 @swap_cli.command("refund")
 @_as
 @_order
+@_swap
 @_network
+@_store_option
 @_leg
 @click.pass_context
-def refund_command(ctx: click.Context, bank: str, order_file: Path, network_file: Path, leg: str) -> None:
+def refund_command(ctx: click.Context, bank: str, order_file: Path | None, swap_id: str | None, network_file: Path | None,
+                   store_folder: Path | None, leg: str) -> None:  # fmt: skip
     """Escape hatch: refund a leg to its sender directly on the ledger (from its expiry on; no bridge needed)."""
     from bridge.escape import refund
 
     settings, console = _ctx(ctx)
-    order, network, _ = _escape_inputs(settings, order_file, network_file)
+    order, network, _ = _escape_inputs(bank, order_file, swap_id, network_file, store_folder)
     tx = refund(KeyRing(settings).account(bank), order, network, leg)
     console.print(f"leg {leg} refunded: tx {tx}")
 
@@ -289,18 +321,79 @@ def refund_command(ctx: click.Context, bank: str, order_file: Path, network_file
 @swap_cli.command("claim")
 @_as
 @_order
+@_swap
 @_network
+@_store_option
 @_leg
-@click.option("--secret", default=None, help="The 32-byte preimage (default: the one kept with the order).")
+@click.option("--secret", default=None, help="The 32-byte preimage (default: the one kept, else the one published on chain).")
 @click.pass_context
-def claim_command(ctx: click.Context, bank: str, order_file: Path, network_file: Path, leg: str, secret: str | None) -> None:
-    """Escape hatch: claim a leg for its receiver directly on the ledger with the preimage (no bridge needed)."""
-    from bridge.escape import claim
+def claim_command(ctx: click.Context, bank: str, order_file: Path | None, swap_id: str | None, network_file: Path | None,
+                  store_folder: Path | None, leg: str, secret: str | None) -> None:  # fmt: skip
+    """Escape hatch: claim a leg for its receiver directly on the ledger with the preimage (no bridge
+    needed). Leg B only while leg A keeps the safety margin on ledger A's clock (it publishes the secret)."""
+    from bridge.escape import claim, revealed_secret
 
     settings, console = _ctx(ctx)
-    order, network, kept = _escape_inputs(settings, order_file, network_file)
+    order, network, kept = _escape_inputs(bank, order_file, swap_id, network_file, store_folder)
     secret = secret or kept.get("secret")
+    if not secret and kept.get("swap_id"):
+        found = revealed_secret(network, kept["swap_id"])
+        secret = "0x" + found.secret.hex() if found is not None else None
     if not secret:
-        raise click.BadParameter("no secret given and none kept with the order", param_hint="--secret")
+        raise click.BadParameter("no secret given, none kept and none published on chain yet", param_hint="--secret")
     tx = claim(KeyRing(settings).account(bank), order, network, leg, bytes.fromhex(secret.removeprefix("0x")))
     console.print(f"leg {leg} claimed: tx {tx}")
+
+
+@swap_cli.command("secret")
+@click.option("--swap", "swap_id", required=True, help="The swap id.")
+@click.option("--as", "bank", default=None, help="Read the network description from this bank's store.")
+@_network
+@click.pass_context
+def secret_command(ctx: click.Context, swap_id: str, bank: str | None, network_file: Path | None) -> None:
+    """Read a swap's secret from the chain, where a claim published it (no bridge needed)."""
+    from bridge.escape import revealed_secret
+
+    _, console = _ctx(ctx)
+    found = revealed_secret(_network_of(bank, network_file), swap_id)
+    if found is None:
+        console.print(f"no claim has published the secret of swap {swap_id} yet")
+        ctx.exit(1)
+    assert found is not None
+    console.print(f"0x{found.secret.hex()}")
+    console.print(f"published on ledger {found.ledger} in {found.tx_hash}", style="dim")
+
+
+@swap_cli.command("recover")
+@_as
+@_network
+@_store_option
+@click.option("--wait", "wait_seconds", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Keep going, every few seconds, until every swap is final or this many seconds pass.")  # fmt: skip
+@click.pass_context
+def recover_command(ctx: click.Context, bank: str, network_file: Path | None, store_folder: Path | None, wait_seconds: float) -> None:
+    """Escape hatch: finish or refund every linked-ledger swap of BANK with the bridge gone, from the
+    bank's store and the chains alone (leg B claimed with the bank's secret while the clock rule
+    allows, leg A claimed with the secret published on ledger B, expired legs refunded)."""
+    from bridge.escape import recover
+
+    settings, console = _ctx(ctx)
+    store, network = _store(bank, store_folder), _network_of(bank, network_file, store_folder)
+    account = KeyRing(settings).account(bank)
+    deadline = time.monotonic() + wait_seconds
+    results = recover(account, store, network)
+    while wait_seconds and any(not r.final for r in results) and time.monotonic() < deadline:
+        time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
+        results = recover(account, store, network)
+    table = Table(title=f"recovery of {bank}'s swaps ({store.folder})")
+    for column in ("swap", "role", "outcome", "done now", "detail"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.swap_id[:18] + "…", r.role, r.outcome, "\n".join(r.actions) or "-", r.detail)
+    console.print(table)
+    waiting = [r for r in results if not r.final]
+    console.print(f"{len(results) - len(waiting)} of {len(results)} swaps final" + (f"; {len(waiting)} waiting (run again)" if waiting else ""))
+    if any(r.outcome == "failed" for r in results):
+        ctx.exit(3)
+    if waiting:
+        ctx.exit(1)

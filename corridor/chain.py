@@ -27,7 +27,8 @@ from web3.types import TxParams, TxReceipt
 
 from corridor.abi import AbiFunction, canonical_type
 from corridor.artifacts import Artifact
-from corridor.errors import ChainError, ChainRejected
+from corridor.errors import ChainError, ChainRejected, LedgerUnavailable
+from corridor.transport import CircuitBreaker, GuardedTransport, RpcTimeouts
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +79,14 @@ def _render(value: Any, abi_type: str = "") -> Any:
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
-def _rpc_session() -> requests.Session:
+def _rpc_session(transport: requests.adapters.HTTPAdapter | None = None) -> requests.Session:
     """One HTTP session for a ledger's RPC, shared by the bridge's threads (its pool is thread-safe),
-    with room for each of them. The environment (proxies, .netrc) is consulted only when a proxy is
-    configured: otherwise requests would look for a .netrc file on every call."""
+    with room for each of them, over ``transport`` (the ledger's timeouts and circuit breaker). The
+    environment (proxies, .netrc) is consulted only when a proxy is configured: otherwise requests
+    would look for a .netrc file on every call."""
     session = requests.Session()
     session.trust_env = any(os.environ.get(name) for name in _PROXY_VARIABLES)
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+    adapter = transport or requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -109,30 +111,64 @@ class LedgerClient:
         decoder: ErrorDecoder,
         confirmations: int = 1,
         receipt_timeout: float = 60.0,
+        transport: GuardedTransport | None = None,
+        session: requests.Session | None = None,
+        chain_id: int | None = None,
     ) -> None:
         self.name = name
         self.w3 = w3
         self.decoder = decoder
         self.confirmations = confirmations
         self.receipt_timeout = receipt_timeout
+        self.transport = transport
         self._nonces: dict[str, int] = {}
         self._nonce_lock = threading.Lock()
         self._fee_fields: dict[str, int] | None = None
         self._gas_limit: int | None = None
         self._contracts: dict[tuple[str, str], Contract] = {}
-        self.chain_id = w3.eth.chain_id
         self._rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or "")
-        self._rpc_session = _rpc_session()
+        self._rpc_session = session or _rpc_session(transport)
         self._rpc_ids = iter(range(1, 2**62))
+        self.chain_id = chain_id if chain_id is not None else w3.eth.chain_id
 
     @classmethod
-    def connect(cls, name: str, rpc_url: str, *, decoder: ErrorDecoder, confirmations: int = 1) -> LedgerClient:
-        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}, session=_rpc_session()))
+    def connect(cls, name: str, rpc_url: str, *, decoder: ErrorDecoder, confirmations: int = 1,
+                timeouts: RpcTimeouts | None = None, chain_id: int | None = None) -> LedgerClient:  # fmt: skip
+        """A client for the ledger at ``rpc_url``, its calls bounded by ``timeouts`` and guarded by a
+        circuit breaker (:mod:`corridor.transport`); web3's own retries are off (a retried call to a
+        hung node would multiply its timeout). With ``chain_id`` given, the ledger need not answer now
+        (a bridge may start while a ledger is down); otherwise its chain id is read at once."""
+        transport = GuardedTransport(CircuitBreaker(name), timeouts)
+        session = _rpc_session(transport)
+        w3 = Web3(Web3.HTTPProvider(rpc_url, session=session, exception_retry_configuration=None))
         # Every transaction is signed here with the chain id read once below, and no ENS names are
         # used: these two middlewares would cost an eth_chainId round trip on every call.
         for middleware in ("validation", "ens_name_to_address"):
             w3.middleware_onion.remove(middleware)
-        return cls(name, w3, decoder=decoder, confirmations=confirmations)
+        return cls(name, w3, decoder=decoder, confirmations=confirmations, transport=transport, session=session, chain_id=chain_id)
+
+    @property
+    def breaker(self) -> CircuitBreaker | None:
+        """This ledger's circuit breaker (None for a client built over a bare Web3)."""
+        return self.transport.breaker if self.transport is not None else None
+
+    @property
+    def rpc_url(self) -> str:
+        return self._rpc_url
+
+    def set_timeouts(self, timeouts: RpcTimeouts) -> None:
+        """Bounds every later call to this ledger by ``timeouts``."""
+        if self.transport is not None:
+            self.transport.timeouts = timeouts
+
+    def clock(self) -> int:
+        """The ledger's time as the next transaction will see it: the pending block's timestamp when
+        the node offers one (an automining ledger's latest block can be long past), else the latest
+        block's. One round trip."""
+        answers = self._rpc_batch([("eth_getBlockByNumber", ["latest", False]), ("eth_getBlockByNumber", ["pending", False])])
+        latest = int(self._result(answers[0])["timestamp"], 16)
+        pending = answers[1].get("result") if "error" not in answers[1] else None
+        return max(latest, int(pending["timestamp"], 16)) if isinstance(pending, dict) and pending.get("timestamp") else latest
 
     # ─── contracts ───────────────────────────────────────────────────────────────────────
 
@@ -179,6 +215,9 @@ class LedgerClient:
             signed = account.sign_transaction(tx)
             try:
                 tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            except LedgerUnavailable:  # it may or may not have arrived: resync the nonce stream next time
+                self._nonces.pop(account.address, None)
+                raise
             except Exception as exc:  # the node refused it: resync the nonce stream next time
                 self._nonces.pop(account.address, None)
                 raise ChainError(ledger=self.name, reason=f"send failed: {exc}") from exc
@@ -281,6 +320,8 @@ class LedgerClient:
             response.raise_for_status()
             answers = {answer["id"]: answer for answer in response.json()}
             return [answers[i] for i in ids]
+        except LedgerUnavailable:
+            raise
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             raise ChainError(ledger=self.name, reason=f"JSON-RPC batch failed: {exc}") from exc
 

@@ -232,6 +232,9 @@ class BridgeConfig(_Strict):
     max_swap_amount: Annotated[int, Field(gt=0)] = 10**15
     expiry_margin_seconds: Annotated[int, Field(ge=0)] = 600
     max_batch_swaps: Annotated[int, Field(ge=1, le=500)] = 100  # swaps per batch transaction (a 100-swap batch: ~5M gas)
+    rpc_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0  # any one ledger call; a timeout opens its circuit
+    probe_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0  # ledger and database probes (health, breakers)
+    reconcile_interval_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0  # journal compared with the chains
 
 
 class KeysConfig(_Strict):

@@ -8,7 +8,8 @@
     ├── CompilationError     solc reported errors
     ├── LedgerError          a local ledger could not be started, reached or stopped
     └── ChainError           a JSON-RPC call or transaction failed
-        └── ChainRejected    a contract refused the call with a custom error (named, with its arguments)
+        ├── ChainRejected    a contract refused the call with a custom error (named, with its arguments)
+        └── LedgerUnavailable  the ledger does not answer (refused, timed out, or its circuit is open)
 """
 
 from __future__ import annotations
@@ -76,3 +77,14 @@ class ChainRejected(ChainError):
         self.args_by_name = args or {}
         rendered = ", ".join(f"{k}={v}" for k, v in self.args_by_name.items())
         super().__init__(ledger=ledger, reason=f"rejected: {error}({rendered})", tx_hash=tx_hash)
+
+
+class LedgerUnavailable(ChainError):
+    """The ledger cannot be reached now: the connection was refused or timed out, or its circuit
+    breaker is open after such failures (calls then fail at once instead of waiting). ``since`` is the
+    wall-clock time the ledger was first seen down; ``retry_after`` how long a caller should wait."""
+
+    def __init__(self, *, ledger: str, reason: str, since: float | None = None, retry_after: float = 2.0) -> None:
+        self.since = since
+        self.retry_after = retry_after
+        super().__init__(ledger=ledger, reason=f"unavailable: {reason}")

@@ -4,6 +4,7 @@ every ledger (embedded or external) and, on request, deploys the contracts.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from corridor.chain import ErrorDecoder, LedgerClient
 from corridor.config import Settings
 from corridor.deploy import Deployer, Deployment
 from corridor.keys import KeyRing
-from corridor.errors import LedgerError
+from corridor.errors import LedgerError, LedgerUnavailable
 from corridor.ledgers import LedgerLauncher, LedgerSpec
 
+logger = logging.getLogger(__name__)
 
 # the deployed contracts by role, and the artifact each is built from
 CONTRACT_ARTIFACTS = {"oracle": "FxOracle", "pvp": "PvPEscrow", "htlc": "HashedTimelockEscrow", "registry": "ParticipantRegistry"}
@@ -87,8 +89,14 @@ def connect_network(settings: Settings, deployment: Deployment) -> Network:
     decoder = ErrorDecoder(artifacts.all_abis())
     clients = {}
     for name, ledger in deployment.ledgers.items():
-        clients[name] = LedgerClient.connect(name, ledger.rpc_url, decoder=decoder,
-                                             confirmations=settings.ledgers[name].confirmations)  # fmt: skip
+        confirmations = settings.ledgers[name].confirmations
+        try:
+            clients[name] = LedgerClient.connect(name, ledger.rpc_url, decoder=decoder, confirmations=confirmations)
+        except LedgerUnavailable as exc:  # start anyway: the other ledgers' swaps need not wait for this one
+            logger.warning("ledger %s unreachable at start (%s); its chain id %s is taken from the deployment", name, exc.reason,
+                           ledger.chain_id)  # fmt: skip
+            clients[name] = LedgerClient.connect(name, ledger.rpc_url, decoder=decoder, confirmations=confirmations,
+                                                 chain_id=ledger.chain_id)  # fmt: skip
         if clients[name].chain_id != ledger.chain_id:
             raise LedgerError(ledger=name, reason=f"{ledger.rpc_url} reports chain id {clients[name].chain_id}, "
                               f"the deployment says {ledger.chain_id}")  # fmt: skip

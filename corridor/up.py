@@ -65,7 +65,7 @@ def _keep_rates_fresh(network: Network, rates_on: date | None, every: float, sto
 
 def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rates_on: date | None, host: str, port: int,
            info_file: Path, stop: threading.Event | None = None, heartbeat_seconds: float = 3600) -> dict[str, Any]:  # fmt: skip
-    from bridge.api.app import create_app
+    from bridge.api.app import bridge_timing, create_app
     from bridge.engine.intake import Policy
     from bridge.engine.rates import approve_development_banks, publish_current_rates
     from bridge.server import ServerThread
@@ -87,7 +87,8 @@ def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rate
             approve_development_banks(network)
         publish_current_rates(network, rates_on)
         policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
-        app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps)
+        app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps,
+                     **bridge_timing(settings))
         with ServerThread(app, host=host, port=port) as server:
             info = describe(network, server.url, database_url)
             info_file.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,20 @@ from corridor.network import Network, open_network
 _PR_SET_CHILD_SUBREAPER = 36
 
 
+@pytest.fixture(scope="session", autouse=True)
+def bank_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The banks' SDK stores (every order, acceptance and secret they sign) of the whole run, kept in
+    a temporary folder rather than the repository's state directory."""
+    root = tmp_path_factory.mktemp("bank-stores")
+    previous = os.environ.get("CORRIDOR_BANK_STORE")
+    os.environ["CORRIDOR_BANK_STORE"] = str(root)
+    yield root
+    if previous is None:
+        os.environ.pop("CORRIDOR_BANK_STORE", None)
+    else:
+        os.environ["CORRIDOR_BANK_STORE"] = previous
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return load_settings()

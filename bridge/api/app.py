@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.api import errors
 from bridge.api.changes import SAFETY_POLL_SECONDS, ChangeFeed, changed
@@ -20,36 +21,58 @@ from bridge.api.routes import health, market, regulator, swaps
 from bridge.api.schemas import MAX_POSITION
 from bridge.engine.coordinator import Coordinator, Worker
 from bridge.engine.intake import Policy
+from bridge.engine.operations import Operations
+from bridge.store.alerts import AlertRepository
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.swaps import SwapRepository
+from corridor.config import Settings
 from corridor.network import Network
+from corridor.transport import RpcTimeouts
 
 
 _EVENTS_PAGE = 500  # journal rows read per query by the global event stream
 _EVENTS_GATHER_SECONDS = 0.02  # the global stream reads a burst of changes at once, at most this much later
 
 
+def bridge_timing(settings: Settings) -> dict[str, float]:
+    """The ``create_app`` keywords set by the ``[bridge]`` section: RPC timeout, probe and reconcile intervals."""
+    bridge = settings.bridge
+    return {"rpc_timeout": bridge.rpc_timeout_seconds, "probe_interval": bridge.probe_interval_seconds,
+            "reconcile_interval": bridge.reconcile_interval_seconds}  # fmt: skip
+
+
 def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,
-               max_batch: int = 100, start_worker: bool = True) -> FastAPI:  # fmt: skip
-    """The bridge for ``network`` (deployed), persisting to ``database_url`` (migrated on start)."""
+               max_batch: int = 100, start_worker: bool = True, probe_interval: float = 1.0, reconcile_interval: float = 30.0,
+               rpc_timeout: float = 5.0) -> FastAPI:  # fmt: skip
+    """The bridge for ``network`` (deployed), persisting to ``database_url`` (migrated on start).
+
+    ``rpc_timeout``: seconds any one ledger call may take (each ledger's circuit breaker opens on a
+    timeout); ``probe_interval``: how often each ledger and the database are probed (health and the
+    breakers follow these probes); ``reconcile_interval``: how often the journal is compared with the
+    chains (and once at start)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(database_url)
         engine = make_engine(database_url)
-        repo = SwapRepository(session_factory(engine))
-        metrics = Metrics(oracle=oracle_statuses(network))
+        sessions = session_factory(engine)
+        repo, alerts = SwapRepository(sessions), AlertRepository(sessions)
+        for client in network.clients.values():
+            client.set_timeouts(RpcTimeouts(connect=min(2.0, rpc_timeout), read=rpc_timeout))
         app.state.changes = ChangeFeed()
-        coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap))
+        coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap), alerts=alerts)
         worker = Worker(coordinator, interval=worker_interval, max_batch=max_batch)
-        app.state.db_engine, app.state.repo, app.state.metrics = engine, repo, metrics
-        app.state.coordinator, app.state.worker = coordinator, worker
-        if start_worker:
-            worker.start()  # resumes every unfinished swap from the database and the chains
+        operations = Operations(coordinator, worker, alerts, probe_interval=probe_interval, reconcile_interval=reconcile_interval)
+        metrics = Metrics(operations, oracle=oracle_statuses(network))
+        app.state.db_engine, app.state.repo, app.state.alerts, app.state.metrics = engine, repo, alerts, metrics
+        app.state.coordinator, app.state.worker, app.state.operations = coordinator, worker, operations
+        # probes, the reconciler (a first run at once) and the worker's lanes, which resume every
+        # unfinished swap from the database and the chains
+        operations.start(worker=start_worker)
         try:
             yield
         finally:
-            worker.stop()
+            operations.stop()
             engine.dispose()
 
     app = FastAPI(title="Corridor bridge", version="1.0.0", lifespan=lifespan,
@@ -74,7 +97,11 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
             with app.state.changes.subscribe() as change:
                 while True:
                     change.clear()
-                    page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=_EVENTS_PAGE)
+                    try:
+                        page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=_EVENTS_PAGE)
+                    except SQLAlchemyError as exc:  # the stream ends with a JSON error; reconnect with after=<last seq>
+                        yield f"event: error\ndata: {json.dumps(errors.stream_error(exc))}\n\n"
+                        return
                     for entry in page.entries:
                         yield f"id: {entry['seq']}\nevent: transition\ndata: {json.dumps(entry)}\n\n"
                     seq = page.read_to

@@ -1,22 +1,70 @@
-"""Every error becomes a JSON body naming the field: ``{"error": code, "detail": msg, "field": f}``."""
+"""Every error becomes a JSON body naming the field: ``{"error": code, "detail": msg, "field": f}``.
+
+=====================  ======  ==================================================================
+error                  status  when
+=====================  ======  ==================================================================
+(BridgeError codes)    4xx     the request is refused (see :mod:`bridge.errors`)
+validation_error       422     a field is malformed (names it)
+chain_rejected         409     a contract refused the call (its custom error and arguments)
+ledger_unavailable     503     a ledger does not answer or its circuit is open (names the ledger);
+                               ``Retry-After`` says when to try again
+database_unavailable   503     the database refuses writes or does not answer (full, read-only,
+                               locked); ``Retry-After`` too. Nothing of the request was recorded
+internal_error         500     anything else: logged once per kind, never a plain-text page
+=====================  ======  ==================================================================
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import time
+from typing import Any
 
+import requests
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from web3.exceptions import Web3Exception
 
 from bridge.errors import BridgeError
-from corridor.errors import ChainError, ChainRejected, CorridorError
+from corridor.errors import ChainError, ChainRejected, CorridorError, LedgerUnavailable
+from corridor.statelog import StateLog
 
 logger = logging.getLogger(__name__)
+_log = StateLog(logger)
+
+DATABASE_RETRY_AFTER = 5  # seconds
 
 
 def body(code: str, detail: str, field: str | None) -> dict[str, str | None]:
     return {"error": code, "detail": detail, "field": field}
+
+
+def _unavailable(code: str, detail: str, retry_after: float) -> JSONResponse:
+    return JSONResponse(body(code, detail, None), status_code=503, headers={"Retry-After": str(max(1, math.ceil(retry_after)))})
+
+
+def _since(timestamp: float | None) -> str:
+    return "" if timestamp is None else f" since {time.strftime('%H:%M:%SZ', time.gmtime(timestamp))}"
+
+
+def database_error(exc: SQLAlchemyError) -> JSONResponse:
+    """503 naming the database's own reason (``database or disk is full``, ``attempt to write a
+    readonly database``, ``database is locked``…)."""
+    orig = getattr(exc, "orig", None)
+    reason = str(orig if orig is not None else exc).splitlines()[0][:200]
+    _log.failing(("database", reason), "database unavailable to requests: %s", reason)
+    return _unavailable("database_unavailable", f"the database cannot record this request now: {reason}", DATABASE_RETRY_AFTER)
+
+
+def stream_error(exc: SQLAlchemyError) -> dict[str, str | None]:
+    """The ``event: error`` an event stream ends with when the database fails under it."""
+    orig = getattr(exc, "orig", None)
+    return body("database_unavailable", str(orig if orig is not None else exc).splitlines()[0][:200], None)
 
 
 def install(app: FastAPI) -> None:
@@ -40,11 +88,67 @@ def install(app: FastAPI) -> None:
     async def chain_rejected(_: Request, exc: ChainRejected) -> JSONResponse:
         return JSONResponse(body("chain_rejected", str(exc), None), status_code=409)
 
+    @app.exception_handler(LedgerUnavailable)
+    async def ledger_unavailable(_: Request, exc: LedgerUnavailable) -> JSONResponse:
+        _log.failing(("ledger", exc.ledger), "requests needing ledger %s get 503: %s", exc.ledger, exc.reason)
+        return _unavailable("ledger_unavailable", f"ledger {exc.ledger} is unavailable{_since(exc.since)}: {exc.reason}", exc.retry_after)
+
     @app.exception_handler(ChainError)
     async def chain_error(_: Request, exc: ChainError) -> JSONResponse:
-        logger.warning("ledger unavailable: %s", exc)
-        return JSONResponse(body("ledger_unavailable", str(exc), None), status_code=503)
+        _log.failing(("ledger", exc.ledger, "error"), "ledger %s call failed: %s", exc.ledger, exc.reason)
+        return _unavailable("ledger_unavailable", f"ledger {exc.ledger}: {exc.reason}", 2)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:  # a concurrent request recorded the same thing
+        return JSONResponse(body("conflict", "recorded meanwhile by a concurrent request; retry to read it", None), status_code=409)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_unavailable(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        return database_error(exc)
+
+    @app.exception_handler(Web3Exception)
+    async def web3_error(_: Request, exc: Web3Exception) -> JSONResponse:
+        _log.failing(("web3", type(exc).__name__), "ledger call failed: %s", exc)
+        return _unavailable("ledger_unavailable", f"a ledger call failed: {type(exc).__name__}: {str(exc)[:200]}", 2)
+
+    @app.exception_handler(requests.RequestException)
+    async def rpc_transport_error(_: Request, exc: requests.RequestException) -> JSONResponse:
+        _log.failing(("rpc", type(exc).__name__), "ledger call failed: %s", exc)
+        return _unavailable("ledger_unavailable", f"a ledger did not answer: {type(exc).__name__}", 2)
 
     @app.exception_handler(CorridorError)
     async def corridor_error(_: Request, exc: CorridorError) -> JSONResponse:
         return JSONResponse(body("error", str(exc), None), status_code=400)
+
+    app.add_middleware(JsonErrors)
+
+
+class JsonErrors:
+    """The last net, inside Starlette's own: an exception no handler took becomes a JSON 500 (logged
+    once per kind with its traceback, then counted), never ``text/plain`` "Internal Server Error".
+    A response already streaming (an event stream) cannot change its status: it just ends."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            _log.failing(("internal", type(exc).__name__, str(exc)[:100]), "unexpected error on %s %s: %s", scope.get("method"),
+                         scope.get("path"), exc, level=logging.ERROR, exc_info=True)  # fmt: skip
+            if started:
+                return
+            response: Any = JSONResponse(body("internal_error", f"{type(exc).__name__}: {str(exc)[:200]}", None), status_code=500)
+            await response(scope, receive, send)

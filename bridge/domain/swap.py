@@ -5,6 +5,9 @@ Same ledger (PvP)::
     PROPOSED ─accept─► ACCEPTED ─► SETTLING ─► SETTLED
         └─cancel─► CANCELLED        └─(deadline passes unsettled)─► EXPIRED
 
+(A party may relay the settlement itself: a proposed or accepted swap found settled on chain is
+recorded SETTLED with that transaction.)
+
 Linked ledgers (HTLC)::
 
     PROPOSED ─accept─► ACCEPTED ─► LOCKING_A ─► LOCKED_A ─► LOCKING_B ─► LOCKED_B
@@ -49,8 +52,10 @@ class SwapState(StrEnum):
 TERMINAL = frozenset({SwapState.SETTLED, SwapState.REFUNDED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED})
 
 ALLOWED: dict[SwapState, frozenset[SwapState]] = {
-    SwapState.PROPOSED: frozenset({SwapState.ACCEPTED, SwapState.CANCELLED, SwapState.EXPIRED}),
-    SwapState.ACCEPTED: frozenset({SwapState.SETTLING, SwapState.LOCKING_A, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED}),
+    # A same-ledger swap may be settled on chain by a party relaying it itself (both signatures in hand).
+    SwapState.PROPOSED: frozenset({SwapState.ACCEPTED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.SETTLED}),
+    SwapState.ACCEPTED: frozenset({SwapState.SETTLING, SwapState.LOCKING_A, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED,
+                                   SwapState.SETTLED}),
     SwapState.SETTLING: frozenset({SwapState.SETTLED, SwapState.EXPIRED, SwapState.FAILED}),
     SwapState.LOCKING_A: frozenset({SwapState.LOCKED_A, SwapState.FAILED}),
     SwapState.LOCKED_A: frozenset({SwapState.LOCKING_B, SwapState.REFUNDING}),
@@ -60,7 +65,8 @@ ALLOWED: dict[SwapState, frozenset[SwapState]] = {
     # Leg A unclaimable (expired or refunded during an outage longer than the expiry margin): the
     # counterparty's principal is at risk; the swap fails loudly instead of looping.
     SwapState.CLAIMING_A: frozenset({SwapState.SETTLED, SwapState.FAILED}),
-    SwapState.REFUNDING: frozenset({SwapState.REFUNDED, SwapState.CLAIMING_A, SwapState.SETTLED}),
+    # One leg claimed and the other refunded (the secret got out too late): fails loudly, with an alert.
+    SwapState.REFUNDING: frozenset({SwapState.REFUNDED, SwapState.CLAIMING_A, SwapState.SETTLED, SwapState.FAILED}),
 }
 
 
@@ -74,6 +80,14 @@ class TransitionRefused(Exception):
 
 def check_transition(swap_id: str, current: SwapState, wanted: SwapState) -> None:
     if wanted not in ALLOWED.get(current, frozenset()):
+        raise TransitionRefused(swap_id=swap_id, current=current, wanted=wanted)
+
+
+def check_correction(swap_id: str, current: SwapState, wanted: SwapState) -> None:
+    """The chains are the truth: a swap they show settled is recorded settled whatever the journal
+    had (a counterparty relayed the settlement itself; the database lost its last writes). That is the
+    only correction outside :data:`ALLOWED`, and it is journalled as one."""
+    if wanted is not SwapState.SETTLED or current is SwapState.SETTLED:
         raise TransitionRefused(swap_id=swap_id, current=current, wanted=wanted)
 
 
@@ -93,6 +107,7 @@ class Leg:
     lock_block: int | None = None  # where event scans for this leg start (claims and refunds come after)
     settle_tx: str | None = None  # claim (or the PvP settlement)
     refund_tx: str | None = None
+    outcome: str | None = None  # while refunding, each leg once known: "unlocked" (never locked) or "refunded"
 
 
 @dataclass

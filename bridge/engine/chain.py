@@ -51,6 +51,24 @@ class ChainView:
             clock[ledger] = timestamp
         return timestamp
 
+    def clock(self, ledger: str, *, fresh: bool = False) -> int:
+        """The ledger's time as its next transaction will see it (:meth:`LedgerClient.clock`): what
+        the clock rule is checked against. Read once per pass inside :meth:`one_clock_per_ledger`
+        unless ``fresh`` (right before the secret moves)."""
+        cache: dict[str, int] | None = getattr(self._pass, "clock", None)
+        key = f"clock:{ledger}"
+        if not fresh and cache is not None and key in cache:
+            return cache[key]
+        timestamp = self.client(ledger).clock()
+        if cache is not None:
+            cache[key] = timestamp
+        return timestamp
+
+    def available(self, ledger: str) -> bool:
+        """Whether ``ledger`` is worth calling now (its circuit breaker is closed, or a trial is due)."""
+        breaker = self.client(ledger).breaker
+        return breaker is None or breaker.available
+
     @contextmanager
     def one_clock_per_ledger(self) -> Iterator[None]:
         """Within this context, in this thread (one worker pass), each ledger's time is read once. A
@@ -115,6 +133,29 @@ class ChainView:
         """The preimages ``Claimed`` events revealed for any of ``lock_ids``, in one log query."""
         logs = self.contract(ledger, "htlc").events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_ids})
         return {bytes(log["args"]["lockId"]): bytes(log["args"]["secret"]) for log in logs}
+
+    def htlc_events(self, ledger: str, lock_id: bytes, *, from_block: int = 0) -> dict[str, dict[str, Any]]:
+        """The ``Claimed`` and ``Refunded`` events of one lock (each at most once), by name."""
+        htlc = self.contract(ledger, "htlc")
+        found: dict[str, dict[str, Any]] = {}
+        for name in ("Claimed", "Refunded"):
+            logs = getattr(htlc.events, name)().get_logs(from_block=from_block, argument_filters={"lockId": lock_id})
+            if logs:
+                found[name] = dict(logs[-1])
+        return found
+
+    # ─── PvP facts ───────────────────────────────────────────────────────────────────────
+
+    def pvp_settlement(self, ledger: str, swap_id: str) -> tuple[str, int] | None:
+        """(tx hash, block) of the transaction that settled PvP swap ``swap_id`` on ``ledger``, whoever
+        sent it (``settle`` or ``settleBatch``); None when it never settled there."""
+        pvp = self.contract(ledger, "pvp")
+        raw = bytes.fromhex(swap_id[2:])
+        for event in (pvp.events.Settled(), pvp.events.SettledInBatch()):
+            logs = event.get_logs(from_block=0, argument_filters={"swapId": raw})
+            if logs:
+                return "0x" + bytes(logs[-1]["transactionHash"]).hex(), int(logs[-1]["blockNumber"])
+        return None
 
     def request_for(self, leg: Any, swap: Any) -> LockRequest:
         """The LockRequest a leg's payer authorised."""

@@ -5,6 +5,11 @@ state it moves to *before* acting (so a crash right after is resumed from that s
 transaction, journals its hash, and confirms. A resumed step first re-derives the truth from the
 chain (is the lock open, was the authorisation or nonce used, did a claim reveal the secret), so
 nothing is ever locked, claimed or paid twice.
+
+Each step reads only the ledgers it needs (:meth:`Coordinator.needs`): a refund on ledger A never
+waits for ledger B. The clock rule (:mod:`bridge.domain.timing`) is checked before leg B is locked,
+while the watchtower waits for the secret, and right before leg B is claimed: the secret moves only
+while leg A has the safety margin left on ledger A's own clock; otherwise the swap refunds.
 """
 
 from __future__ import annotations
@@ -20,17 +25,20 @@ from eth_utils import decode_hex
 from web3.logs import DISCARD as _DISCARD
 
 from corridor.chain import PreparedCall
-from corridor.errors import ChainError, ChainRejected
+from corridor.errors import ChainError, ChainRejected, LedgerUnavailable
 from corridor.keys import RELAYER
 from corridor.network import Network
+from corridor.statelog import StateLog
 from corridor.typed_data import Swap as PvPSwap
 from corridor.typed_data import lock_id_of
 from oracle.quotes import QuoteService
-from bridge.domain.swap import Leg, Model, Swap, SwapState
+from bridge.domain.swap import ALLOWED, TERMINAL, Leg, Model, Swap, SwapState
+from bridge.domain.timing import RevealCheck, leg_a_safe, reveal_check
 from bridge.engine.chain import ChainView
 from bridge.engine.intake import Intake, Policy, pvp_terms
 from bridge.engine.quotes import QuoteDesk
 from bridge.errors import Conflict, Forbidden
+from bridge.store.alerts import AlertRepository
 from bridge.store.swaps import SwapRepository
 
 logger = logging.getLogger(__name__)
@@ -44,16 +52,18 @@ PROPOSED_SCAN_SECONDS = 5.0  # how often the worker looks for proposals whose ac
 
 class Coordinator:
     def __init__(self, network: Network, repo: SwapRepository, *, policy: Policy | None = None,
-                 on_change: Callable[[Swap], None] | None = None) -> None:  # fmt: skip
+                 on_change: Callable[[Swap], None] | None = None, alerts: AlertRepository | None = None) -> None:  # fmt: skip
         self.network = network
         self.chain = ChainView(network)
         self.repo = repo
         self.policy = policy or Policy()
         self.relayer = network.keys.account(RELAYER)
+        self.alerts = alerts
         self._on_change = on_change or (lambda swap: None)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.intake = Intake(self.chain, repo, self.policy, self._on_change)
+        self.log = StateLog(logger)
         oracle = network.settings.oracle
         self.quotes = QuoteDesk(self.chain, repo, QuoteService(
             self.relayer, spread_bps=oracle.quote_spread_bps, validity_seconds=oracle.quote_validity_seconds))  # fmt: skip
@@ -114,9 +124,34 @@ class Coordinator:
             for lock in reversed(locks):
                 lock.release()
 
-    def advance(self, swap_id: str, *, only_from: SwapState | None = None) -> Swap:
+    # ─── which ledgers a step needs (the worker's lanes) ─────────────────────────────────
+
+    @staticmethod
+    def lanes_of(swap: Swap) -> tuple[str, ...]:
+        """The ledgers whose lane takes ``swap``'s next step: the ledger that step acts on (a refund,
+        both: each lane refunds its own leg)."""
+        a, b = swap.leg_a.ledger, swap.leg_b.ledger
+        if swap.model is Model.PVP:
+            return (a,)
+        if swap.state in (SwapState.LOCKED_A, SwapState.LOCKING_B, SwapState.LOCKED_B, SwapState.CLAIMING_B):
+            return (b,)
+        if swap.state is SwapState.REFUNDING:
+            return (b, a)
+        return (a,)
+
+    @staticmethod
+    def needs(swap: Swap, lane: str) -> set[str]:
+        """Every ledger ``swap``'s next step in ``lane`` reads or writes: it waits while any is down.
+        Locking and claiming leg B read ledger A's clock (the clock rule); the watchtower reads it too
+        when it can, but does not wait for it."""
+        if swap.model is Model.HTLC and swap.state in (SwapState.LOCKED_A, SwapState.CLAIMING_B):
+            return {swap.leg_a.ledger, swap.leg_b.ledger}
+        return {lane}
+
+    def advance(self, swap_id: str, *, only_from: SwapState | None = None, lane: str | None = None) -> Swap:
         """Takes the next step of ``swap_id`` (no-op when it waits for a party or is finished, or when
-        it is no longer in state ``only_from``)."""
+        it is no longer in state ``only_from``). ``lane``: only the part of the step on that ledger
+        (a refunding swap's leg there); None takes the whole step."""
         with self._swap_lock(swap_id):
             swap = self.repo.get(swap_id)
             if only_from is not None and swap.state is not only_from:
@@ -126,12 +161,20 @@ class Coordinator:
                 if swap.model is Model.PVP:
                     self._advance_pvp(swap)
                 else:
-                    self._advance_htlc(swap)
-            except ChainError as exc:
-                logger.warning("step failed swap=%s state=%s: %s", swap.id, swap.state, exc)
-                for client in self.network.clients.values():
-                    client.reset_nonces()
+                    self._advance_htlc(swap, lane)
+            except LedgerUnavailable as exc:  # the ledger's own state is logged by its breaker and monitor
+                self.log.failing(("step", exc.ledger), "steps on ledger %s wait: %s", exc.ledger, exc.reason)
+                self.network.clients[exc.ledger].reset_nonces()  # a send may or may not have arrived
                 swap = self.repo.get(swap_id)  # the step may have stopped between its journal entries
+            except ChainError as exc:
+                self.log.failing(("swap", swap.id, str(exc)), "step failed swap=%s state=%s: %s", swap.id, swap.state, exc)
+                client = self.network.clients.get(exc.ledger)
+                for reset in [client] if client is not None else self.network.clients.values():
+                    reset.reset_nonces()
+                swap = self.repo.get(swap_id)
+            else:
+                for ledger in {swap.leg_a.ledger, swap.leg_b.ledger}:
+                    self.log.cleared(("step", ledger), "steps on ledger %s go on", ledger)
             if swap.state is not before:
                 self._on_change(swap)
             return swap
@@ -149,6 +192,13 @@ class Coordinator:
             if not swaps:
                 return set()
             client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
+            # A party may have relayed a swap itself: its nonce is used and the batch would skip it.
+            # Such swaps take their own step, which records the settlement that landed.
+            terms = [pvp_terms(s.terms) for s in swaps]
+            _, used = client.snapshot([(pvp.address, self.chain.abi("pvp", "nonceUsed"), (t.partyA, t.nonce)) for t in terms])
+            swaps = [swap for swap, nonce_used in zip(swaps, used, strict=True) if nonce_used is False]
+            if not swaps:
+                return set()
             with self.repo.together([swap.id for swap in swaps]):
                 for swap in swaps:
                     self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
@@ -204,7 +254,7 @@ class Coordinator:
                 if swap.state is SwapState.ACCEPTED and swap.leg_a.ledger == ledger:
                     legs.append((swap, swap.leg_a, SwapState.LOCKING_A, SwapState.LOCKED_A))
                 elif (swap.state is SwapState.LOCKED_A and swap.leg_b.ledger == ledger
-                      and now + self.policy.claim_safety < swap.leg_b.expiry):  # fmt: skip
+                      and now + self.policy.claim_safety < swap.leg_b.expiry and self._leg_a_safe(swap)):  # fmt: skip
                     legs.append((swap, swap.leg_b, SwapState.LOCKING_B, SwapState.LOCKED_B))
             if len(legs) < 2:
                 return set()  # a lone lock takes the ordinary per-swap step
@@ -243,11 +293,14 @@ class Coordinator:
         """
         with self._holding(swap_ids) as swaps:
             now = self.chain.now(ledger)
+            clocks: dict[str, int] = {}  # each ledger's clock read fresh, once for the batch (the clock rule)
             legs: list[tuple[Swap, Leg, SwapState]] = []
             for swap in swaps:
                 if swap.model is not Model.HTLC or not swap.secret:
                     continue
                 if swap.state is SwapState.CLAIMING_B and swap.leg_b.ledger == ledger:
+                    if not self._reveal_check(swap, clocks=clocks).allowed:
+                        continue  # its own step sends it to refunds
                     leg, done = swap.leg_b, SwapState.CLAIMING_A
                 elif swap.state is SwapState.CLAIMING_A and swap.leg_a.ledger == ledger:
                     leg, done = swap.leg_a, SwapState.SETTLED
@@ -298,34 +351,60 @@ class Coordinator:
             now = self.chain.now(ledger)
             for lock_id, swap in watched.items():
                 before = swap.state
-                self._watched(swap, revealed.get(lock_id), now)
+                self._watched(swap, revealed.get(lock_id), now, self._leg_a_left(swap))
                 if swap.state is not before:
                     self._on_change(swap)
             return {swap.id for swap in watched.values()}
+
+    # ─── same ledger ─────────────────────────────────────────────────────────────────────
 
     def _advance_pvp(self, swap: Swap) -> None:
         ledger = swap.leg_a.ledger
         client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
         terms = pvp_terms(swap.terms)
-        now = self.chain.now(ledger)
-        if swap.state is SwapState.PROPOSED and now > swap.deadline:
-            self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
+        if swap.state is SwapState.PROPOSED:
+            if self.chain.now(ledger) > swap.deadline:
+                self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
         elif swap.state is SwapState.ACCEPTED:
+            if self._nonce_used(swap, pvp, terms):  # relayed by a party itself while the bridge was away
+                return
             self.repo.transition(swap, SwapState.SETTLING, ledger=ledger)
             self._settle_pvp(swap, client, pvp, terms)
         elif swap.state is SwapState.SETTLING:
-            if pvp.functions.nonceUsed(terms.partyA, terms.nonce).call():  # it landed before a crash
-                self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, detail="found settled on chain after a restart")
-            elif now > swap.deadline:
+            if self._nonce_used(swap, pvp, terms):  # it landed before a crash, or a party relayed it
+                return
+            if self.chain.now(ledger) > swap.deadline:
                 self.repo.transition(swap, SwapState.EXPIRED, ledger=ledger, detail="deadline passed unsettled; nothing moved")
             else:
                 self._settle_pvp(swap, client, pvp, terms)
+
+    def _nonce_used(self, swap: Swap, pvp: Any, terms: PvPSwap) -> bool:
+        """Whether party A's nonce of this swap is used on chain; if so, records what used it: this
+        swap's own settlement (whoever relayed it) as SETTLED with its transaction, or another
+        instruction (FAILED: this swap can never settle; an alert, as a bank's nonce was reused)."""
+        if not pvp.functions.nonceUsed(terms.partyA, terms.nonce).call():
+            return False
+        ledger = swap.leg_a.ledger
+        found = self.chain.pvp_settlement(ledger, swap.id)
+        if found is not None:
+            tx_hash, block = found
+            ours = tx_hash in (swap.leg_a.settle_tx, swap.leg_b.settle_tx)
+            swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
+            self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, tx_hash=tx_hash, block=block,
+                                 detail="both legs settled in one transaction" + ("" if ours else " relayed by another party"))  # fmt: skip
+            return True
+        detail = f"party A's nonce {terms.nonce} was used on chain by another instruction: this swap can never settle; nothing moved"
+        self.repo.transition(swap, SwapState.FAILED, ledger=ledger, detail=detail)
+        self._alert("nonce_reused", f"nonce_reused:{swap.id}", detail, ledger=ledger, swap_id=swap.id)
+        return True
 
     def _settle_pvp(self, swap: Swap, client: Any, pvp: Any, terms: PvPSwap) -> None:
         call = pvp.functions.settle(terms.as_tuple(), decode_hex(swap.signature_a), decode_hex(swap.signature_b or ""))
         try:
             tx_hash = client.send(self.relayer, call)
         except ChainRejected as exc:
+            if exc.error == "PvPNonceUsed" and self._nonce_used(swap, pvp, terms):  # settled meanwhile by a party
+                return
             self.repo.transition(swap, SwapState.FAILED, ledger=swap.leg_a.ledger,
                                  detail=f"escrow refused, nothing moved: {exc.error} {exc.args_by_name}")  # fmt: skip
             return
@@ -335,33 +414,73 @@ class Coordinator:
         self.repo.transition(swap, SwapState.SETTLED, ledger=swap.leg_a.ledger, tx_hash=tx_hash,
                              block=receipt["blockNumber"], detail="both legs settled in one transaction")  # fmt: skip
 
-    def _advance_htlc(self, swap: Swap) -> None:
-        state = swap.state
-        now_b = self.chain.now(swap.leg_b.ledger)
-        now_a = self.chain.now(swap.leg_a.ledger)
-        if state is SwapState.PROPOSED and now_a > swap.deadline:
-            self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
+    # ─── linked ledgers ──────────────────────────────────────────────────────────────────
+
+    def _advance_htlc(self, swap: Swap, lane: str | None = None) -> None:
+        """One step; each state reads only the ledgers it needs (see :meth:`needs`)."""
+        state, leg_a, leg_b = swap.state, swap.leg_a, swap.leg_b
+        if state is SwapState.PROPOSED:
+            if self.chain.now(leg_a.ledger) > swap.deadline:
+                self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
         elif state is SwapState.ACCEPTED:
-            self.repo.transition(swap, SwapState.LOCKING_A, ledger=swap.leg_a.ledger)
-            self._lock(swap, swap.leg_a, SwapState.LOCKED_A, fresh=True)
+            self.repo.transition(swap, SwapState.LOCKING_A, ledger=leg_a.ledger)
+            self._lock(swap, leg_a, SwapState.LOCKED_A, fresh=True)
         elif state is SwapState.LOCKING_A:
-            self._lock(swap, swap.leg_a, SwapState.LOCKED_A)
+            self._lock(swap, leg_a, SwapState.LOCKED_A)
         elif state is SwapState.LOCKED_A:
-            if now_b + self.policy.claim_safety >= swap.leg_b.expiry:
+            if self.chain.now(leg_b.ledger) + self.policy.claim_safety >= leg_b.expiry:
                 self.repo.transition(swap, SwapState.REFUNDING, detail="too late to lock leg B safely")
+            elif not self._leg_a_safe(swap):
+                self.repo.transition(swap, SwapState.REFUNDING, ledger=leg_a.ledger,
+                                     detail=f"leg B not locked: {self._rule_detail(swap)}")  # fmt: skip
             else:
-                self.repo.transition(swap, SwapState.LOCKING_B, ledger=swap.leg_b.ledger)
-                self._lock(swap, swap.leg_b, SwapState.LOCKED_B, fresh=True)
+                self.repo.transition(swap, SwapState.LOCKING_B, ledger=leg_b.ledger)
+                self._lock(swap, leg_b, SwapState.LOCKED_B, fresh=True)
         elif state is SwapState.LOCKING_B:
-            self._lock(swap, swap.leg_b, SwapState.LOCKED_B)
+            self._lock(swap, leg_b, SwapState.LOCKED_B)
         elif state is SwapState.LOCKED_B:
-            self._watch_locked(swap, now_b)
+            self._watch_locked(swap)
         elif state is SwapState.CLAIMING_B:
-            self._claim(swap, swap.leg_b, SwapState.CLAIMING_A)
+            self._claim(swap, leg_b, SwapState.CLAIMING_A)
         elif state is SwapState.CLAIMING_A:
-            self._claim(swap, swap.leg_a, SwapState.SETTLED)
+            self._claim(swap, leg_a, SwapState.SETTLED)
         elif state is SwapState.REFUNDING:
-            self._refund_all(swap, now_a, now_b)
+            self._refund(swap, lane)
+
+    # ─── the clock rule ──────────────────────────────────────────────────────────────────
+
+    def _reveal_check(self, swap: Swap, *, fresh: bool = False, clocks: dict[str, int] | None = None) -> RevealCheck:
+        """The clock rule (:func:`bridge.domain.timing.reveal_check`) on both ledgers' own clocks
+        (``clocks``: read fresh once per ledger into this dict and reused, for a batch)."""
+
+        def clock(ledger: str) -> int:
+            if clocks is None:
+                return self.chain.clock(ledger, fresh=fresh)
+            if ledger not in clocks:
+                clocks[ledger] = self.chain.clock(ledger, fresh=True)
+            return clocks[ledger]
+
+        return reveal_check(expiry_a=swap.leg_a.expiry or 0, clock_a=clock(swap.leg_a.ledger), expiry_b=swap.leg_b.expiry or 0,
+                            clock_b=clock(swap.leg_b.ledger), margin=self.policy.expiry_margin, claim_safety=self.policy.claim_safety)  # fmt: skip
+
+    def _leg_a_safe(self, swap: Swap, *, fresh: bool = False) -> bool:
+        return leg_a_safe(expiry_a=swap.leg_a.expiry or 0, clock_a=self.chain.clock(swap.leg_a.ledger, fresh=fresh),
+                          margin=self.policy.expiry_margin)  # fmt: skip
+
+    def _leg_a_left(self, swap: Swap) -> int | None:
+        """Seconds leg A has left on ledger A's clock; None while ledger A cannot be read (the
+        watchtower then goes on without the early refund the rule would allow)."""
+        if not self.chain.available(swap.leg_a.ledger):
+            return None
+        try:
+            return (swap.leg_a.expiry or 0) - self.chain.clock(swap.leg_a.ledger)
+        except LedgerUnavailable:
+            return None
+
+    def _rule_detail(self, swap: Swap) -> str:
+        left = (swap.leg_a.expiry or 0) - self.chain.clock(swap.leg_a.ledger)
+        return (f"leg A has {left}s left on ledger {swap.leg_a.ledger}'s clock, under the {self.policy.expiry_margin}s safety margin "
+                "(are the ledgers' clocks apart?); both legs refund at their expiries")  # fmt: skip
 
     def _lock(self, swap: Swap, leg: Leg, locked: SwapState, *, fresh: bool = False) -> None:
         """Locks ``leg``. A resumed step (``fresh`` False: the state was journalled before a restart
@@ -388,18 +507,23 @@ class Coordinator:
         self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
                              detail=f"{leg.currency} {leg.amount} locked until {leg.expiry}")  # fmt: skip
 
-    def _watch_locked(self, swap: Swap, now_b: int) -> None:
-        """Both legs locked: the watchtower picks up a secret revealed on chain, or refunds at expiry."""
+    def _watch_locked(self, swap: Swap) -> None:
+        """Both legs locked: the watchtower picks up a secret revealed on chain, refunds at expiry, and
+        refunds early once the clock rule says the secret may no longer move."""
         request_b = self.chain.request_for(swap.leg_b, swap)
         claimed = self.chain.claimed_event(swap.leg_b.ledger, request_b.terms, from_block=swap.leg_b.lock_block or 0)
-        self._watched(swap, bytes(claimed["args"]["secret"]) if claimed else None, now_b)
+        self._watched(swap, bytes(claimed["args"]["secret"]) if claimed else None, self.chain.now(swap.leg_b.ledger),
+                      self._leg_a_left(swap))  # fmt: skip
 
-    def _watched(self, swap: Swap, revealed: bytes | None, now_b: int) -> None:
-        if revealed is not None:
+    def _watched(self, swap: Swap, revealed: bytes | None, now_b: int, leg_a_left: int | None) -> None:
+        if revealed is not None:  # leg B is claimed already: claiming leg A protects the counterparty
             swap.secret = "0x" + revealed.hex()
             self.repo.transition(swap, SwapState.CLAIMING_B, ledger=swap.leg_b.ledger, detail="secret seen on chain")
-        elif now_b >= swap.leg_b.expiry:
+        elif now_b >= (swap.leg_b.expiry or 0):
             self.repo.transition(swap, SwapState.REFUNDING, detail="the initiator never revealed the secret")
+        elif leg_a_left is not None and leg_a_left < self.policy.expiry_margin:
+            self.repo.transition(swap, SwapState.REFUNDING, ledger=swap.leg_a.ledger,
+                                 detail=f"the secret may no longer move: {self._rule_detail(swap)}")  # fmt: skip
 
     def _claim(self, swap: Swap, leg: Leg, done: SwapState) -> None:
         client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
@@ -413,10 +537,16 @@ class Coordinator:
                 leg.settle_tx = "0x" + bytes(claimed["transactionHash"]).hex()  # the claim that landed, whoever sent it
                 self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} leg claimed")
             else:
-                self.repo.transition(swap, unclaimable, ledger=leg.ledger, detail=f"{leg.currency} leg was refunded before it was claimed")
+                self._unclaimable(swap, leg, unclaimable, f"{leg.currency} leg was refunded before it was claimed")
             return
-        if self.chain.now(leg.ledger) >= leg.expiry:
-            self.repo.transition(swap, unclaimable, ledger=leg.ledger, detail=f"{leg.currency} leg expired before its claim")
+        if leg is swap.leg_b:  # the secret is about to go public: only while leg A has the margin left
+            check = self._reveal_check(swap, fresh=True)
+            if not check.allowed:
+                self.repo.transition(swap, SwapState.REFUNDING, ledger=swap.leg_a.ledger,
+                                     detail=f"leg B not claimed: {check.reason} (ledger {swap.leg_a.ledger}, ledger {swap.leg_b.ledger})")  # fmt: skip
+                return
+        if self.chain.now(leg.ledger) >= (leg.expiry or 0):
+            self._unclaimable(swap, leg, unclaimable, f"{leg.currency} leg expired before its claim")
             return
         tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), decode_hex(swap.secret or "")))
         leg.settle_tx = tx_hash
@@ -425,136 +555,102 @@ class Coordinator:
         self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
                              detail=f"{leg.currency} {leg.amount} paid to {leg.receiver}")  # fmt: skip
 
-    def _refund_all(self, swap: Swap, now_a: int, now_b: int) -> None:
-        """Refunds each locked leg once its expiry passes; a leg claimed meanwhile is left alone, and if
-        the counterparty's leg was claimed (secret public) the initiator's leg is claimed, not refunded."""
-        pending = False
-        for leg, now in ((swap.leg_b, now_b), (swap.leg_a, now_a)):
-            terms = self.chain.request_for(leg, swap).terms
-            if leg.lock_nonce is None or not self.chain.authorisation_used(leg.ledger, terms.sender, leg.lock_nonce):
-                continue  # never locked
-            if not self.chain.lock_open(leg.ledger, terms):
-                claimed = self.chain.claimed_event(leg.ledger, terms, from_block=leg.lock_block or 0) if leg is swap.leg_b else None
-                if claimed is not None:
-                    swap.secret = "0x" + bytes(claimed["args"]["secret"]).hex()
-                    self.repo.transition(swap, SwapState.CLAIMING_A, detail="leg B was claimed: claiming leg A for the counterparty")
-                    return
-                continue  # already refunded
-            if now < leg.expiry:
-                pending = True
+    def _unclaimable(self, swap: Swap, leg: Leg, to: SwapState, detail: str) -> None:
+        self.repo.transition(swap, to, ledger=leg.ledger, detail=detail)
+        if to is SwapState.FAILED:
+            self._alert("one_legged", f"one_legged:{swap.id}",
+                        f"{detail}: leg B was paid to the initiator, leg A cannot reach the counterparty ({swap.counterparty})",
+                        ledger=leg.ledger, swap_id=swap.id)  # fmt: skip
+
+    # ─── refunds, one leg per ledger ─────────────────────────────────────────────────────
+
+    def _refund(self, swap: Swap, lane: str | None) -> None:
+        """Refunds each locked leg once its expiry passes on its own ledger, leg by leg (``lane``: only
+        the leg on that ledger, so a refund never waits for the other ledger). A leg B found claimed
+        meanwhile means the secret is public: leg A is then claimed for the counterparty instead. The
+        swap is REFUNDED once both legs' outcomes are known."""
+        for leg in (swap.leg_b, swap.leg_a):
+            if leg.outcome is not None or (lane is not None and leg.ledger != lane):
                 continue
-            client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
-            tx_hash = client.send(self.relayer, htlc.functions.refund(terms.as_tuple()))
-            leg.refund_tx = tx_hash
-            self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"refund {leg.currency} sent")
-            client.wait(tx_hash)
-        if not pending:
+            if self._refund_leg(swap, leg):
+                return  # the swap moved on (leg B was claimed)
+        outcomes = {swap.leg_a.outcome, swap.leg_b.outcome}
+        if None in outcomes:
+            return
+        if outcomes <= {"unlocked", "refunded"}:
             self.repo.transition(swap, SwapState.REFUNDED, detail="every locked leg returned to its payer")
+        elif outcomes == {"claimed"}:
+            self.repo.transition(swap, SwapState.SETTLED, detail="both legs were claimed on chain")
+        else:
+            detail = f"leg A {swap.leg_a.outcome}, leg B {swap.leg_b.outcome}: one leg claimed, the other returned"
+            self.repo.transition(swap, SwapState.FAILED, detail=detail)
+            self._alert("one_legged", f"one_legged:{swap.id}", detail, swap_id=swap.id)
+
+    def _refund_leg(self, swap: Swap, leg: Leg) -> bool:
+        """Settles what can be settled of one leg now; True when the swap moved to another state."""
+        terms = self.chain.request_for(leg, swap).terms
+        now = self.chain.now(leg.ledger)
+        if leg.lock_nonce is None or not self.chain.authorisation_used(leg.ledger, terms.sender, leg.lock_nonce):
+            if leg.lock_tx is None or now >= (leg.expiry or 0):  # never sent, or can no longer land
+                leg.outcome = "unlocked"
+                self.repo.save(swap)
+            return False
+        if not self.chain.lock_open(leg.ledger, terms):
+            events = self.chain.htlc_events(leg.ledger, lock_id_of(terms.sender, terms.hashlock), from_block=leg.lock_block or 0)
+            if "Claimed" in events and leg is swap.leg_b and swap.leg_a.outcome is None:
+                swap.secret = "0x" + bytes(events["Claimed"]["args"]["secret"]).hex()
+                leg.settle_tx = "0x" + bytes(events["Claimed"]["transactionHash"]).hex()
+                self.repo.transition(swap, SwapState.CLAIMING_A, ledger=leg.ledger,
+                                     detail="leg B was claimed: claiming leg A for the counterparty")  # fmt: skip
+                return True
+            leg.outcome = "claimed" if "Claimed" in events else "refunded"
+            self.repo.save(swap)
+            return False
+        if now < (leg.expiry or 0):
+            return False
+        client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
+        tx_hash = client.send(self.relayer, htlc.functions.refund(terms.as_tuple()))
+        leg.refund_tx = tx_hash
+        self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"refund {leg.currency} sent")
+        receipt = client.wait(tx_hash)
+        leg.outcome = "refunded"
+        self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, block=int(receipt["blockNumber"]),
+                            detail=f"{leg.currency} {leg.amount} refunded to {leg.payer}")  # fmt: skip
+        return False
+
+    # ─── what the chains show (the reconciler) ───────────────────────────────────────────
+
+    def settled_on_chain(self, swap_id: str, *, ledger: str, tx_hash: str, block: int | None, detail: str,
+                         settle_txs: tuple[str | None, str | None]) -> Swap | None:  # fmt: skip
+        """Records ``swap_id`` SETTLED, as the chains show it (``settle_txs``: leg A's and leg B's
+        settling transactions), from whatever state the journal has; an alert when the journal had
+        recorded another outcome. None when it was recorded settled already."""
+        with self._swap_lock(swap_id):
+            swap = self.repo.get(swap_id)
+            if swap.state is SwapState.SETTLED:
+                return None
+            previous = swap.state
+            swap.leg_a.settle_tx = settle_txs[0] or swap.leg_a.settle_tx
+            swap.leg_b.settle_tx = settle_txs[1] or swap.leg_b.settle_tx
+            correction = SwapState.SETTLED not in ALLOWED.get(previous, frozenset())
+            self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, tx_hash=tx_hash, block=block, detail=detail, correction=correction)
+            if previous in TERMINAL:
+                self._alert("journal_contradicted", f"journal_contradicted:{swap.id}",
+                            f"recorded {previous} but the chain shows it settled in {tx_hash}: {detail}; corrected",
+                            ledger=ledger, swap_id=swap.id, tx_hash=tx_hash)  # fmt: skip
+        self._on_change(swap)
+        return swap
+
+    def _alert(self, kind: str, key: str, detail: str, **where: Any) -> None:
+        if self.alerts is None:
+            logger.error("alert kind=%s key=%s: %s", kind, key, detail)
+            return
+        try:
+            self.alerts.raise_alert(kind, key, detail, **where)
+        except Exception:  # the alert must not undo the step; it is logged at least
+            logger.exception("alert could not be recorded kind=%s key=%s: %s", kind, key, detail)
 
 
-class Worker:
-    """Advances every active swap on a short poll, and at once when an instruction arrives."""
+from bridge.engine.worker import Worker  # noqa: E402  (the worker lives in its own module; imported here too for callers)
 
-    def __init__(self, coordinator: Coordinator, *, interval: float = 0.2, batch_threshold: int = 2, max_batch: int = 100) -> None:
-        self.coordinator = coordinator
-        self.interval = interval
-        self.batch_threshold = batch_threshold  # ready same-ledger swaps settled together in one netted transaction
-        # swaps per batch transaction: 100 netted PvP settlements or HTLC locks cost some 3-6M gas, a
-        # fraction of a block (anvil: 30M); more ready swaps go in several batches
-        self.max_batch = max_batch
-        self._next_proposed_scan = 0.0
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._resumed = threading.Event()
-        self._resumed.set()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="bridge-worker", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def pause(self) -> None:
-        """Holds the worker after its current pass (operations drills, demos); swaps wait, nothing is lost."""
-        self._resumed.clear()
-        time.sleep(2 * self.interval + 0.1)  # let a pass in progress finish
-
-    def resume(self) -> None:
-        self._resumed.set()
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._resumed.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def run_once(self) -> None:
-        """One pass: first the steps several swaps share on one ledger, as batches (netted PvP
-        settlement, HTLC locks, HTLC claims, the watch for revealed secrets), then every other swap's
-        next step on its own. A swap moved by a batch takes its next step in the next pass, so that
-        step can be batched too. Each ledger's clock is read once per pass."""
-        with self.coordinator.chain.one_clock_per_ledger():
-            self._pass()
-
-    def _pass(self) -> None:
-        # A proposed swap needs the worker only once its acceptance deadline passes: those are read
-        # every few seconds, not every pass (a bank's file of proposals would otherwise be re-read
-        # on every wake-up until it is accepted).
-        proposed = time.monotonic() >= self._next_proposed_scan
-        if proposed:
-            self._next_proposed_scan = time.monotonic() + PROPOSED_SCAN_SECONDS
-        active = self.coordinator.repo.active(proposed=proposed)
-        pvp: dict[str, list[str]] = {}
-        locks: dict[str, list[str]] = {}
-        claims: dict[str, list[str]] = {}
-        watched: dict[str, list[str]] = {}
-        for swap in active:
-            if swap.model is Model.PVP:
-                if swap.state is SwapState.ACCEPTED:
-                    pvp.setdefault(swap.leg_a.ledger, []).append(swap.id)
-            elif swap.state in (SwapState.ACCEPTED, SwapState.LOCKED_A):
-                leg = swap.leg_a if swap.state is SwapState.ACCEPTED else swap.leg_b
-                locks.setdefault(leg.ledger, []).append(swap.id)
-            elif swap.state in (SwapState.CLAIMING_B, SwapState.CLAIMING_A):
-                leg = swap.leg_b if swap.state is SwapState.CLAIMING_B else swap.leg_a
-                claims.setdefault(leg.ledger, []).append(swap.id)
-            elif swap.state is SwapState.LOCKED_B:
-                watched.setdefault(swap.leg_b.ledger, []).append(swap.id)
-        batched: set[str] = set()  # swaps a batch just moved; any other swap takes its own step below
-        for step, ready in ((self.coordinator.settle_pvp_batch, pvp), (self.coordinator.lock_htlc_batch, locks),
-                            (self.coordinator.claim_htlc_batch, claims), (self.coordinator.watch_locked_batch, watched)):  # fmt: skip
-            for ledger, swap_ids in ready.items():
-                if len(swap_ids) < self.batch_threshold:
-                    continue
-                for start in range(0, len(swap_ids), self.max_batch):  # each batch well inside a block's gas limit
-                    try:
-                        batched.update(step(ledger, swap_ids[start:start + self.max_batch]))
-                    except Exception:  # the swaps stay active; the per-swap steps take over
-                        logger.exception("batch step failed ledger=%s", ledger)
-                        self.coordinator.network.clients[ledger].reset_nonces()  # a send may have failed midway
-        chain = self.coordinator.chain
-        for swap in active:
-            if self._stop.is_set():
-                return
-            if swap.id in batched:
-                continue
-            if swap.state is SwapState.PROPOSED and chain.now(swap.leg_a.ledger) <= swap.deadline:
-                continue  # waiting for the counterparty; nothing to do until its deadline
-            try:
-                # a swap that moved since the pass began (an instruction, another step) waits for the
-                # next pass, where it can join a batch; the worker was woken for it already
-                self.coordinator.advance(swap.id, only_from=swap.state)
-            except Exception:  # a bad swap must not stop the others; it stays active and is retried
-                logger.exception("advance failed swap=%s", swap.id)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._resumed.wait()
-            started = time.monotonic()
-            self.run_once()
-            self._wake.wait(max(0.0, self.interval - (time.monotonic() - started)))
-            self._wake.clear()
+__all__ = ["BATCH_BASE_GAS", "BATCH_ITEM_GAS", "PROPOSED_SCAN_SECONDS", "Coordinator", "Worker"]

@@ -26,6 +26,7 @@ from corridor.typed_data import Swap as PvPSwap
 from corridor.typed_data import amount_at, digest, swap_message
 from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message, signed_by
 from bridge.domain.swap import Leg, Model, Swap, SwapState
+from bridge.domain.timing import reveal_check
 from bridge.engine.chain import ChainView
 from bridge.engine.facts import LedgerFacts
 from bridge.errors import BridgeError, Conflict, Forbidden, InvalidInstruction, NotFound, SignatureInvalid
@@ -290,6 +291,13 @@ class Intake:
     def reveal(self, participant: str, reveals: list[dict[str, Any]], prefix: Prefix = single) -> list[Swap]:
         """The initiator's preimages ``{"id", "secret"}``, once both legs of each swap are locked; all or none."""
         swaps = self._swaps(reveals, prefix)
+        clocks: dict[str, int] = {}  # each ledger's clock, read once for the whole request
+
+        def clock(ledger: str) -> int:
+            if ledger not in clocks:
+                clocks[ledger] = self.chain.clock(ledger, fresh=True)
+            return clocks[ledger]
+
         for index, (swap, reveal) in enumerate(zip(swaps, reveals, strict=True)):
             with fields_under(prefix(index)):
                 if participant != swap.initiator:
@@ -301,6 +309,12 @@ class Intake:
                 raw = _hex32(reveal["secret"], field="secret")
                 if "0x" + hashlib.sha256(raw).hexdigest() != swap.hashlock:
                     raise InvalidInstruction("sha256(secret) is not the swap's hashlock", field="secret")
+                # the clock rule (bridge.domain.timing), on each ledger's own clock
+                check = reveal_check(expiry_a=swap.leg_a.expiry or 0, clock_a=clock(swap.leg_a.ledger),
+                                     expiry_b=swap.leg_b.expiry or 0, clock_b=clock(swap.leg_b.ledger),
+                                     margin=self.policy.expiry_margin, claim_safety=self.policy.claim_safety)  # fmt: skip
+                if not check.allowed:
+                    raise Conflict(f"secret not accepted: {check.reason}", field="secret")
                 swap.secret = "0x" + raw.hex()
         with self.repo.together([swap.id for swap in swaps]):
             for swap in swaps:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridge.domain.timing import DEFAULT_CLAIM_SAFETY
 from corridor.network import Network
 
 
@@ -19,4 +20,6 @@ def network_info(network: Network) -> dict[str, Any]:
                "token": network.deployment.token_address(network.settings, code)}  # fmt: skip
         for code, c in network.settings.currencies.items()
     }
-    return {"ledgers": ledgers, "currencies": currencies}
+    # the clock rule every party applies before the secret moves (bridge.domain.timing)
+    timing = {"safety_margin_seconds": network.settings.bridge.expiry_margin_seconds, "claim_safety_seconds": DEFAULT_CLAIM_SAFETY}
+    return {"ledgers": ledgers, "currencies": currencies, "timing": timing}

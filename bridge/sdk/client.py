@@ -1,9 +1,17 @@
 """The bank's HTTP client for the bridge. Every request is signed with the bank's key; instructions
-are built and signed locally (:mod:`bridge.sdk.signer`); before revealing a secret the client checks
-on the ledgers themselves that both legs are locked as agreed."""
+are built and signed locally (:mod:`bridge.sdk.signer`) and kept in the bank's own store
+(:mod:`bridge.sdk.store`) before they are sent; before revealing a secret the client checks on the
+ledgers themselves that both legs are locked as agreed and that the clock rule holds
+(:mod:`bridge.domain.timing`).
+
+Retries are safe: every POST carries an Idempotency-Key (for an acceptance or a reveal, derived from
+the swap id, and the acceptance re-sent is the one first signed, with the same lock nonce), so a
+retry after a lost answer gets the first answer back. Every non-2xx answer, JSON or not, raises
+:class:`BridgeRequestError`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -16,10 +24,12 @@ from eth_utils import decode_hex
 from web3 import Web3
 
 from bridge.api.auth import sign_request
+from bridge.domain.timing import reveal_check
 from corridor.abi import AbiFunction
 from corridor.typed_data import lock_id_of
 from corridor.errors import CorridorError
 from bridge.sdk.signer import BankSigner, HtlcOrder, NetworkInfo
+from bridge.sdk.store import MemoryStore, OrderStore
 
 _HTLC_ABI = [
     {"type": "function", "name": "storedCommitment", "stateMutability": "view",
@@ -33,14 +43,21 @@ _HTLC_ABI = [
 
 
 class BridgeRequestError(CorridorError):
-    """The bridge answered 4xx/5xx (carries its JSON error body), or could not be reached (status 0)."""
+    """The bridge answered 4xx/5xx (carries its JSON error body), or could not be reached (status 0).
+    ``retry_after``: seconds the bridge asked to wait (503: a ledger or the database is unavailable)."""
 
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
+    def __init__(self, status: int, body: dict[str, Any], *, retry_after: float | None = None) -> None:
         self.status = status
         self.error = body.get("error")
         self.detail = body.get("detail")
         self.field = body.get("field")
+        self.retry_after = retry_after
         super().__init__(f"{status} {self.error}: {self.detail} (field {self.field})")
+
+    @property
+    def retryable(self) -> bool:
+        """The same request (same Idempotency-Key) may succeed later: unreachable, or 503."""
+        return self.status in (0, 502, 503, 504)
 
 
 _ERC20_ABI = [
@@ -56,11 +73,23 @@ class LockNotVerified(Exception):
 
 
 class BridgeClient:
-    def __init__(self, base_url: str, participant: str, account: LocalAccount, *, timeout: float = 30.0) -> None:
+    """``store``: where the bank keeps what it signs (True: its default folder, see
+    :mod:`bridge.sdk.store`; False: in memory only; or an :class:`OrderStore`). ``retries``: how many
+    times a request that got no answer or a 503 is sent again (same Idempotency-Key), waiting as the
+    bridge's ``Retry-After`` says (at most ``max_retry_wait`` seconds)."""
+
+    def __init__(self, base_url: str, participant: str, account: LocalAccount, *, timeout: float = 30.0,
+                 store: OrderStore | bool = True, retries: int = 0, max_retry_wait: float = 10.0) -> None:  # fmt: skip
         self.participant = participant
         self.account = account
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._network: NetworkInfo | None = None
+        self._signer: BankSigner | None = None
+        if store is True:
+            store = OrderStore.for_bank(participant)
+        self.store: OrderStore = store if isinstance(store, OrderStore) else MemoryStore()
+        self.retries = retries
+        self.max_retry_wait = max_retry_wait
 
     def close(self) -> None:
         self._http.close()
@@ -68,19 +97,36 @@ class BridgeClient:
     # ─── transport ───────────────────────────────────────────────────────────────────────
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None, *, idempotency_key: str | None = None) -> Any:
+        """Sends a signed request; the JSON answer. Raises :class:`BridgeRequestError` on any non-2xx
+        answer (whatever its body) or none; retries as ``retries`` says, with the same key."""
+        key = (idempotency_key or uuid.uuid4().hex) if method == "POST" else None
+        attempt = 0
+        while True:
+            try:
+                return self._send(method, path, body, key)
+            except BridgeRequestError as exc:
+                if not exc.retryable or attempt >= self.retries:
+                    raise
+                attempt += 1
+                time.sleep(min(exc.retry_after or 0.5 * attempt, self.max_retry_wait))
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None, key: str | None) -> Any:
         raw = json.dumps(body).encode() if body is not None else b""
         headers = {"X-Corridor-Participant": self.participant, **sign_request(self.account, method, path, raw)}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        if method == "POST":
-            headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
+        if key is not None:
+            headers["Idempotency-Key"] = key
         try:
             response = self._http.request(method, path, content=raw if body is not None else None, headers=headers)
         except httpx.HTTPError as exc:
             raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
-        payload = response.json() if response.content else {}
-        if response.status_code >= 400:
-            raise BridgeRequestError(response.status_code, payload)
+        try:
+            payload: Any = response.json() if response.content else {}
+        except ValueError:  # not JSON (a proxy's error page, a crashed server): still the SDK's error
+            payload = None
+        if response.status_code >= 400 or payload is None:
+            raise _error(response, payload)
         return payload
 
     # ─── network ─────────────────────────────────────────────────────────────────────────
@@ -88,12 +134,17 @@ class BridgeClient:
     @property
     def network(self) -> NetworkInfo:
         if self._network is None:
-            self._network = NetworkInfo.from_json(self.request("GET", "/v1/network"))
+            info = self.request("GET", "/v1/network")
+            self.store.keep_network(info)  # the escape hatch needs it without the bridge
+            self._network = NetworkInfo.from_json(info)
         return self._network
 
     @property
     def signer(self) -> BankSigner:
-        return BankSigner(self.account, self.network)
+        """Signs locally; everything it signs is kept in :attr:`store` first."""
+        if self._signer is None:
+            self._signer = BankSigner(self.account, self.network, keep=self.store.keep)
+        return self._signer
 
     def rate(self, base: str, quote: str) -> dict[str, Any]:
         return self.request("GET", f"/v1/rates/{base}/{quote}")
@@ -126,20 +177,31 @@ class BridgeClient:
                             idempotency_key=idempotency_key)  # fmt: skip
 
     def submit_htlc(self, order: HtlcOrder, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Submits a signed linked-ledger order (kept in the store when it was signed). The default
+        Idempotency-Key is derived from the swap id: submitting the same order again is answered
+        with the first answer."""
         body = {"model": "htlc", "order": order.order.to_json(), "signature": order.signature,
                 "lock_signature": order.lock_signature, "lock_nonce": order.lock_nonce}  # fmt: skip
-        return self.request("POST", "/v1/swaps", body, idempotency_key=idempotency_key)
+        return self.request("POST", "/v1/swaps", body, idempotency_key=idempotency_key or f"submit:{order.swap_id}")
 
-    def accept(self, swap: dict[str, Any], *, expect: dict[str, Any] | None = None) -> dict[str, Any]:
+    def accept(self, swap: dict[str, Any], *, expect: dict[str, Any] | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
         """Signs and sends the acceptance of ``swap``'s terms. ``expect``: fields the bank agreed to
-        off-band (e.g. amounts); a mismatch refuses to sign."""
-        return self.request("POST", f"/v1/swaps/{swap['id']}/accept", self._acceptance(swap, expect))
+        off-band (e.g. amounts); a mismatch refuses to sign. A retry (same swap) sends the acceptance
+        first signed, with the same lock nonce, under the same Idempotency-Key (default: derived from
+        the swap id), so an acceptance whose answer was lost is answered, not refused."""
+        return self.request("POST", f"/v1/swaps/{swap['id']}/accept", self._acceptance(swap, expect),
+                            idempotency_key=idempotency_key or f"accept:{swap['id']}")  # fmt: skip
 
     def _acceptance(self, swap: dict[str, Any], expect: dict[str, Any] | None) -> dict[str, Any]:
         terms = {k: str(v) for k, v in swap["terms"].items()}
         for key, value in (expect or {}).items():
             if str(terms.get(key)).lower() != str(value).lower():
                 raise ValueError(f"the swap's {key} is {terms.get(key)}, not the agreed {value}: not accepting")
+        kept = self.store.get(swap["id"])
+        if kept is not None and kept.get("role") == "counterparty" and kept.get("signature"):  # signed before: the same again
+            if swap["model"] == "pvp":
+                return {"signature": kept["signature"]}
+            return {"signature": kept["signature"], "lock_signature": kept["lock_signature"], "lock_nonce": int(kept["lock_nonce"])}
         if swap["model"] == "pvp":
             return {"signature": self.signer.sign_pvp(swap["leg_a"]["ledger"], terms)}
         order = {k: (v if k in ("initiator", "counterparty", "sellCurrency", "buyCurrency", "hashlock", "quoteHash") else int(v))
@@ -147,18 +209,26 @@ class BridgeClient:
         signature, lock_signature, lock_nonce = self.signer.htlc_accept(order)
         return {"signature": signature, "lock_signature": lock_signature, "lock_nonce": lock_nonce}
 
-    def reveal(self, order: HtlcOrder) -> dict[str, Any]:
-        """Reveals the secret only after verifying on both ledgers that both legs are locked as agreed."""
-        self.verify_locked(order)
-        return self.request("POST", f"/v1/swaps/{order.swap_id}/secret", {"secret": "0x" + order.secret.hex()})
+    def reveal(self, order: HtlcOrder, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Reveals the secret only after verifying on both ledgers that both legs are locked as agreed
+        and that the clock rule holds (:meth:`verify_locked_many`). Idempotency-Key: derived from the
+        swap id unless given."""
+        kept = self.store.get(order.swap_id) or {}
+        if not kept.get("secret_sent_at"):  # a retry of a reveal already sent checks nothing: the secret is out
+            self.verify_locked(order)
+            self.store.keep({"swap_id": order.swap_id, "secret_sent_at": int(time.time())})
+        return self.request("POST", f"/v1/swaps/{order.swap_id}/secret", {"secret": "0x" + order.secret.hex()},
+                            idempotency_key=idempotency_key or f"reveal:{order.swap_id}")  # fmt: skip
 
     def verify_locked(self, order: HtlcOrder) -> None:
         self.verify_locked_many([order])
 
     def verify_locked_many(self, orders: list[HtlcOrder]) -> None:
         """Checks on the ledgers themselves (not the bridge) that both legs of every order are locked,
-        each lock committing to exactly the agreed token, parties, amount, hashlock and expiry. One
-        JSON-RPC batch per ledger; raises :class:`LockNotVerified` at the first leg that is not."""
+        each lock committing to exactly the agreed token, parties, amount, hashlock and expiry, and
+        that the clock rule holds on each ledger's own clock: leg A has at least the safety margin
+        left on ledger A, leg B time enough to be claimed on ledger B. One JSON-RPC batch per ledger;
+        raises :class:`LockNotVerified` at the first order that fails (its secret must not move)."""
         reads: dict[str, list[tuple[str, bytes, tuple[Any, ...]]]] = {}
         for order in orders:
             o = order.order
@@ -168,19 +238,28 @@ class BridgeClient:
             ):
                 terms = (self.network.token(currency), sender, receiver, amount, o.hashlock, expiry)
                 reads.setdefault(self.network.ledger_of(currency).name, []).append((currency, lock_id_of(sender, o.hashlock), terms))
+        clocks: dict[str, int] = {}
         for name, legs in reads.items():
             ledger = self.network.ledgers[name]
             calls = []
             for _, lock_id, terms in legs:
                 calls.append({"to": ledger.htlc, "data": _STORED_COMMITMENT.calldata(lock_id)})
                 calls.append({"to": ledger.htlc, "data": _COMMITMENT_OF.calldata(terms)})
-            answers = _eth_calls(ledger.rpc_url, calls)
+            answers, clocks[name] = _eth_calls(ledger.rpc_url, calls)
             for index, (currency, _, _) in enumerate(legs):
                 stored, expected = answers[2 * index], answers[2 * index + 1]
                 if stored == b"\0" * 32:
                     raise LockNotVerified(f"the {currency} leg is not locked on ledger {name}: not revealing the secret")
                 if stored != expected:
                     raise LockNotVerified(f"the {currency} lock on ledger {name} does not match the agreed terms")
+        for order in orders:
+            o = order.order
+            name_a, name_b = self.network.ledger_of(o.sellCurrency).name, self.network.ledger_of(o.buyCurrency).name
+            check = reveal_check(expiry_a=o.initiatorExpiry, clock_a=clocks[name_a], expiry_b=o.counterpartyExpiry,
+                                 clock_b=clocks[name_b], margin=self.network.safety_margin, claim_safety=self.network.claim_safety)  # fmt: skip
+            if not check.allowed:
+                raise LockNotVerified(f"swap {order.swap_id}: {check.reason} (ledger {name_a} leg A, ledger {name_b} leg B): "
+                                      "not revealing the secret")  # fmt: skip
 
     # ─── instruction files: many instructions per request, recorded all or none ─────────
 
@@ -202,15 +281,21 @@ class BridgeClient:
         return self.request("POST", "/v1/swaps/batch", {"swaps": instructions}, idempotency_key=idempotency_key)
 
     def accept_many(self, swaps: list[dict[str, Any]], *, idempotency_key: str | None = None) -> dict[str, Any]:
-        """Signs and sends the acceptances of ``swaps`` (as the bridge shows them: :meth:`swaps`, :meth:`swap`)."""
+        """Signs and sends the acceptances of ``swaps`` (as the bridge shows them: :meth:`swaps`, :meth:`swap`);
+        a retry re-sends the same acceptances (see :meth:`accept`)."""
         acceptances = [{"id": swap["id"], **self._acceptance(swap, None)} for swap in swaps]
-        return self.request("POST", "/v1/swaps/batch/accept", {"acceptances": acceptances}, idempotency_key=idempotency_key)
+        return self.request("POST", "/v1/swaps/batch/accept", {"acceptances": acceptances},
+                            idempotency_key=idempotency_key or _key("accept", [swap["id"] for swap in swaps]))  # fmt: skip
 
     def reveal_many(self, orders: list[HtlcOrder], *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Reveals the secrets of ``orders`` once every leg of every one is verified locked on chain."""
-        self.verify_locked_many(orders)
+        unsent = [order for order in orders if not (self.store.get(order.swap_id) or {}).get("secret_sent_at")]
+        self.verify_locked_many(unsent)  # a retry checks nothing for secrets already sent: they are out
+        for order in unsent:
+            self.store.keep({"swap_id": order.swap_id, "secret_sent_at": int(time.time())})
         secrets = [{"id": order.swap_id, "secret": "0x" + order.secret.hex()} for order in orders]
-        return self.request("POST", "/v1/swaps/batch/secrets", {"secrets": secrets}, idempotency_key=idempotency_key)
+        return self.request("POST", "/v1/swaps/batch/secrets", {"secrets": secrets},
+                            idempotency_key=idempotency_key or _key("reveal", [order.swap_id for order in orders]))  # fmt: skip
 
     def wait_all(self, swap_ids: list[str], states: set[str], *, after: int = 0, timeout: float = 60.0) -> dict[str, str]:
         """Waits until every swap in ``swap_ids`` has reached one of ``states`` (passing through counts),
@@ -246,12 +331,10 @@ class BridgeClient:
                 with self._http.stream("GET", path, headers=headers, timeout=follow + 10) as response:
                     if response.status_code >= 400:
                         response.read()
-                        raise BridgeRequestError(response.status_code, response.json() if response.content else {})
-                    for line in response.iter_lines():
-                        if line.startswith("data: "):
-                            entry = json.loads(line[6:])
-                            after = max(after, int(entry["seq"]))
-                            yield entry
+                        raise _error(response)
+                    for entry in _stream(response):
+                        after = max(after, int(entry["seq"]))
+                        yield entry
             except httpx.HTTPError as exc:  # the stream broke: the bridge went away
                 raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
 
@@ -327,24 +410,63 @@ class BridgeClient:
         with self._http.stream("GET", path, headers=headers, timeout=timeout) as response:
             if response.status_code >= 400:
                 response.read()
-                raise BridgeRequestError(response.status_code, response.json() if response.content else {})
-            for line in response.iter_lines():
-                if line.startswith("data: "):
-                    yield json.loads(line[6:])
+                raise _error(response)
+            yield from _stream(response)
 
 
 _STORED_COMMITMENT = AbiFunction.of(_HTLC_ABI, "storedCommitment")
 _COMMITMENT_OF = AbiFunction.of(_HTLC_ABI, "commitmentOf")
 
 
-def _eth_calls(rpc_url: str, calls: list[dict[str, str]]) -> list[bytes]:
-    """``eth_call`` each of ``calls`` in one JSON-RPC batch; the raw return data, in order."""
+def _eth_calls(rpc_url: str, calls: list[dict[str, str]]) -> tuple[list[bytes], int]:
+    """``eth_call`` each of ``calls`` in one JSON-RPC batch with the ledger's clock (the pending block's
+    time, else the latest's): the raw return data in order, and that time."""
+    n = len(calls)
     payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": [call, "latest"]} for i, call in enumerate(calls)]
+    payload += [{"jsonrpc": "2.0", "id": n, "method": "eth_getBlockByNumber", "params": ["latest", False]},
+                {"jsonrpc": "2.0", "id": n + 1, "method": "eth_getBlockByNumber", "params": ["pending", False]}]  # fmt: skip
     try:
-        answers = {answer["id"]: answer for answer in httpx.post(rpc_url, json=payload, timeout=30).json()}
-        return [decode_hex(answers[i]["result"]) for i in range(len(calls))]
+        answers = {answer["id"]: answer for answer in httpx.post(rpc_url, json=payload, timeout=10).json()}
+        clock = int(answers[n]["result"]["timestamp"], 16)
+        pending = answers[n + 1].get("result")
+        if isinstance(pending, dict) and pending.get("timestamp"):
+            clock = max(clock, int(pending["timestamp"], 16))
+        return [decode_hex(answers[i]["result"]) for i in range(n)], clock
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
         raise LockNotVerified(f"cannot read the locks on {rpc_url}: {exc}") from exc
+
+
+def _stream(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """The data of each server-sent ``transition`` event; an ``error`` event (the bridge's database
+    failed under the stream) raises :class:`BridgeRequestError` 503: reconnect later."""
+    event = "message"
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            event = line[7:].strip()
+        elif line.startswith("data: "):
+            data = json.loads(line[6:])
+            if event == "error":
+                raise BridgeRequestError(503, data, retry_after=5)
+            yield data
+        elif not line:
+            event = "message"
+
+
+def _error(response: httpx.Response, payload: Any = ...) -> BridgeRequestError:
+    """The SDK's error for a non-2xx (or unreadable) answer, whatever its body."""
+    if payload is ...:
+        try:
+            payload = response.json() if response.content else {}
+        except ValueError:
+            payload = None
+    error = payload if isinstance(payload, dict) else {"error": "http_error", "detail": response.text[:300] or response.reason_phrase}
+    retry_after = response.headers.get("Retry-After")
+    return BridgeRequestError(response.status_code, error, retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)
+
+
+def _key(action: str, swap_ids: list[str]) -> str:
+    """An Idempotency-Key for ``action`` on exactly these swaps (a retry of the same file reuses it)."""
+    return f"{action}-many:" + hashlib.sha256(",".join(swap_ids).encode()).hexdigest()[:32]
 
 
 def _ints(terms: dict[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,22 @@
-"""Instruction building and signing, entirely local to the bank."""
+"""Instruction building and signing, entirely local to the bank. Every instruction signed is handed
+to ``keep`` (the bank's :class:`~bridge.sdk.store.OrderStore`) before it can be sent."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
 from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message
-from corridor.typed_data import Swap, amount_at, sign, swap_message
+from bridge.domain.timing import DEFAULT_CLAIM_SAFETY, DEFAULT_SAFETY_MARGIN
+from corridor.typed_data import Swap, amount_at, digest, sign, swap_message
+
+Keep = Callable[[dict[str, Any]], object]
 
 
 
@@ -32,10 +37,21 @@ class NetworkInfo:
 
     ledgers: dict[str, LedgerInfo]
     currencies: dict[str, dict[str, Any]]  # code -> {"ledger", "decimals", "token"}
+    timing: dict[str, int] = field(default_factory=dict)  # "safety_margin_seconds", "claim_safety_seconds"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NetworkInfo:
-        return cls({name: LedgerInfo(name=name, **fields) for name, fields in data["ledgers"].items()}, data["currencies"])
+        return cls({name: LedgerInfo(name=name, **fields) for name, fields in data["ledgers"].items()}, data["currencies"],
+                   dict(data.get("timing") or {}))  # fmt: skip
+
+    @property
+    def safety_margin(self) -> int:
+        """Seconds leg A must have left on its ledger's clock for the secret to move (the clock rule)."""
+        return int(self.timing.get("safety_margin_seconds", DEFAULT_SAFETY_MARGIN))
+
+    @property
+    def claim_safety(self) -> int:
+        return int(self.timing.get("claim_safety_seconds", DEFAULT_CLAIM_SAFETY))
 
     def ledger_of(self, currency: str) -> LedgerInfo:
         return self.ledgers[self.currencies[currency.upper()]["ledger"]]
@@ -60,9 +76,10 @@ class HtlcOrder:
 
 
 class BankSigner:
-    def __init__(self, account: LocalAccount, network: NetworkInfo) -> None:
+    def __init__(self, account: LocalAccount, network: NetworkInfo, *, keep: Keep | None = None) -> None:
         self.account = account
         self.network = network
+        self._keep = keep or (lambda record: None)
 
     @property
     def address(self) -> str:
@@ -82,9 +99,15 @@ class BankSigner:
         return ledger.name, self._swap_json(swap), self.sign_pvp(ledger.name, self._swap_json(swap))
 
     def sign_pvp(self, ledger_name: str, terms: dict[str, Any]) -> str:
+        """Signs the PvPEscrow ``Swap`` ``terms`` (as party A or B: the record kept says which)."""
         swap = Swap(**{k: (int(v) if k not in ("partyA", "partyB", "tokenA", "tokenB") else v) for k, v in terms.items()})
         ledger = self.network.ledgers[ledger_name]
-        return "0x" + sign(self.account, swap_message(ledger.chain_id, ledger.pvp, swap)).hex()
+        message = swap_message(ledger.chain_id, ledger.pvp, swap)
+        signature = "0x" + sign(self.account, message).hex()
+        role = "initiator" if swap.partyA.lower() == self.address.lower() else "counterparty"
+        self._keep({"swap_id": "0x" + digest(message).hex(), "model": "pvp", "role": role, "ledger": ledger_name,
+                    "terms": self._swap_json(swap), "signature": signature})  # fmt: skip
+        return signature
 
     # ─── linked ledgers ──────────────────────────────────────────────────────────────────
 
@@ -106,19 +129,25 @@ class BankSigner:
         lock_nonce = secrets.randbits(64)
         request = lock_request(order, leg="a", token=self.network.token(sell), swap_id=swap_id)
         lock_signature = "0x" + sign(self.account, lock_message(ledger_a.chain_id, ledger_a.htlc, request, lock_nonce)).hex()
+        # kept (with the secret) before it can be sent: the bank can finish or refund it without the bridge
+        self._keep({"swap_id": swap_id, "model": "htlc", "role": "initiator", "order": order.to_json(), "signature": signature,
+                    "lock_signature": lock_signature, "lock_nonce": lock_nonce, "secret": "0x" + secret.hex()})  # fmt: skip
         return HtlcOrder(order, swap_id, signature, lock_signature, lock_nonce, secret)
 
-    def htlc_accept(self, order_json: dict[str, Any]) -> tuple[str, str, int]:
-        """(acceptance signature, lock authorisation for our leg, its nonce) for an order we agree to."""
+    def htlc_accept(self, order_json: dict[str, Any], *, lock_nonce: int | None = None) -> tuple[str, str, int]:
+        """(acceptance signature, lock authorisation for our leg, its nonce) for an order we agree to.
+        ``lock_nonce``: the one a first attempt used (a retry must send the same acceptance)."""
         order = SwapOrder.from_json(order_json)
         if order.counterparty.lower() != self.address.lower():
             raise ValueError("this order names another counterparty")
         ledger_a, ledger_b = self.network.ledger_of(order.sellCurrency), self.network.ledger_of(order.buyCurrency)
         swap_id = order_id(ledger_a.chain_id, order)
         signature = "0x" + sign(self.account, order_message(ledger_a.chain_id, order)).hex()
-        lock_nonce = secrets.randbits(64)
+        lock_nonce = secrets.randbits(64) if lock_nonce is None else lock_nonce
         request = lock_request(order, leg="b", token=self.network.token(order.buyCurrency), swap_id=swap_id)
         lock_signature = "0x" + sign(self.account, lock_message(ledger_b.chain_id, ledger_b.htlc, request, lock_nonce)).hex()
+        self._keep({"swap_id": swap_id, "model": "htlc", "role": "counterparty", "order": order.to_json(), "signature": signature,
+                    "lock_signature": lock_signature, "lock_nonce": lock_nonce})  # fmt: skip
         return signature, lock_signature, lock_nonce
 
     # ─── helpers ─────────────────────────────────────────────────────────────────────────

@@ -84,6 +84,36 @@ class SeenRequestRow(Base):
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class HealthProbeRow(Base):
+    """Written and removed by the database health probe (a write, as every signed request writes)."""
+
+    __tablename__ = "health_probes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class AlertRow(Base):
+    """An exception for the supervisor: something the chains show that the journal does not (or
+    contradicts), a one-legged swap, ledger clocks too far apart. ``key`` identifies the condition:
+    while an alert with that key is open, raising it again only counts."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    ledger: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    swap_id: Mapped[str | None] = mapped_column(String(66), nullable=True, index=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout so API and worker threads coexist."""
     if url.startswith("sqlite"):

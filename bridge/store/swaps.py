@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge import faults
-from bridge.domain.swap import Leg, Model, Swap, SwapState, check_transition
+from bridge.domain.swap import TERMINAL, Leg, Model, Swap, SwapState, check_correction, check_transition
 from bridge.errors import Conflict, NotFound
-from bridge.store.db import IdempotencyRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow
+from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow
 
 
 def _now() -> datetime:
@@ -220,9 +220,15 @@ class SwapRepository:
             row.version += 1
 
     def transition(self, swap: Swap, to: SwapState, *, detail: str | None = None, ledger: str | None = None,
-                   tx_hash: str | None = None, block: int | None = None) -> Swap:  # fmt: skip
-        """Moves ``swap`` to ``to`` (checked against the state machine and the stored state)."""
-        check_transition(swap.id, swap.state, to)
+                   tx_hash: str | None = None, block: int | None = None, correction: bool = False) -> Swap:  # fmt: skip
+        """Moves ``swap`` to ``to`` (checked against the state machine and the stored state). A
+        ``correction`` records what the chains show against the state machine (see
+        :func:`bridge.domain.swap.check_correction`); its journal entry says so."""
+        if correction:
+            check_correction(swap.id, swap.state, to)
+            detail = f"reconciled with the chain: {detail}"
+        else:
+            check_transition(swap.id, swap.state, to)
         with self._write() as session:
             row = self._row_for_update(session, swap.id)
             if row is None:
@@ -307,11 +313,29 @@ class SwapRepository:
     def active(self, *, proposed: bool = True) -> list[Swap]:
         """Every swap not yet in a terminal state (the worker's and recovery's queue); without those
         still waiting for their counterparty when ``proposed`` is False."""
-        done = [s.value for s in (SwapState.SETTLED, SwapState.REFUNDED, SwapState.CANCELLED, SwapState.EXPIRED, SwapState.FAILED)]
+        done = [s.value for s in TERMINAL]
         if not proposed:
             done.append(SwapState.PROPOSED.value)
         with self._sessions() as session:  # the bodies alone: no ORM objects to build for a read-only list
             return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.not_in(done)))]
+
+    def pending_transactions(self) -> dict[str, int]:
+        """Transactions sent and not yet confirmed, by ledger: active swaps whose latest journal entry
+        is a transaction hash recorded right after sending (same state, no block yet)."""
+        t = TransitionRow
+        latest = (select(func.max(t.seq)).join(SwapRow, SwapRow.id == t.swap_id)
+                  .where(SwapRow.state.not_in([s.value for s in TERMINAL])).group_by(t.swap_id))  # fmt: skip
+        query = (select(t.ledger, func.count()).where(t.seq.in_(latest), t.tx_hash.is_not(None), t.block_number.is_(None),
+                                                     t.from_state == t.to_state).group_by(t.ledger))  # fmt: skip
+        with self._sessions() as session:
+            return {str(ledger): int(count) for ledger, count in session.execute(query)}
+
+    def probe_write(self) -> None:
+        """Writes (and removes) a page-sized row in one transaction: what every signed request needs
+        (each writes a replay row), so a full, read-only or locked database fails here as it would there."""
+        with self._write() as session:
+            session.execute(insert(HealthProbeRow).values(at=_now(), payload="x" * 4096))
+            session.execute(delete(HealthProbeRow))
 
     def count_by_state(self) -> dict[str, int]:
         with self._sessions() as session:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
 
 from bridge.api.deps import Caller, CoordinatorDep, RepoDep, get_caller
 from bridge.api.routes.swaps import to_public, to_public_many
 from bridge.engine.network_info import network_info
 from bridge.errors import Forbidden
 from oracle.status import PairState, read_statuses
+from bridge.store.alerts import KINDS
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
 
@@ -89,3 +90,14 @@ def report(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> 
     swaps = to_public_many(listed, repo)
     return build_report(scenarios=[], swaps=swaps, positions=view["positions"], oracle=view["oracle"],
                         network=network_info(coordinator.network))  # fmt: skip
+
+
+@router.get("/alerts", responses={401: {}, 403: {}})
+def alerts(caller: RegulatorDep, request: Request, open_only: bool = False, kind: str | None = Query(None, max_length=32),
+           limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=2**62)] = 0) -> dict[str, Any]:  # fmt: skip
+    """Exceptions raised for the supervisor, newest first: escrow activity for a swap the journal does
+    not know, a journal the chains contradict (corrected), a one-legged swap, a reused nonce, ledger
+    clocks apart. Each with its ledger, swap and transaction, when raised and last seen, and when
+    (and how) it was resolved."""
+    found = request.app.state.alerts.list(open_only=open_only, kind=kind, limit=limit, offset=offset)
+    return {"items": [alert.as_dict() for alert in found], "kinds": KINDS, "limit": limit, "offset": offset}

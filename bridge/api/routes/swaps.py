@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bridge.api.changes import SAFETY_POLL_SECONDS, changed
+from bridge.api.errors import stream_error
 from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
 from bridge.api.schemas import (MAX_POSITION, HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapBatchAccept, SwapBatchCreate,
                                 SwapBatchPublic, SwapBatchSecrets, SwapCreate, SwapPage, SwapPublic)  # fmt: skip
@@ -213,7 +214,11 @@ async def swap_events(swap_id: str, request: Request, caller: CallerDep, repo: R
                 change.clear()
                 # A transition and the swap's new state are written in one database transaction, so
                 # the journal's last entry is the swap's state: terminal there means nothing follows.
-                journal = await run_in_threadpool(repo.journal, swap_id)
+                try:
+                    journal = await run_in_threadpool(repo.journal, swap_id)
+                except SQLAlchemyError as exc:  # the stream ends with a JSON error; the client reconnects
+                    yield f"event: error\ndata: {json.dumps(stream_error(exc))}\n\n"
+                    return
                 for entry in journal[sent:]:
                     yield f"event: transition\ndata: {json.dumps(entry)}\n\n"
                 sent = len(journal)

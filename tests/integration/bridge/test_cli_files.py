@@ -3,13 +3,13 @@ as one request against a running bridge, accepted in one request by the counterp
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import bridge.cli
 from corridor.cli import cli
 
 pytestmark = pytest.mark.integration
@@ -22,14 +22,18 @@ def _swap(url: str, *args: str) -> tuple[int, str]:
 
 def test_a_csv_file_is_proposed_in_one_request_and_accepted_in_another(bridge_url: str, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    monkeypatch.setattr(bridge.cli, "ORDERS_DIR", tmp_path / "orders")
+    monkeypatch.setenv("CORRIDOR_BANK_STORE", str(tmp_path / "banks"))
     file = tmp_path / "payments.csv"
     file.write_text("to,sell,amount,buy\nharbour,CNY,1000.00,HKD\nharbour,CNY,2500.50,HKD\nchaophraya,cny,300.00,THB\n")
     code, output = _swap(bridge_url, "submit-file", "--as", "yangtze", str(file))
     assert code == 0, output
     ids = re.findall(r"swap (0x[0-9a-f]{64}) proposed", output)
     assert len(ids) == 3
-    assert [p.name for p in (tmp_path / "orders").iterdir()] == [f"{ids[2]}.json"]  # the linked-ledger order's secret
+    # every order signed is in the bank's own store (0600), the linked-ledger one with its secret
+    kept = {path.stem: json.loads(path.read_text()) for path in (tmp_path / "banks" / "yangtze" / "swaps").iterdir()}
+    assert set(kept) == set(ids)
+    assert [swap_id for swap_id, record in kept.items() if record.get("secret")] == [ids[2]]
+    assert {(tmp_path / "banks" / "yangtze" / "swaps" / f"{i}.json").stat().st_mode & 0o777 for i in ids} == {0o600}
 
     code, output = _swap(bridge_url, "accept", "--as", "harbour", ids[0], ids[1])
     assert code == 0, output

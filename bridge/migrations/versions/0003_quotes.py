@@ -1,15 +1,15 @@
 """Quotes the bridge issued: a swap may cite only a quote recorded here, and its HTLC locks carry the
 quote's terms hash and signature, which the escrow verifies on chain.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IsoCodes} from "../libraries/IsoCodes.sol";
 import {ObservationCodec} from "../libraries/ObservationCodec.sol";
+import {PairCodec} from "../libraries/PairCodec.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title FxOracle
@@ -39,7 +40,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @inheritdoc IFxOracle
     bytes3 public immutable baseCurrency;
 
-    mapping(bytes6 pairId => Pair) private _pairs;
+    mapping(bytes6 pairId => uint256 packed) private _pairs; // see PairCodec
     mapping(bytes6 pairId => mapping(uint256 roundId => Round)) private _rounds;
     mapping(uint256 dayWord => uint256 bits) private _holidays;
     // One slot, read once per round.
@@ -131,7 +132,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         returns (bytes6 pairId)
     {
         pairId = observations[j].pair();
-        Pair memory state = _pairs[pairId];
+        Pair memory state = _pair(pairId);
         if (!state.listed) revert FxPairNotListed(pairId);
         if (state.derived) revert FxPairIsDerived(pairId);
         // The lowest sequence of the round is stored, not the highest: every observation must exceed
@@ -209,8 +210,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         state.lastMid = uint48(column.mid);
         state.lastObservedAt = uint32(column.observedAt);
         if (trips) state.halted = true;
-        // One packed write: the optimiser turns this whole-struct assignment into a single SSTORE.
-        _pairs[pairId] = state;
+        _setPair(pairId, state); // one SSTORE
         emit RoundPublished(pairId, roundId, column.mid);
         if (trips) emit BreakerTripped(pairId, roundId, previous, column.mid, jump);
     }
@@ -240,17 +240,17 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     function _judgeCross(bytes6 cross, bytes6 baseLeg, bytes6 quoteLeg) private {
-        Pair memory baseState = _pairs[baseLeg];
-        Pair memory quoteState = _pairs[quoteLeg];
+        Pair memory baseState = _pair(baseLeg);
+        Pair memory quoteState = _pair(quoteLeg);
         uint256 mid = _crossMid(baseState, quoteState);
         if (mid == 0) return; // a leg without data: nothing to judge yet
-        Pair memory state = _pairs[cross];
+        Pair memory state = _pair(cross);
         uint256 previous = state.lastMid;
         if (mid == previous) return; // a heartbeat of unchanged legs writes nothing
         (bool trips, uint256 jump) = _judge(state, mid);
         state.lastMid = uint48(mid);
         if (trips) state.halted = true;
-        _pairs[cross] = state;
+        _setPair(cross, state);
         if (trips) {
             uint256 roundRef = (uint256(baseState.latestRound) << 128) | quoteState.latestRound;
             emit BreakerTripped(cross, roundRef, previous, mid, jump);
@@ -290,10 +290,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     ///      unconfigured cross has no breaker and is not a settlement rate.
     function _rate(bytes3 base, bytes3 quote) private view returns (Rate memory) {
         bytes6 direct = _pairId(base, quote);
-        Pair memory state = _pairs[direct];
+        Pair memory state = _pair(direct);
         if (state.listed) return state.derived ? _crossRate(direct, state) : _directRate(direct, state);
         bytes6 inverse = _pairId(quote, base);
-        state = _pairs[inverse];
+        state = _pair(inverse);
         if (state.listed) return _invert(state.derived ? _crossRate(inverse, state) : _directRate(inverse, state));
         revert FxPairNotListed(direct);
     }
@@ -321,7 +321,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
 
     function _leg(bytes3 currency) private view returns (Rate memory) {
         bytes6 pairId = _pairId(baseCurrency, currency);
-        Pair memory state = _pairs[pairId];
+        Pair memory state = _pair(pairId);
         if (!state.listed || state.derived) revert FxPairNotListed(pairId);
         return _roundRate(pairId, state);
     }
@@ -367,7 +367,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @inheritdoc IFxOracle
     function roundAtOrBefore(bytes6 pairId, uint256 timestamp) external view returns (uint256, Round memory) {
         uint256 low = 1;
-        uint256 high = _pairs[pairId].latestRound;
+        uint256 high = _pair(pairId).latestRound;
         if (high == 0 || _rounds[pairId][1].publishedAt > timestamp) revert FxNoData(pairId, 0);
         while (low < high) {
             uint256 middle = (low + high + 1) / 2;
@@ -379,7 +379,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
 
     /// @inheritdoc IFxOracle
     function pair(bytes6 pairId) external view returns (Pair memory) {
-        return _pairs[pairId];
+        return _pair(pairId);
     }
 
     /// @inheritdoc IFxOracle
@@ -457,11 +457,12 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         if (maxAge < MIN_MAX_AGE || maxAge > MAX_MAX_AGE) revert FxMaxAgeOutOfRange(maxAge, MIN_MAX_AGE, MAX_MAX_AGE);
         if (maxDispersionBps > MAX_BPS) revert FxDispersionOutOfRange(maxDispersionBps, MAX_BPS);
         _checkBreaker(breakerBps);
-        Pair storage state = _pairs[pairId];
+        Pair memory state = _pair(pairId);
         _checkKind(pairId, _pairId(quote, base), state, false, listed);
         // Never touches `halted`: only the regulator lifts a halt.
         (state.maxAge, state.maxDispersionBps, state.breakerBps, state.listed, state.derived) =
             (maxAge, maxDispersionBps, breakerBps, listed, false);
+        _setPair(pairId, state);
         emit PairConfigured(pairId, maxAge, maxDispersionBps, breakerBps, listed);
     }
 
@@ -473,35 +474,39 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
                 || quote == baseCurrency
         ) revert FxInvalidPairId(pairId);
         _checkBreaker(breakerBps);
-        Pair memory state = _pairs[pairId];
+        Pair memory state = _pair(pairId);
         bool wasListedCross = state.listed && state.derived;
-        _checkKind(pairId, _pairId(quote, base), _pairs[pairId], true, listed);
+        _checkKind(pairId, _pairId(quote, base), state, true, listed);
         if (listed && !wasListedCross) {
             if (_crossCount == MAX_CROSSES) revert FxTooManyCrosses(MAX_CROSSES);
             _crosses[_crossCount++] = pairId;
             // Listing (again) starts the breaker from the current derived mid.
-            state.lastMid = uint48(_crossMid(_pairs[_pairId(baseCurrency, base)], _pairs[_pairId(baseCurrency, quote)]));
+            state.lastMid = uint48(_crossMid(_pair(_pairId(baseCurrency, base)), _pair(_pairId(baseCurrency, quote))));
         } else if (!listed && wasListedCross) {
             _removeCross(pairId);
         }
         // Never touches `halted`: only the regulator lifts a halt.
         (state.breakerBps, state.listed, state.derived) = (breakerBps, listed, true);
-        _pairs[pairId] = state;
+        _setPair(pairId, state);
         emit CrossConfigured(pairId, breakerBps, listed, state.lastMid);
     }
 
     /// @inheritdoc IFxOracle
     function resume(bytes6 pairId) external onlyRole(Roles.REGULATOR) {
-        if (!_pairs[pairId].halted) revert FxNotHalted(pairId);
-        _pairs[pairId].halted = false;
+        Pair memory state = _pair(pairId);
+        if (!state.halted) revert FxNotHalted(pairId);
+        state.halted = false;
+        _setPair(pairId, state);
         emit PairResumed(pairId, msg.sender);
     }
 
     /// @inheritdoc IFxOracle
     function resetSequence(bytes6 pairId) external onlyRole(Roles.REGULATOR) {
-        uint256 previous = _pairs[pairId].lastSequence;
+        Pair memory state = _pair(pairId);
+        uint256 previous = state.lastSequence;
         if (previous == 0) revert FxSequenceNotSet(pairId);
-        _pairs[pairId].lastSequence = 0;
+        state.lastSequence = 0;
+        _setPair(pairId, state);
         emit SequenceReset(pairId, previous, msg.sender);
     }
 
@@ -556,12 +561,12 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @dev One state per currency pair: a listed pair is configured only as its own kind (a cross is
     ///      delisted as a cross before it becomes direct, and the reverse), and a pair is listed only
     ///      while its inverse is not.
-    function _checkKind(bytes6 pairId, bytes6 inverse, Pair storage state, bool asCross, bool listing)
+    function _checkKind(bytes6 pairId, bytes6 inverse, Pair memory state, bool asCross, bool listing)
         private
         view
     {
         if (state.listed && state.derived != asCross) revert FxPairListedAsOtherKind(pairId);
-        if (listing && _pairs[inverse].listed) revert FxInverseListed(pairId, inverse);
+        if (listing && _pair(inverse).listed) revert FxInverseListed(pairId, inverse);
     }
 
     function _removeCross(bytes6 pairId) private {
@@ -582,6 +587,14 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────
+
+    function _pair(bytes6 pairId) private view returns (Pair memory) {
+        return PairCodec.decode(_pairs[pairId]);
+    }
+
+    function _setPair(bytes6 pairId, Pair memory state) private {
+        _pairs[pairId] = PairCodec.encode(state);
+    }
 
     function _pairId(bytes3 base, bytes3 quote) private pure returns (bytes6) {
         return bytes6(bytes.concat(base, quote));

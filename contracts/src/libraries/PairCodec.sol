@@ -24,6 +24,32 @@ library PairCodec {
         state.derived = uint8(word >> 216) != 0;
     }
 
+    /// @notice The `latestRound` field alone.
+    function latestRound(uint256 word) internal pure returns (uint256) {
+        return uint32(word >> 80);
+    }
+
+    /// @notice The `lastMid` field alone.
+    function lastMid(uint256 word) internal pure returns (uint256) {
+        return uint48(word >> 136);
+    }
+
+    /// @notice The `breakerBps` field alone.
+    function breakerBps(uint256 word) internal pure returns (uint256) {
+        return uint16(word >> 48);
+    }
+
+    /// @notice The `halted` field alone.
+    function halted(uint256 word) internal pure returns (bool) {
+        return uint8(word >> 72) != 0;
+    }
+
+    /// @notice `word` with `lastMid` replaced by `mid` (below 2^48) and, when `halt`, `halted` set.
+    function withMid(uint256 word, uint256 mid, bool halt) internal pure returns (uint256) {
+        word = (word & ~(uint256(type(uint48).max) << 136)) | (mid << 136);
+        return halt ? word | (uint256(1) << 72) : word;
+    }
+
     function encode(IFxOracle.Pair memory state) internal pure returns (uint256 word) {
         word = uint256(state.maxAge) | (uint256(state.maxDispersionBps) << 32) | (uint256(state.breakerBps) << 48)
             | (_bit(state.listed) << 64) | (_bit(state.halted) << 72) | (uint256(state.latestRound) << 80)

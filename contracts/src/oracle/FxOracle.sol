@@ -160,6 +160,11 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         _store(pairId, state, column, minSequence);
     }
 
+    /// @dev `spread` in basis points of `mid`, rounded up. Both are below 2^48: no overflow, no mulDiv.
+    function _ceilBps(uint256 spread, uint256 mid) private pure returns (uint256) {
+        return (spread * _BPS + mid - 1) / mid;
+    }
+
     /// @dev Medians of three observations, on the stack (the common 3-of-n round).
     function _column3(uint256 a, uint256 b, uint256 c) private pure returns (Column memory column) {
         column.mid = _median3(a.mid(), b.mid(), c.mid());
@@ -168,7 +173,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         column.observedAt = _median3(a.observedAt(), b.observedAt(), c.observedAt());
         uint256 high = Math.max(a.mid(), Math.max(b.mid(), c.mid()));
         uint256 low = Math.min(a.mid(), Math.min(b.mid(), c.mid()));
-        column.dispersionBps = Math.mulDiv(high - low, _BPS, column.mid, Math.Rounding.Ceil);
+        column.dispersionBps = _ceilBps(high - low, column.mid);
     }
 
     /// @dev Medians of any number of observations (sorted copies in memory).
@@ -189,7 +194,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         column.bid = _median(bids);
         column.ask = _median(asks);
         column.observedAt = _median(times);
-        column.dispersionBps = Math.mulDiv(mids[k - 1] - mids[0], _BPS, column.mid, Math.Rounding.Ceil);
+        column.dispersionBps = _ceilBps(mids[k - 1] - mids[0], column.mid);
     }
 
     /// @dev Appends the round, moves the pair's pointer and trips the breaker on a jump.
@@ -204,7 +209,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
             publishedAt: uint32(block.timestamp)
         });
         uint256 previous = state.lastMid;
-        (bool trips, uint256 jump) = _judge(state, column.mid);
+        (bool trips, uint256 jump) = _judge(previous, state.halted, state.breakerBps, column.mid);
         state.latestRound = uint32(roundId);
         state.lastSequence = uint24(minSequence);
         state.lastMid = uint48(column.mid);
@@ -215,13 +220,18 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         if (trips) emit BreakerTripped(pairId, roundId, previous, column.mid, jump);
     }
 
-    /// @dev Whether moving from the pair's last mid to `mid` trips its breaker: only a live pair with a
-    ///      previous value trips (a halted one stays halted until resumed).
-    function _judge(Pair memory state, uint256 mid) private pure returns (bool trips, uint256 jump) {
-        uint256 previous = state.lastMid;
-        if (previous == 0 || state.halted) return (false, 0);
-        jump = Math.mulDiv(mid > previous ? mid - previous : previous - mid, _BPS, previous);
-        trips = jump > state.breakerBps;
+    /// @dev The breaker rule, for direct pairs and crosses alike: moving from `previous` to `mid` trips a
+    ///      live pair with a previous value when the move exceeds its threshold (a halted pair stays
+    ///      halted until resumed).
+    function _judge(uint256 previous, bool halted, uint256 breakerBps, uint256 mid)
+        private
+        pure
+        returns (bool trips, uint256 jump)
+    {
+        if (previous == 0 || halted) return (false, 0);
+        // Both mids are below 2^48: the product cannot overflow, no mulDiv needed.
+        jump = (mid > previous ? mid - previous : previous - mid) * _BPS / previous;
+        trips = jump > breakerBps;
     }
 
     /// @dev Judges every listed cross with a leg among `updated` on its own move.
@@ -240,28 +250,25 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     function _judgeCross(bytes6 cross, bytes6 baseLeg, bytes6 quoteLeg) private {
-        Pair memory baseState = _pair(baseLeg);
-        Pair memory quoteState = _pair(quoteLeg);
-        uint256 mid = _crossMid(baseState, quoteState);
+        (uint256 baseWord, uint256 quoteWord) = (_pairs[baseLeg], _pairs[quoteLeg]);
+        uint256 mid = _crossMid(PairCodec.lastMid(baseWord), PairCodec.lastMid(quoteWord));
         if (mid == 0) return; // a leg without data: nothing to judge yet
-        Pair memory state = _pair(cross);
-        uint256 previous = state.lastMid;
+        uint256 word = _pairs[cross];
+        uint256 previous = PairCodec.lastMid(word);
         if (mid == previous) return; // a heartbeat of unchanged legs writes nothing
-        (bool trips, uint256 jump) = _judge(state, mid);
-        state.lastMid = uint48(mid);
-        if (trips) state.halted = true;
-        _setPair(cross, state);
+        (bool trips, uint256 jump) = _judge(previous, PairCodec.halted(word), PairCodec.breakerBps(word), mid);
+        _pairs[cross] = PairCodec.withMid(word, mid, trips); // one SSTORE, the word edited in place
         if (trips) {
-            uint256 roundRef = (uint256(baseState.latestRound) << 128) | quoteState.latestRound;
+            uint256 roundRef = (PairCodec.latestRound(baseWord) << 128) | PairCodec.latestRound(quoteWord);
             emit BreakerTripped(cross, roundRef, previous, mid, jump);
         }
     }
 
     /// @dev The cross mid from the legs' last mids (0 when a leg has none), capped to the 48 bits a
-    ///      pair stores.
-    function _crossMid(Pair memory baseLeg, Pair memory quoteLeg) private pure returns (uint256) {
-        if (baseLeg.lastMid == 0 || quoteLeg.lastMid == 0) return 0;
-        return Math.min(Math.mulDiv(quoteLeg.lastMid, _ONE, baseLeg.lastMid), type(uint48).max);
+    ///      pair stores. Mids are below 2^48, so `quoteMid * 1e8` cannot overflow.
+    function _crossMid(uint256 baseMid, uint256 quoteMid) private pure returns (uint256) {
+        if (baseMid == 0 || quoteMid == 0) return 0;
+        return Math.min(quoteMid * _ONE / baseMid, type(uint48).max);
     }
 
     function _checkFresh(bytes6 pairId, uint256 observedAt, uint256 maxAge) private view {
@@ -481,7 +488,9 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
             if (_crossCount == MAX_CROSSES) revert FxTooManyCrosses(MAX_CROSSES);
             _crosses[_crossCount++] = pairId;
             // Listing (again) starts the breaker from the current derived mid.
-            state.lastMid = uint48(_crossMid(_pair(_pairId(baseCurrency, base)), _pair(_pairId(baseCurrency, quote))));
+            state.lastMid = uint48(
+                _crossMid(_pair(_pairId(baseCurrency, base)).lastMid, _pair(_pairId(baseCurrency, quote)).lastMid)
+            );
         } else if (!listed && wasListedCross) {
             _removeCross(pairId);
         }
@@ -597,7 +606,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     function _pairId(bytes3 base, bytes3 quote) private pure returns (bytes6) {
-        return bytes6(bytes.concat(base, quote));
+        return bytes6(uint48(uint24(base)) << 24 | uint48(uint24(quote)));
     }
 
     /// @dev Insertion sort in place (k is a handful of reporters), then the middle (lower-middle mean for even k).

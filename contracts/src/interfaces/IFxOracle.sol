@@ -171,7 +171,9 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     event RoundPublished(bytes6 indexed pair, uint256 indexed roundId, uint256 mid);
     /// @notice Emitted when a move beyond the pair's threshold halts it. For a cross, `roundId` is the
     ///         legs' rounds packed as `baseLegRound << 128 | quoteLegRound`.
-    event BreakerTripped(bytes6 indexed pair, uint256 indexed roundId, uint256 previousMid, uint256 mid, uint256 jumpBps);
+    event BreakerTripped(
+        bytes6 indexed pair, uint256 indexed roundId, uint256 previousMid, uint256 mid, uint256 jumpBps
+    );
     /// @notice Emitted when the regulator resumes a halted pair.
     event PairResumed(bytes6 indexed pair, address indexed by);
     /// @notice Emitted when the regulator resets a pair's sequence to 0.

@@ -468,7 +468,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         _checkKind(pairId, _pairId(quote, base), state, false, listed);
         // Never touches `halted`: only the regulator lifts a halt.
         (state.maxAge, state.maxDispersionBps, state.breakerBps, state.listed, state.derived) =
-            (maxAge, maxDispersionBps, breakerBps, listed, false);
+        (maxAge, maxDispersionBps, breakerBps, listed, false);
         _setPair(pairId, state);
         emit PairConfigured(pairId, maxAge, maxDispersionBps, breakerBps, listed);
     }
@@ -476,10 +476,8 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @inheritdoc IFxOracle
     function configureCross(bytes6 pairId, uint16 breakerBps, bool listed) external onlyRole(Roles.OPERATOR) {
         (bytes3 base, bytes3 quote) = (bytes3(pairId), bytes3(pairId << 24));
-        if (
-            !base.isCurrency() || !quote.isCurrency() || base == quote || base == baseCurrency
-                || quote == baseCurrency
-        ) revert FxInvalidPairId(pairId);
+        if (!base.isCurrency() || !quote.isCurrency() || base == quote || base == baseCurrency || quote == baseCurrency)
+        revert FxInvalidPairId(pairId);
         _checkBreaker(breakerBps);
         Pair memory state = _pair(pairId);
         bool wasListedCross = state.listed && state.derived;
@@ -570,10 +568,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @dev One state per currency pair: a listed pair is configured only as its own kind (a cross is
     ///      delisted as a cross before it becomes direct, and the reverse), and a pair is listed only
     ///      while its inverse is not.
-    function _checkKind(bytes6 pairId, bytes6 inverse, Pair memory state, bool asCross, bool listing)
-        private
-        view
-    {
+    function _checkKind(bytes6 pairId, bytes6 inverse, Pair memory state, bool asCross, bool listing) private view {
         if (state.listed && state.derived != asCross) revert FxPairListedAsOtherKind(pairId);
         if (listing && _pair(inverse).listed) revert FxInverseListed(pairId, inverse);
     }

@@ -69,8 +69,7 @@ contract FxOracleTest is OracleBase {
     function test_publish_MedianOfFive() external {
         _changeReporter(reporters[4], true);
         uint256[] memory mids = new uint256[](5);
-        (mids[0], mids[1], mids[2], mids[3], mids[4]) =
-            (EUR_CNY + 5, EUR_CNY - 9, EUR_CNY, EUR_CNY + 9, EUR_CNY - 5);
+        (mids[0], mids[1], mids[2], mids[3], mids[4]) = (EUR_CNY + 5, EUR_CNY - 9, EUR_CNY, EUR_CNY + 9, EUR_CNY - 5);
         _publishSpread("EURCNY", mids, _who(5));
         assertEq(fx.roundData("EURCNY", 1).mid, EUR_CNY);
     }
@@ -117,21 +116,34 @@ contract FxOracleTest is OracleBase {
     function test_publish_RevertWhen_ObservationFromFuture() external {
         uint256[] memory report = new uint256[](1);
         report[0] = _obs("EURCNY", EUR_CNY, vm.getBlockTimestamp() + 1, 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxObservationFromFuture.selector, bytes6("EURCNY"), vm.getBlockTimestamp() + 1, vm.getBlockTimestamp()));
+        _expectPublishRevert(
+            report,
+            abi.encodeWithSelector(
+                IFxOracle.FxObservationFromFuture.selector,
+                bytes6("EURCNY"),
+                vm.getBlockTimestamp() + 1,
+                vm.getBlockTimestamp()
+            )
+        );
     }
 
     function test_publish_RevertWhen_ObservationTooOld() external {
         uint256 observedAt = vm.getBlockTimestamp() - MAX_AGE - 1; // Tuesday 13:00, all open hours
         uint256[] memory report = new uint256[](1);
         report[0] = _obs("EURCNY", EUR_CNY, observedAt, 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxStale.selector, bytes6("EURCNY"), observedAt, MAX_AGE + 1, MAX_AGE));
+        _expectPublishRevert(
+            report,
+            abi.encodeWithSelector(IFxOracle.FxStale.selector, bytes6("EURCNY"), observedAt, MAX_AGE + 1, MAX_AGE)
+        );
     }
 
     function test_publish_RevertWhen_SequenceNotIncreasing() external {
         _publish("EURCNY", EUR_CNY); // sequence 1
         uint256[] memory report = new uint256[](1);
         report[0] = _obs("EURCNY", EUR_CNY, vm.getBlockTimestamp(), 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxSequenceNotIncreasing.selector, bytes6("EURCNY"), 1, 1));
+        _expectPublishRevert(
+            report, abi.encodeWithSelector(IFxOracle.FxSequenceNotIncreasing.selector, bytes6("EURCNY"), 1, 1)
+        );
     }
 
     function test_publish_RevertWhen_DispersionAboveBand() external {
@@ -150,7 +162,12 @@ contract FxOracleTest is OracleBase {
     function test_publish_RevertWhen_InvalidPrices() external {
         uint256[] memory report = new uint256[](1);
         report[0] = ObservationCodec_encode("EURCNY", EUR_CNY, EUR_CNY + 1, EUR_CNY + 2, vm.getBlockTimestamp(), 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxInvalidPrices.selector, bytes6("EURCNY"), EUR_CNY + 1, EUR_CNY, EUR_CNY + 2));
+        _expectPublishRevert(
+            report,
+            abi.encodeWithSelector(
+                IFxOracle.FxInvalidPrices.selector, bytes6("EURCNY"), EUR_CNY + 1, EUR_CNY, EUR_CNY + 2
+            )
+        );
     }
 
     function test_publish_RevertWhen_ReportersDisagreeOnPair() external {
@@ -162,7 +179,9 @@ contract FxOracleTest is OracleBase {
             observations[r] = report[0];
             signatures[r] = _signReport(r, report);
         }
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairMismatch.selector, 2, bytes6("EURCNY"), bytes6("EURTHB")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxOracle.FxPairMismatch.selector, 2, bytes6("EURCNY"), bytes6("EURTHB"))
+        );
         fx.publish(observations, signatures);
     }
 
@@ -405,9 +424,11 @@ contract FxOracleTest is OracleBase {
     ///      first with its own 2^24 - 1. The honest median lands and the next honest round is accepted.
     function test_publish_FrontRunWithCopiedReportsCannotBlockPair() external {
         uint256 t = vm.getBlockTimestamp();
-        (uint256[] memory honest, IFxOracle.Signature[] memory honestSigs) =
-            _reports("EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY + 10, EUR_CNY - 10), _three(t, t, t), _three(1, 1, 1));
-        (uint256 faultyWord, IFxOracle.Signature memory faultySig) = _report(0, "EURCNY", EUR_CNY + 3000, t, MAX_SEQUENCE);
+        (uint256[] memory honest, IFxOracle.Signature[] memory honestSigs) = _reports(
+            "EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY + 10, EUR_CNY - 10), _three(t, t, t), _three(1, 1, 1)
+        );
+        (uint256 faultyWord, IFxOracle.Signature memory faultySig) =
+            _report(0, "EURCNY", EUR_CNY + 3000, t, MAX_SEQUENCE);
         uint256[] memory copied = _three(honest[0], honest[1], faultyWord);
         IFxOracle.Signature[] memory copiedSigs = new IFxOracle.Signature[](3);
         (copiedSigs[0], copiedSigs[1], copiedSigs[2]) = (honestSigs[0], honestSigs[1], faultySig);
@@ -453,7 +474,9 @@ contract FxOracleTest is OracleBase {
         vm.expectRevert(
             abi.encodeWithSelector(IFxOracle.FxObservationOlderThanLast.selector, bytes6("EURCNY"), t - 1, t)
         );
-        this.publishReports("EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t - 1, t - 1, t - 1), _three(9, 9, 9));
+        this.publishReports(
+            "EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t - 1, t - 1, t - 1), _three(9, 9, 9)
+        );
     }
 
     function test_publish_SameObservationTimeAcceptedOnHeartbeat() external {
@@ -473,18 +496,24 @@ contract FxOracleTest is OracleBase {
     function test_resetSequence_RegulatorRecoversPairWithoutRedeployingEscrows() external {
         uint256 t = vm.getBlockTimestamp();
         uint256 max = MAX_SEQUENCE;
-        _publishReports("EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(max, max, max));
+        _publishReports(
+            "EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(max, max, max)
+        );
         vm.warp(t + 1 hours);
         t = vm.getBlockTimestamp();
         vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxSequenceNotIncreasing.selector, bytes6("EURCNY"), 1, max));
-        this.publishReports("EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(1, 1, 1));
+        this.publishReports(
+            "EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(1, 1, 1)
+        );
 
         vm.expectEmit(address(fx));
         emit IFxOracle.SequenceReset("EURCNY", max, regulator);
         vm.prank(regulator);
         fx.resetSequence("EURCNY");
 
-        _publishReports("EURCNY", _three(1, 2, 3), _three(EUR_CNY + 7, EUR_CNY + 7, EUR_CNY + 7), _three(t, t, t), _three(1, 1, 1));
+        _publishReports(
+            "EURCNY", _three(1, 2, 3), _three(EUR_CNY + 7, EUR_CNY + 7, EUR_CNY + 7), _three(t, t, t), _three(1, 1, 1)
+        );
         (uint256 mid, uint256 roundRef) = fx.settlementRate("EUR", "CNY");
         assertEq(mid, (EUR_CNY + 7) * 1e10);
         assertEq(roundRef, 2);
@@ -592,7 +621,9 @@ contract FxOracleTest is OracleBase {
     function test_proposeQuorum_TakesEffectOnlyAfterDelay() external {
         uint64 executableAt = uint64(vm.getBlockTimestamp() + GOVERNANCE_DELAY);
         vm.expectEmit(address(fx));
-        emit IDelayedGovernance.ProposalCreated(1, IDelayedGovernance.GovernanceAction.SetQuorum, 4, executableAt, operator);
+        emit IDelayedGovernance.ProposalCreated(
+            1, IDelayedGovernance.GovernanceAction.SetQuorum, 4, executableAt, operator
+        );
         vm.prank(operator);
         uint256 id = fx.proposeQuorum(4);
         vm.warp(executableAt - 1);
@@ -758,11 +789,17 @@ contract FxOracleTest is OracleBase {
     function test_adapter_RevertWhen_PairNotDirect() external {
         vm.prank(operator);
         fx.configureCross("CNYTHB", BREAKER, true);
-        vm.expectRevert(abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("CNYTHB")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("CNYTHB"))
+        );
         new FxAggregatorV3Adapter(fx, "CNY", "THB");
-        vm.expectRevert(abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("CNYEUR")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("CNYEUR"))
+        );
         new FxAggregatorV3Adapter(fx, "CNY", "EUR");
-        vm.expectRevert(abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("EURSGD")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("EURSGD"))
+        );
         new FxAggregatorV3Adapter(fx, "EUR", "SGD");
     }
 
@@ -785,7 +822,9 @@ contract FxOracleTest is OracleBase {
         fx.configurePair("CNYEUR", MAX_AGE, BAND, BREAKER, true);
         vm.stopPrank();
         _publish("CNYEUR", 1282_0512);
-        vm.expectRevert(abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("EURCNY")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("EURCNY"))
+        );
         feed.latestRoundData();
     }
 
@@ -841,7 +880,8 @@ contract FxOracleTest is OracleBase {
         pure
         returns (uint256)
     {
-        return (uint256(uint48(pairId)) << 208) | (mid << 160) | (bid << 112) | (ask << 64) | (at << 32) | (1 << 24) | seq;
+        return
+            (uint256(uint48(pairId)) << 208) | (mid << 160) | (bid << 112) | (ask << 64) | (at << 32) | (1 << 24) | seq;
     }
 }
 

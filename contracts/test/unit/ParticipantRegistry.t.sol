@@ -240,7 +240,9 @@ contract ParticipantRegistryTest is BaseTest {
     }
 
     function test_registerCurrency_RevertWhen_Twice() external {
-        vm.expectRevert(abi.encodeWithSelector(IParticipantRegistry.RegistryCurrencyAlreadyRegistered.selector, bytes3("CNY")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IParticipantRegistry.RegistryCurrencyAlreadyRegistered.selector, bytes3("CNY"))
+        );
         vm.prank(operator);
         registry.registerCurrency("CNY", outsider);
     }
@@ -290,7 +292,9 @@ contract ParticipantRegistryTest is BaseTest {
 
     function test_setSettlementContract_RevertWhen_Unchanged() external {
         vm.expectRevert(
-            abi.encodeWithSelector(IParticipantRegistry.RegistrySettlementContractUnchanged.selector, address(cny), false)
+            abi.encodeWithSelector(
+                IParticipantRegistry.RegistrySettlementContractUnchanged.selector, address(cny), false
+            )
         );
         vm.prank(operator);
         registry.setSettlementContract(address(cny), false);
@@ -594,7 +598,9 @@ contract ParticipantRegistryTest is BaseTest {
     function testFuzz_onboard_AcceptsOnlyWellFormedBic(bytes11 bic) external {
         bool wellFormed = _wellFormedBic(bic);
         vm.prank(operator);
-        if (!wellFormed) vm.expectRevert(abi.encodeWithSelector(IParticipantRegistry.RegistryInvalidBic.selector, bic));
+        if (!wellFormed) {
+            vm.expectRevert(abi.encodeWithSelector(IParticipantRegistry.RegistryInvalidBic.selector, bic));
+        }
         registry.onboard(newBank, bic, "SG");
         assertEq(registry.isActiveParticipant(newBank), wellFormed);
     }

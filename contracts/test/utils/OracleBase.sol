@@ -41,7 +41,8 @@ abstract contract OracleBase is BaseTest {
 
     /// @dev Signs `report` with `key`, locally.
     function _signReportWith(uint256 key, uint256[] memory report) internal view returns (IFxOracle.Signature memory) {
-        bytes32 structHash = keccak256(abi.encode(keccak256("Report(uint256[] observations)"), keccak256(abi.encodePacked(report))));
+        bytes32 structHash =
+            keccak256(abi.encode(keccak256("Report(uint256[] observations)"), keccak256(abi.encodePacked(report))));
         bytes32 domain = keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),

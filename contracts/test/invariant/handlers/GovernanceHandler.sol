@@ -353,10 +353,7 @@ contract GovernanceHandler is ReachCounter, CommonBase, StdCheats, StdUtils {
 
     function strangerGrantsItselfRole(uint256 seed) external {
         bytes32[4] memory roles = [
-            registry.OPERATOR_ROLE(),
-            registry.REGULATOR_ROLE(),
-            registry.REPORTER_ROLE(),
-            registry.QUOTE_SIGNER_ROLE()
+            registry.OPERATOR_ROLE(), registry.REGULATOR_ROLE(), registry.REPORTER_ROLE(), registry.QUOTE_SIGNER_ROLE()
         ];
         bytes32 role = roles[seed % 4];
         vm.prank(stranger);

@@ -322,8 +322,13 @@ contract OracleHandler is ReachCounter, CommonBase, StdCheats, StdUtils {
 
     /// @dev A settlement read of a leg, the cross or an inverse; it must never serve a halted pair.
     function readRate(uint256 seed) external {
-        bytes3[2][5] memory reads =
-            [[bytes3("EUR"), "CNY"], [bytes3("EUR"), "THB"], [bytes3("CNY"), "THB"], [bytes3("THB"), "CNY"], [bytes3("CNY"), "EUR"]];
+        bytes3[2][5] memory reads = [
+            [bytes3("EUR"), "CNY"],
+            [bytes3("EUR"), "THB"],
+            [bytes3("CNY"), "THB"],
+            [bytes3("THB"), "CNY"],
+            [bytes3("CNY"), "EUR"]
+        ];
         bytes6[5] memory state = [CNY, THB, CROSS, CROSS, CNY];
         uint256 i = seed % 5;
         try fx.settlementRate(reads[i][0], reads[i][1]) returns (uint256 mid, uint256) {
@@ -411,7 +416,9 @@ contract OracleHandler is ReachCounter, CommonBase, StdCheats, StdUtils {
 
     function _honestWord(bytes6 pairId, uint256 sequence) private view returns (uint256) {
         uint256 mid = truth[pairId];
-        return ObservationCodec.encode(pairId, mid, mid - mid / 10_000, mid + mid / 10_000, vm.getBlockTimestamp(), 1, sequence);
+        return ObservationCodec.encode(
+            pairId, mid, mid - mid / 10_000, mid + mid / 10_000, vm.getBlockTimestamp(), 1, sequence
+        );
     }
 
     /// @dev Mostly a plausible lie (within the band, a past time, a sequence anywhere above the last);
@@ -425,7 +432,8 @@ contract OracleHandler is ReachCounter, CommonBase, StdCheats, StdUtils {
         uint256 mid = (seed >> 24) % 4 == 0
             ? bound(fMid, 1, type(uint48).max / 2)
             : bound(fMid, honestMid - honestMid * 45 / 10_000, honestMid + honestMid * 45 / 10_000);
-        uint256 observedAt = (seed >> 32) % 8 == 0 ? vm.getBlockTimestamp() + 1 : vm.getBlockTimestamp() - bound(fAge, 0, 3 hours);
+        uint256 observedAt =
+            (seed >> 32) % 8 == 0 ? vm.getBlockTimestamp() + 1 : vm.getBlockTimestamp() - bound(fAge, 0, 3 hours);
         uint256 sequence = (seed >> 40) % 8 == 0 ? last : bound(fSequence, last + 1, 2 ** 24 - 1);
         uint256 bid = mid - mid / 10_000;
         return ObservationCodec.encode(pairId, mid, bid == 0 ? 1 : bid, mid + mid / 10_000, observedAt, 9, sequence);

@@ -210,11 +210,11 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     function latest(bytes3 base, bytes3 quote) external view returns (Rate memory);
 
     /// @notice A published round of a direct pair (no usability checks: for history and disputes).
-    function roundData(bytes6 pair, uint256 roundId) external view returns (Round memory);
+    function roundData(bytes6 pairId, uint256 roundId) external view returns (Round memory);
 
-    /// @notice The round of `pair` in force at `timestamp`: the last one published at or before it.
+    /// @notice The round of `pairId` in force at `timestamp`: the last one published at or before it.
     /// @dev Reverts with {FxNoData} when the pair had no round by then.
-    function roundAtOrBefore(bytes6 pair, uint256 timestamp) external view returns (uint256 roundId, Round memory);
+    function roundAtOrBefore(bytes6 pairId, uint256 timestamp) external view returns (uint256 roundId, Round memory);
 
     /// @notice A pair's configuration and state.
     function pair(bytes6 pairId) external view returns (Pair memory);

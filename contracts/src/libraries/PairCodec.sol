@@ -57,9 +57,7 @@ library PairCodec {
             | (uint256(state.lastObservedAt) << 184) | (_bit(state.derived) << 216);
     }
 
-    function _bit(bool flag) private pure returns (uint256 bit) {
-        assembly ("memory-safe") {
-            bit := flag
-        }
+    function _bit(bool flag) private pure returns (uint256) {
+        return flag ? 1 : 0;
     }
 }

@@ -40,6 +40,14 @@ interface IParticipantRegistry is IDelayedGovernance {
         Suspended
     }
 
+    /// @notice A settlement contract's standing: allowlisted contracts hold and move tokens; a delisted
+    ///         one may only pay out what it still holds.
+    enum SettlementContractStatus {
+        None,
+        Allowlisted,
+        Delisted
+    }
+
     /// @notice A participant's record, packed in one storage slot.
     /// @param status Current lifecycle status.
     /// @param bic The participant's ISO 9362 business identifier code, left-aligned, 8 or 11 characters.
@@ -127,7 +135,8 @@ interface IParticipantRegistry is IDelayedGovernance {
 
     /// @notice Adds a contract to, or removes it from, the allowlist of settlement contracts that may hold tokens.
     /// @dev Requirements: caller has OPERATOR_ROLE; when adding, the address holds code; the flag changes.
-    ///      Emits {SettlementContractAllowlisted}.
+    ///      A removed contract becomes Delisted: it can still send (pay out the funds it holds) but no
+    ///      longer receive. Emits {SettlementContractAllowlisted}.
     /// @param settlementContract The escrow contract.
     /// @param allowed True to add, false to remove.
     function setSettlementContract(address settlementContract, bool allowed) external;
@@ -172,9 +181,17 @@ interface IParticipantRegistry is IDelayedGovernance {
     /// @notice True when `account` is an allowlisted settlement contract.
     function isSettlementContract(address account) external view returns (bool);
 
-    /// @notice True when `account` may hold and move settlement tokens: an active participant or an
+    /// @notice Whether `account` was never a settlement contract, is allowlisted, or was delisted.
+    function settlementContractStatus(address account) external view returns (SettlementContractStatus);
+
+    /// @notice True when `account` may receive settlement tokens: an active participant or an
     ///         allowlisted settlement contract. Freezes and pauses are enforced by each token.
     function isEligible(address account) external view returns (bool);
+
+    /// @notice True when `account` may send settlement tokens: an active participant, or a settlement
+    ///         contract that is or was allowlisted (a delisted escrow still pays out what it holds, so
+    ///         funds locked in it are never stranded, while it can receive nothing more).
+    function isEligibleSender(address account) external view returns (bool);
 
     /// @notice True when `currency` has been registered.
     function isCurrencyRegistered(bytes3 currency) external view returns (bool);

@@ -28,7 +28,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
     uint256 public constant MAX_REPORTERS = 32;
 
     mapping(address account => Participant) private _participants;
-    mapping(address settlementContract => bool) private _settlementContracts;
+    mapping(address settlementContract => SettlementContractStatus) private _settlementContracts;
     mapping(bytes3 currency => bool) private _currencies;
     // Both counts in one slot; kept by the _grantRole / _revokeRole overrides, the only paths that change roles.
     uint128 private _reporterCount;
@@ -103,10 +103,12 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
     /// @inheritdoc IParticipantRegistry
     function setSettlementContract(address settlementContract, bool allowed) external onlyRole(OPERATOR_ROLE) {
         if (allowed && settlementContract.code.length == 0) revert RegistryNotAContract(settlementContract);
-        if (_settlementContracts[settlementContract] == allowed) {
-            revert RegistrySettlementContractUnchanged(settlementContract, allowed);
-        }
-        _settlementContracts[settlementContract] = allowed;
+        bool allowlisted = _settlementContracts[settlementContract] == SettlementContractStatus.Allowlisted;
+        if (allowlisted == allowed) revert RegistrySettlementContractUnchanged(settlementContract, allowed);
+        // Delisting keeps the contract able to pay out what it holds (claims, refunds, reclaims), so
+        // funds locked in it are never stranded; it can receive nothing more.
+        _settlementContracts[settlementContract] =
+            allowed ? SettlementContractStatus.Allowlisted : SettlementContractStatus.Delisted;
         emit SettlementContractAllowlisted(settlementContract, allowed);
     }
 
@@ -224,12 +226,24 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
 
     /// @inheritdoc IParticipantRegistry
     function isSettlementContract(address account) external view returns (bool) {
+        return _settlementContracts[account] == SettlementContractStatus.Allowlisted;
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function settlementContractStatus(address account) external view returns (SettlementContractStatus) {
         return _settlementContracts[account];
     }
 
     /// @inheritdoc IParticipantRegistry
+    function isEligibleSender(address account) external view returns (bool) {
+        return _participants[account].status == Status.Active
+            || _settlementContracts[account] != SettlementContractStatus.None;
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function isEligible(address account) external view returns (bool) {
-        return _participants[account].status == Status.Active || _settlementContracts[account];
+        return _participants[account].status == Status.Active
+            || _settlementContracts[account] == SettlementContractStatus.Allowlisted;
     }
 
     /// @inheritdoc IParticipantRegistry

@@ -291,15 +291,20 @@ class LedgerClient:
             raise self._rejected(exc) from exc
 
     def snapshot(self, reads: Sequence[tuple[str, AbiFunction, tuple[Any, ...]]]) -> tuple[int, list[Any]]:
-        """The latest block's time and the result of each read ``(contract address, function, args)``,
-        all in one JSON-RPC batch (one round trip). A read that reverts yields its
-        :class:`ChainRejected` in its place instead of failing the others."""
-        calls = [("eth_getBlockByNumber", ["latest", False])]
+        """The ledger's clock (as :meth:`clock`: the pending block's time when the node offers one, else
+        the latest block's) and the result of each read ``(contract address, function, args)``, all in
+        one JSON-RPC batch (one round trip). A read that reverts yields its :class:`ChainRejected` in
+        its place instead of failing the others."""
+        calls = [("eth_getBlockByNumber", ["latest", False]), ("eth_getBlockByNumber", ["pending", False])]
         calls += [("eth_call", [{"to": to, "data": fn.calldata(*args)}, "latest"]) for to, fn, args in reads]
         answers = self._rpc_batch(calls)
         block = self._result(answers[0])
+        timestamp = int(block["timestamp"], 16)
+        pending = answers[1].get("result") if "error" not in answers[1] else None
+        if isinstance(pending, dict) and pending.get("timestamp"):
+            timestamp = max(timestamp, int(pending["timestamp"], 16))
         results: list[Any] = []
-        for (_, fn, _), answer in zip(reads, answers[1:], strict=True):
+        for (_, fn, _), answer in zip(reads, answers[2:], strict=True):
             error = answer.get("error")
             if error is not None:
                 data = error.get("data")
@@ -309,7 +314,7 @@ class LedgerClient:
                 results.append(ChainRejected(ledger=self.name, error=name, args=args))
             else:
                 results.append(fn.decode(decode_hex(answer["result"])))
-        return int(block["timestamp"], 16), results
+        return timestamp, results
 
     def _rpc_batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         """Sends ``calls`` as one JSON-RPC batch; the answers in the order of ``calls``."""

@@ -30,6 +30,7 @@ from corridor.network import Network
 from corridor.transport import RpcTimeouts
 
 
+MAX_FOLLOW_SECONDS = 300.0  # the longest one event stream stays open (reconnect with after=<last seq>)
 _EVENTS_PAGE = 500  # journal rows read per query by the global event stream
 _EVENTS_GATHER_SECONDS = 0.02  # the global stream reads a burst of changes at once, at most this much later
 
@@ -85,11 +86,11 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
 
     @app.get("/v1/events", tags=["swaps"], responses={401: {}})
     async def all_events(caller: CallerDep, repo: RepoDep, after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
-                         follow_seconds: float = 30.0) -> StreamingResponse:  # fmt: skip
+                         follow_seconds: Annotated[float, Query(ge=0, le=MAX_FOLLOW_SECONDS)] = 30.0) -> StreamingResponse:  # fmt: skip
         """Server-sent events of every transition the caller may see (the regulator: all), for up to
         ``follow_seconds`` (reconnect with ``after`` = the last ``seq`` received)."""
         participant = None if caller.is_regulator else caller.name
-        follow = max(0.0, min(follow_seconds, 300.0))
+        follow = follow_seconds
 
         async def stream() -> AsyncIterator[str]:
             seq = max(after, 0)

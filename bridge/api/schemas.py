@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from eth_utils import is_address, to_checksum_address
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 UINT256_MAX = 2**256 - 1
 MAX_POSITION = 2**62  # list offsets and journal positions (the database's integers are 64-bit)
@@ -34,10 +34,11 @@ def _hex(length: int | None) -> Any:
 Address = Annotated[str, AfterValidator(_address)]
 Hex32 = Annotated[str, _hex(32)]
 Signature = Annotated[str, _hex(65)]
-Amount = Annotated[int, Field(gt=0, le=UINT256_MAX)]
-Uint = Annotated[int, Field(ge=0, le=UINT256_MAX)]
-Timestamp = Annotated[int, Field(gt=0, lt=2**64)]
-Bps = Annotated[int, Field(ge=0, le=10_000)]
+# Integers are JSON integers, strictly: "100" and 100.0 are refused where the schema says integer.
+Amount = Annotated[int, Strict(), Field(gt=0, le=UINT256_MAX)]
+Uint = Annotated[int, Strict(), Field(ge=0, le=UINT256_MAX)]
+Timestamp = Annotated[int, Strict(), Field(gt=0, lt=2**64, description="unix seconds")]
+Bps = Annotated[int, Strict(), Field(ge=0, le=10_000)]
 Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
 
 
@@ -167,6 +168,18 @@ class TransitionPublic(BaseModel):
     detail: str | None
 
 
+class FailurePublic(BaseModel):
+    """Where and why a swap failed."""
+
+    step: str | None = Field(description="the state the swap was in when it failed: locking_a, locking_b, settling…")
+    reason: str = Field(description="a sentence")
+    ledger: str | None = Field(description="the ledger where it failed")
+    error: str | None = Field(description="the ledger's refusal: the contract's custom error (HtlcQuoteExpired, "
+                                          "PvPRateOutsideTolerance) or PvP batch rejection (RateOutsideTolerance); None when the bridge gave up")
+    error_args: dict[str, Any] | None = Field(description="the error's arguments by name (bytes as 0x-hex, integers beyond 2^53 as decimal strings)")
+    tx_hash: str | None = Field(description="the transaction that failed, if one was mined")
+
+
 class SwapPublic(BaseModel):
     id: str
     model: str
@@ -182,7 +195,7 @@ class SwapPublic(BaseModel):
     deadline: int
     hashlock: str | None
     quote_hash: str | None
-    failure: str | None = None
+    failure: FailurePublic | None = Field(None, description="why the swap failed (also set when a refused lock sent it to refunds)")
     terms: dict[str, Any] = Field(description="exactly what both parties sign (PvP Swap or linked-ledger SwapOrder)")
     transitions: list[TransitionPublic] = []
 

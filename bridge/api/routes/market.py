@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
 
-from bridge.api.deps import CallerDep, CoordinatorDep
+from bridge.api.deps import CallerDep, CoordinatorDep, IdempotencyKey, RepoDep
+from bridge.api.idempotency import idempotent
 from bridge.api.schemas import QuoteCreate
 from bridge.engine.network_info import network_info
 from bridge.errors import BridgeError, Conflict, InvalidInstruction, RateUnavailable
@@ -92,14 +94,20 @@ def get_rate(base: CurrencyPath, quote: CurrencyPath, caller: CallerDep, coordin
 
 
 @router.post("/quotes", status_code=201, responses={401: {}, **_RATE_UNAVAILABLE, 422: {}})
-def create_quote(body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
-    """A signed quote: oracle mid ± spread for the pair, side and amount, valid for a short window. The
-    bridge records it: a linked-ledger swap must cite a quote issued to its initiator."""
-    try:
-        signed = coordinator.quotes.issue(caller.name, base=body.base, quote=body.quote, side=body.side, amount=body.amount)
-    except ChainRejected as exc:
-        base = body.base.upper()
-        raise rate_unavailable(exc, coordinator, coordinator.network.settings.currency_ledger(base), base) from exc
-    return {"quote": {k: (str(v) if isinstance(v, int) and v > 2**53 else v) for k, v in signed.quote.as_dict().items()},
-            "hash": "0x" + signed.quote.hash.hex(), "terms_hash": "0x" + signed.quote.terms_hash.hex(),
-            "signature": "0x" + signed.signature.hex(), "issued_at": int(time.time())}  # fmt: skip
+async def create_quote(request: Request, body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep, repo: RepoDep,
+                       idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """A signed quote: oracle mid ± spread for the pair, side and amount, valid for a short window from
+    the ledger's next block time. The bridge records it: a linked-ledger swap must cite a quote issued
+    to its initiator, for its pair, side and amount, at a rate within the quote's band."""
+
+    def action() -> dict[str, Any]:
+        try:
+            signed = coordinator.quotes.issue(caller.name, base=body.base, quote=body.quote, side=body.side, amount=body.amount)
+        except ChainRejected as exc:
+            base = body.base.upper()
+            raise rate_unavailable(exc, coordinator, coordinator.network.settings.currency_ledger(base), base) from exc
+        return {"quote": {k: (str(v) if isinstance(v, int) and v > 2**53 else v) for k, v in signed.quote.as_dict().items()},
+                "hash": "0x" + signed.quote.hash.hex(), "terms_hash": "0x" + signed.quote.terms_hash.hex(),
+                "signature": "0x" + signed.signature.hex(), "issued_at": int(time.time())}  # fmt: skip
+
+    return await idempotent(request, caller.name, idempotency_key, 201, action, repo)

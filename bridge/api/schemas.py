@@ -220,3 +220,115 @@ class ErrorPublic(BaseModel):
     error: str
     detail: str
     field: str | None
+
+
+# ─── market and network ─────────────────────────────────────────────────────────────────
+
+BigInt = Annotated[int | str, Field(description="an integer; beyond 2^53 written as a decimal string")]
+
+
+class QuoteTermsPublic(BaseModel):
+    base: str
+    quote: str
+    side: str = Field(description="the client's side on the base currency: buy or sell")
+    amount: BigInt = Field(description="in the base currency's minor units")
+    rate: BigInt = Field(description="quote-currency units per base unit, 18 decimals: mid ± spread")
+    mid: BigInt = Field(description="the oracle mid, 18 decimals")
+    spread_bps: int
+    oracle_round: BigInt
+    valid_from: int = Field(description="unix seconds: the ledger's next block time when issued")
+    valid_until: int = Field(description="unix seconds; a SwapOrder's quoteValidUntil")
+    quoter: str = Field(description="the quote service's address (holds QUOTE_SIGNER_ROLE)")
+
+
+class QuotePublic(BaseModel):
+    quote: QuoteTermsPublic
+    hash: str = Field(description="the quote's EIP-712 digest: a SwapOrder's quoteHash")
+    terms_hash: str = Field(description="the EIP-712 struct hash of its QuoteTerms")
+    signature: str = Field(description="the quote service's signature of `hash`")
+    issued_at: int
+
+
+class RatePublic(BaseModel):
+    base: str
+    quote: str
+    ledger: str
+    mid: str = Field(description="decimal text, for reading")
+    bid: str
+    ask: str
+    mid_fixed_8: int = Field(description="the mid with 8 decimals (multiply by 10^10 for an 18-decimal swap rate)")
+    dispersion_bps: int
+    observed_at: int
+    published_at: int
+    round: str
+    age_seconds: int
+    market: Literal["open", "weekend", "holiday"]
+    derived: bool
+
+
+class LedgerPublic(BaseModel):
+    chain_id: int
+    rpc_url: str
+    registry: str
+    oracle: str
+    pvp: str
+    htlc: str
+
+
+class CurrencyInfo(BaseModel):
+    ledger: str
+    decimals: int
+    name: str
+    token: str = Field(description="the token's address on its ledger (addresses repeat across ledgers: key tokens by ledger and address)")
+
+
+class NetworkPublic(BaseModel):
+    ledgers: dict[str, LedgerPublic]
+    currencies: dict[str, CurrencyInfo]
+    timing: dict[str, int]
+
+
+class CurrencyPublic(CurrencyInfo):
+    code: str
+
+
+class ParticipantPublic(BaseModel):
+    name: str = Field(description="what X-Corridor-Participant carries")
+    legal_name: str
+    bic: str
+    jurisdiction: str
+    kind: str
+    address: str
+    active: dict[str, bool] = Field(description="on-chain status per ledger")
+
+
+class TypedDataSet(BaseModel):
+    """An EIP-712 type set: ``types`` and ``primaryType`` as eth_signTypedData_v4 takes them, and the domain(s)."""
+
+    what: str
+    primaryType: str
+    types: dict[str, list[dict[str, str]]]
+    domains: dict[str, dict[str, Any]] | None = Field(None, description="by ledger name")
+    domain: dict[str, Any] | None = None
+    domain_rule: str | None = None
+    fields_from_order: dict[str, dict[str, str]] | None = None
+
+
+class Eip712Public(BaseModel):
+    pvp_swap: TypedDataSet
+    swap_order: TypedDataSet
+    lock_authorisation: TypedDataSet
+    quote: TypedDataSet
+
+
+class SigningPublic(BaseModel):
+    """GET /v1/signing: everything a bank signs, as data."""
+
+    request_signing: dict[str, Any]
+    eip712: Eip712Public
+    units: dict[str, Any]
+    rules: dict[str, Any]
+    htlc: dict[str, str]
+    contracts: dict[str, dict[str, Any]]
+    tokens: dict[str, dict[str, Any]]
+    abis: dict[str, list[dict[str, Any]]] = Field(description="htlc, pvp, token: the compiled contracts' ABIs")

@@ -109,3 +109,9 @@ def open_clients(url: str, network: Network) -> Iterator[dict[str, BridgeClient]
 def clients(bridge_url: str, bridge_network: Network) -> Iterator[dict[str, BridgeClient]]:
     with open_clients(bridge_url, bridge_network) as made:
         yield made
+
+
+@pytest.fixture()
+def bank_keys(bridge_network: Network) -> dict[str, str]:
+    """Each development bank's private key (hex), as `corridor up` prints them: what a bank holds."""
+    return {bank: "0x" + bytes(bridge_network.keys.account(bank).key).hex() for bank in bridge_network.settings.banks}

@@ -30,6 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from web3.exceptions import Web3Exception
 
@@ -87,9 +88,16 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("validation_error", message, field), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(body(code, str(exc.detail), None), status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path takes, not only the first route's (GET and POST /v1/swaps)
+            methods = {method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+                       if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)}  # fmt: skip
+            headers["Allow"] = ", ".join(sorted(methods)) or headers.get("Allow", "")
+            return JSONResponse(body(code, f"{request.method} is not allowed here; allowed: {headers['Allow']}", None), status_code=405,
+                                headers=headers)  # fmt: skip
+        return JSONResponse(body(code, str(exc.detail), None), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(ChainRejected)
     async def chain_rejected(_: Request, exc: ChainRejected) -> JSONResponse:

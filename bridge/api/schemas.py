@@ -11,6 +11,17 @@ UINT256_MAX = 2**256 - 1
 MAX_POSITION = 2**62  # list offsets and journal positions (the database's integers are 64-bit)
 
 
+# ─── request examples: the test vectors of docs/integration.md ──────────────────────────
+
+EXAMPLE_QUOTE: dict[str, Any] = {"base": "CNY", "quote": "THB", "side": "sell", "amount": 8000000}  # fmt: skip
+EXAMPLE_PVP: dict[str, Any] = {"model": "pvp", "ledger": "A", "terms": {"partyA": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "tokenA": "0x5FbDB2315678afecb367f032d93F642f64180aa3", "amountA": 25000000, "partyB": "0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A", "tokenB": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", "amountB": 27115384, "rate": 1084615384615384615, "maxDeviationBps": 50, "deadline": 1796141400, "nonce": 7}, "signature": "0x7e9503afa1c2d0a71e3bc81d70818bd0c1c19eb8f81d7a41b58fc1721610009430778bad131e3c84be3bc309e9a483604a439e11a7eb8fa37ba44d7f2db44ad61c"}  # fmt: skip
+EXAMPLE_HTLC: dict[str, Any] = {"model": "htlc", "order": {"initiator": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "counterparty": "0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A", "sellCurrency": "CNY", "sellAmount": 8000000, "buyCurrency": "THB", "buyAmount": 38461538, "rate": 4807692307692307692, "maxDeviationBps": 50, "hashlock": "0xe0e77a507412b120f6ede61f62295b1a7b2ff19d3dcc8f7253e51663470c888e", "initiatorExpiry": 1796144400, "counterpartyExpiry": 1796142600, "deadline": 1796141400, "nonce": 42, "quoteHash": "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "quoteValidUntil": 1796140920}, "signature": "0x5c7cf1ad112da68070ad3bdd234ee1d000712f32aaee53f80e10fc7cacdacec8242beb22c2ca09f89fd48fcc834e01e28356eadd5b34939aa4d79840cbc6a9361b", "lock_signature": "0x7357a028425d0c70f8e3535285671b0631556629f55e97921dc5bcabfc5356bf7efd5d16d8918382c08285547cbbd49faa14d4089de45b5e9e4ffb9d760ed7c61c", "lock_nonce": 9}  # fmt: skip
+EXAMPLE_ACCEPT_PVP: dict[str, Any] = {"signature": "0x7e9503afa1c2d0a71e3bc81d70818bd0c1c19eb8f81d7a41b58fc1721610009430778bad131e3c84be3bc309e9a483604a439e11a7eb8fa37ba44d7f2db44ad61c"}  # fmt: skip
+EXAMPLE_ACCEPT_HTLC: dict[str, Any] = {"signature": "0x5c7cf1ad112da68070ad3bdd234ee1d000712f32aaee53f80e10fc7cacdacec8242beb22c2ca09f89fd48fcc834e01e28356eadd5b34939aa4d79840cbc6a9361b", "lock_signature": "0x7357a028425d0c70f8e3535285671b0631556629f55e97921dc5bcabfc5356bf7efd5d16d8918382c08285547cbbd49faa14d4089de45b5e9e4ffb9d760ed7c61c", "lock_nonce": 10}  # fmt: skip
+EXAMPLE_SECRET: dict[str, Any] = {"secret": "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}  # fmt: skip
+EXAMPLE_HTLC_ID = "0xa7ce025931a4320c70321dda912944cc65e57733a18d7c920c41e5568fe19800"
+
+
 def _address(value: str) -> str:
     if not is_address(value):
         raise ValueError("not an EVM address")
@@ -82,6 +93,7 @@ class SwapOrderTerms(_Strict):
 
 
 class PvPSwapCreate(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [EXAMPLE_PVP]})
     model: Literal["pvp"]
     ledger: Annotated[str, Field(min_length=1, max_length=32)]
     terms: PvPTerms
@@ -89,6 +101,7 @@ class PvPSwapCreate(_Strict):
 
 
 class HtlcSwapCreate(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [EXAMPLE_HTLC]})
     model: Literal["htlc"]
     order: SwapOrderTerms
     signature: Signature
@@ -100,12 +113,14 @@ SwapCreate = Annotated[PvPSwapCreate | HtlcSwapCreate, Field(discriminator="mode
 
 
 class SwapAccept(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [EXAMPLE_ACCEPT_PVP, EXAMPLE_ACCEPT_HTLC]})
     signature: Signature
     lock_signature: Signature | None = None
     lock_nonce: Uint | None = None
 
 
 class SecretReveal(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [EXAMPLE_SECRET]})
     secret: Hex32
 
 
@@ -113,32 +128,38 @@ MAX_INSTRUCTIONS = 500  # per bulk request
 
 
 class SwapBatchCreate(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [{"swaps": [EXAMPLE_PVP, EXAMPLE_HTLC]}]})
     """An instruction file: many orders of one bank, checked together and recorded all or none."""
 
     swaps: Annotated[list[SwapCreate], Field(min_length=1, max_length=MAX_INSTRUCTIONS)]
 
 
 class SwapAcceptItem(SwapAccept):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [{"id": EXAMPLE_HTLC_ID, **EXAMPLE_ACCEPT_HTLC}]})
     id: Hex32
 
 
 class SwapBatchAccept(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [{"acceptances": [{"id": EXAMPLE_HTLC_ID, **EXAMPLE_ACCEPT_HTLC}]}]})
     """Many acceptances of one counterparty, all or none."""
 
     acceptances: Annotated[list[SwapAcceptItem], Field(min_length=1, max_length=MAX_INSTRUCTIONS)]
 
 
 class SecretRevealItem(SecretReveal):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [{"id": EXAMPLE_HTLC_ID, **EXAMPLE_SECRET}]})
     id: Hex32
 
 
 class SwapBatchSecrets(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [{"secrets": [{"id": EXAMPLE_HTLC_ID, **EXAMPLE_SECRET}]}]})
     """Many preimages of one initiator, each once both legs of its swap are locked; all or none."""
 
     secrets: Annotated[list[SecretRevealItem], Field(min_length=1, max_length=MAX_INSTRUCTIONS)]
 
 
 class QuoteCreate(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [EXAMPLE_QUOTE]})
     base: Currency
     quote: Currency
     side: Literal["buy", "sell"]

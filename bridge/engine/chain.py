@@ -71,7 +71,8 @@ class ChainView:
     def next_block_time(self, ledger: str) -> int:
         """When the ledger's next block will be (:func:`bridge.domain.timing.next_block_time`): what a
         quote's validity starts from and what intake judges deadlines and expiries against."""
-        return next_block_time(ledger_clock=self.client(ledger).clock(), wall_clock=time.time())
+        client = self.client(ledger)
+        return next_block_time(ledger_clock=client.clock(), wall_clock=time.time(), live_pending=client.live_pending)
 
     def available(self, ledger: str) -> bool:
         """Whether ``ledger`` is worth calling now (its circuit breaker is closed, or a trial is due)."""

@@ -71,7 +71,8 @@ class LedgerFacts:
         keys = list(wanted)
         timestamp, results = self.chain.client(ledger).snapshot([wanted[key] for key in keys])
         # one clock per set of instructions: the ledger's next block time (bridge.domain.timing)
-        self._times.setdefault(ledger, next_block_time(ledger_clock=timestamp, wall_clock=time.time()))
+        client = self.chain.client(ledger)
+        self._times.setdefault(ledger, next_block_time(ledger_clock=timestamp, wall_clock=time.time(), live_pending=client.live_pending))
         values = self._values.setdefault(ledger, {})
         for key, result in zip(keys, results, strict=True):
             values[key] = result

@@ -163,8 +163,8 @@ def signing_info(chain: ChainView, policy: Policy, *, quote_validity: int, quote
                        "amount sellAmount; on the buy currency, side 'buy' and amount buyAmount; the order's rate within "
                        f"{2 * quote_spread_bps + 1} bps of the quoted rate; quoteValidUntil exactly the quote's valid_until",
             },
-            "next_block_time": f"the later of the ledger's clock (its pending block's time, else its head's) and the bridge's clock "
-                               f"when that is ahead by at most {NEXT_BLOCK_SKEW}s",
+            "next_block_time": "the ledger's pending block time when its node keeps one (anvil); else its head's time, or the "
+                               f"bridge's clock when that is ahead of the head by at most {NEXT_BLOCK_SKEW}s (an idle head grows old)",
             "self_swap": "refused: the counterparty must be another participant",
         },
         "htlc": {

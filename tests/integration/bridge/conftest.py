@@ -64,7 +64,9 @@ def quoted(coordinator: Coordinator, seller: str, amount: int, sell: str = "CNY"
 
 
 def now(network: Network, ledger: str = "A") -> int:
-    return int(network.clients[ledger].w3.eth.get_block("latest")["timestamp"])
+    """The ledger's next block time (its pending block's, else its head's): an automining ledger's head
+    grows old while idle, and the bridge judges deadlines against the next block."""
+    return network.clients[ledger].clock()
 
 
 def balances(network: Network) -> dict[tuple[str, str], int]:

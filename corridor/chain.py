@@ -130,6 +130,9 @@ class LedgerClient:
         self._rpc_session = session or _rpc_session(transport)
         self._rpc_ids = iter(range(1, 2**62))
         self.chain_id = chain_id if chain_id is not None else w3.eth.chain_id
+        # True once the node has shown a pending block timed after its head (anvil does: its pending block
+        # carries its own clock); such a node's clock needs no stand-in while it is idle
+        self.live_pending = False
 
     @classmethod
     def connect(cls, name: str, rpc_url: str, *, decoder: ErrorDecoder, confirmations: int = 1,
@@ -166,9 +169,17 @@ class LedgerClient:
         the node offers one (an automining ledger's latest block can be long past), else the latest
         block's. One round trip."""
         answers = self._rpc_batch([("eth_getBlockByNumber", ["latest", False]), ("eth_getBlockByNumber", ["pending", False])])
-        latest = int(self._result(answers[0])["timestamp"], 16)
-        pending = answers[1].get("result") if "error" not in answers[1] else None
-        return max(latest, int(pending["timestamp"], 16)) if isinstance(pending, dict) and pending.get("timestamp") else latest
+        return self._clock_of(answers[0], answers[1])
+
+    def _clock_of(self, latest_answer: dict[str, Any], pending_answer: dict[str, Any]) -> int:
+        latest = int(self._result(latest_answer)["timestamp"], 16)
+        pending = pending_answer.get("result") if "error" not in pending_answer else None
+        if not (isinstance(pending, dict) and pending.get("timestamp")):
+            return latest
+        pending_time = int(pending["timestamp"], 16)
+        if pending_time > latest:
+            self.live_pending = True
+        return max(latest, pending_time)
 
     # ─── contracts ───────────────────────────────────────────────────────────────────────
 
@@ -291,15 +302,16 @@ class LedgerClient:
             raise self._rejected(exc) from exc
 
     def snapshot(self, reads: Sequence[tuple[str, AbiFunction, tuple[Any, ...]]]) -> tuple[int, list[Any]]:
-        """The latest block's time and the result of each read ``(contract address, function, args)``,
-        all in one JSON-RPC batch (one round trip). A read that reverts yields its
-        :class:`ChainRejected` in its place instead of failing the others."""
-        calls = [("eth_getBlockByNumber", ["latest", False])]
+        """The ledger's clock (as :meth:`clock`: the pending block's time when the node offers one, else
+        the latest block's) and the result of each read ``(contract address, function, args)``, all in
+        one JSON-RPC batch (one round trip). A read that reverts yields its :class:`ChainRejected` in
+        its place instead of failing the others."""
+        calls = [("eth_getBlockByNumber", ["latest", False]), ("eth_getBlockByNumber", ["pending", False])]
         calls += [("eth_call", [{"to": to, "data": fn.calldata(*args)}, "latest"]) for to, fn, args in reads]
         answers = self._rpc_batch(calls)
-        block = self._result(answers[0])
+        timestamp = self._clock_of(answers[0], answers[1])
         results: list[Any] = []
-        for (_, fn, _), answer in zip(reads, answers[1:], strict=True):
+        for (_, fn, _), answer in zip(reads, answers[2:], strict=True):
             error = answer.get("error")
             if error is not None:
                 data = error.get("data")
@@ -309,7 +321,7 @@ class LedgerClient:
                 results.append(ChainRejected(ledger=self.name, error=name, args=args))
             else:
                 results.append(fn.decode(decode_hex(answer["result"])))
-        return int(block["timestamp"], 16), results
+        return timestamp, results
 
     def _rpc_batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         """Sends ``calls`` as one JSON-RPC batch; the answers in the order of ``calls``."""

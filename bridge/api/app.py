@@ -13,11 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.api import errors
+from bridge.api import errors, openapi
 from bridge.api.changes import SAFETY_POLL_SECONDS, ChangeFeed, changed
 from bridge.api.deps import CallerDep, RepoDep
 from bridge.api.metrics import Metrics, oracle_statuses
-from bridge.api.routes import health, market, regulator, swaps
+from bridge.api.routes import health, market, regulator, signing, swaps
 from bridge.api.schemas import MAX_POSITION
 from bridge.engine.coordinator import Coordinator, Worker
 from bridge.engine.intake import Policy
@@ -30,8 +30,18 @@ from corridor.network import Network
 from corridor.transport import RpcTimeouts
 
 
+MAX_FOLLOW_SECONDS = 300.0  # the longest one event stream stays open (reconnect with after=<last seq>)
 _EVENTS_PAGE = 500  # journal rows read per query by the global event stream
 _EVENTS_GATHER_SECONDS = 0.02  # the global stream reads a burst of changes at once, at most this much later
+
+
+DESCRIPTION = """Cross-border PvP settlement: signed swap instructions in, both legs settled or both refunded.
+
+Every `/v1` request except `GET /v1/health` and `GET /v1/signing` is signed by the participant's key (security
+schemes below; the canonical text and its rules are data at `GET /v1/signing`). What a bank signs for a swap (EIP-712
+domains and types, the rate scale, the amount rounding rule, the expiry rules, the HTLC ABI and lock-id formula) is
+published at `GET /v1/signing`. docs/integration.md walks through one same-ledger and one cross-ledger swap in raw HTTP,
+with test vectors. Every refusal is `{"error", "detail", "field"}` (schema `Error`). Integers are JSON integers."""
 
 
 def bridge_timing(settings: Settings) -> dict[str, float]:
@@ -75,21 +85,22 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
             operations.stop()
             engine.dispose()
 
-    app = FastAPI(title="Corridor bridge", version="1.0.0", lifespan=lifespan,
-                  description="Cross-border PvP settlement: signed swap instructions in, both legs settled or both refunded.")  # fmt: skip
+    app = FastAPI(title="Corridor bridge", version="1.0.0", lifespan=lifespan, description=DESCRIPTION,
+                  generate_unique_id_function=lambda route: route.name)  # operationId: the route's function name
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(signing.router)
     app.include_router(market.router)
     app.include_router(swaps.router)
     app.include_router(regulator.router)
 
     @app.get("/v1/events", tags=["swaps"], responses={401: {}})
     async def all_events(caller: CallerDep, repo: RepoDep, after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
-                         follow_seconds: float = 30.0) -> StreamingResponse:  # fmt: skip
+                         follow_seconds: Annotated[float, Query(ge=0, le=MAX_FOLLOW_SECONDS)] = 30.0) -> StreamingResponse:  # fmt: skip
         """Server-sent events of every transition the caller may see (the regulator: all), for up to
         ``follow_seconds`` (reconnect with ``after`` = the last ``seq`` received)."""
         participant = None if caller.is_regulator else caller.name
-        follow = max(0.0, min(follow_seconds, 300.0))
+        follow = follow_seconds
 
         async def stream() -> AsyncIterator[str]:
             seq = max(after, 0)
@@ -113,6 +124,7 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
+    openapi.install(app)
     return app
 
 

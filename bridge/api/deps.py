@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
 from bridge.api.auth import REGULATOR, verify
@@ -41,12 +41,11 @@ async def get_caller(request: Request) -> Caller:
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     now = time.time()
-    stamp = verify(participant=name, timestamp=request.headers.get("X-Corridor-Timestamp"),
+    stamp, replay = verify(participant=name, timestamp=request.headers.get("X-Corridor-Timestamp"),
                    nonce=request.headers.get("X-Corridor-Nonce"),
                    signature=request.headers.get("X-Corridor-Signature"), expected_address=address,
                    method=request.method, path=path, body=body, now=now)  # fmt: skip
-    signature = request.headers["X-Corridor-Signature"].lower()
-    if not await run_in_threadpool(coordinator.repo.claim_request_signature, signature, stamp + 60, int(now)):
+    if not await run_in_threadpool(coordinator.repo.claim_request_signature, replay, stamp + 60, int(now)):
         raise Unauthenticated("this signed request was already used (replay)", field="X-Corridor-Signature")
     assert name is not None
     return Caller(name=name, is_regulator=name == REGULATOR)
@@ -62,3 +61,7 @@ CoordinatorDep = Annotated[Coordinator, Depends(get_coordinator)]
 RepoDep = Annotated[SwapRepository, Depends(get_repo)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 BankDep = Annotated[Caller, Depends(get_bank)]
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=128,
+                                              description="any text up to 128 characters; a retry with the same key and body "
+                                                          "gets the first answer, with another body a 409")]

@@ -4,7 +4,10 @@
 error                  status  when
 =====================  ======  ==================================================================
 (BridgeError codes)    4xx     the request is refused (see :mod:`bridge.errors`)
+malformed_json         400     the body is not JSON (``detail`` says line and column; ``field`` "body")
 validation_error       422     a field is malformed (names it)
+body_too_large         413     the body is larger than :data:`MAX_BODY_BYTES`
+method_not_allowed     405     the path exists, the method does not (``Allow`` lists the methods)
 chain_rejected         409     a contract refused the call (its custom error and arguments)
 ledger_unavailable     503     a ledger does not answer or its circuit is open (names the ledger);
                                ``Retry-After`` says when to try again
@@ -27,6 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from web3.exceptions import Web3Exception
 
@@ -38,6 +42,7 @@ logger = logging.getLogger(__name__)
 _log = StateLog(logger)
 
 DATABASE_RETRY_AFTER = 5  # seconds
+MAX_BODY_BYTES = 2 * 1024 * 1024  # an instruction file of 500 linked-ledger orders is about 700 kB
 
 
 def body(code: str, detail: str, field: str | None) -> dict[str, str | None]:
@@ -73,16 +78,26 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body(exc.code, exc.detail, exc.field), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":  # loc is ("body", <character offset>): say where, as a person reads it
+            return malformed_json(await request.body(), first)
         # drop the body marker and discriminated-union tags ("pvp", "htlc") so the field reads as sent
         field = ".".join(str(part) for part in first["loc"] if part not in ("body", "pvp", "htlc")) or None
         message = str(first["msg"]).removeprefix("Value error, ")
         return JSONResponse(body("validation_error", message, field), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(body("http_error", str(exc.detail), None), status_code=exc.status_code)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path takes, not only the first route's (GET and POST /v1/swaps)
+            methods = {method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+                       if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)}  # fmt: skip
+            headers["Allow"] = ", ".join(sorted(methods)) or headers.get("Allow", "")
+            return JSONResponse(body(code, f"{request.method} is not allowed here; allowed: {headers['Allow']}", None), status_code=405,
+                                headers=headers)  # fmt: skip
+        return JSONResponse(body(code, str(exc.detail), None), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(ChainRejected)
     async def chain_rejected(_: Request, exc: ChainRejected) -> JSONResponse:
@@ -121,6 +136,66 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("error", str(exc), None), status_code=400)
 
     app.add_middleware(JsonErrors)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+
+def malformed_json(raw: bytes, error: dict[str, Any]) -> JSONResponse:
+    """400 ``malformed_json``: where the body stops being JSON, by line and column (1-based)."""
+    loc = error.get("loc") or ()
+    offset = loc[-1] if loc and isinstance(loc[-1], int) else 0
+    text = raw.decode("utf-8", errors="replace")
+    before = text[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    reason = (error.get("ctx") or {}).get("error") or error.get("msg") or "JSON decode error"
+    return JSONResponse(body("malformed_json", f"the body is not JSON: {reason} at line {line}, column {column}", "body"),
+                        status_code=400)  # fmt: skip
+
+
+class BodyLimit:
+    """413 ``body_too_large`` for a body over ``limit`` bytes, before anything parses it: at once when
+    ``Content-Length`` says so, else as soon as the streamed body passes the limit (the body is read
+    here, up to the limit, and handed on whole)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"the body is larger than {self.limit} bytes"
+        await JSONResponse(body("body_too_large", detail, "body"), status_code=413, headers={"Connection": "close"})(scope, receive, send)
 
 
 class JsonErrors:

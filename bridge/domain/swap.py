@@ -70,6 +70,29 @@ ALLOWED: dict[SwapState, frozenset[SwapState]] = {
 }
 
 
+def failure(*, step: SwapState | str, reason: str, ledger: str | None = None, error: str | None = None,
+            error_args: dict[str, Any] | None = None, tx_hash: str | None = None) -> dict[str, Any]:
+    """What a swap carries once a step failed: ``step`` (the state the swap was in when it failed, e.g.
+    ``locking_a``, ``settling``), ``reason`` (a sentence), ``ledger`` and ``tx_hash`` where it happened,
+    and ``error`` / ``error_args``: the ledger's own refusal (the contract's custom error, e.g.
+    ``HtlcQuoteExpired`` with its arguments), None when the bridge itself gave up."""
+    return {"step": str(getattr(step, "value", step)), "reason": reason, "ledger": ledger, "error": error,
+            "error_args": {k: _plain(v) for k, v in (error_args or {}).items()} or None, "tx_hash": tx_hash}  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """A decoded contract error argument as JSON: bytes as 0x-hex, big integers as decimal strings."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 else str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
 class TransitionRefused(Exception):
     """A transition the state machine does not allow (a programming or concurrency error)."""
 
@@ -138,7 +161,7 @@ class Swap:
     quote_signature: str | None = None
     oracle_mid: int | None = None
     oracle_round: int | None = None
-    failure: str | None = None
+    failure: dict[str, Any] | None = None  # see :func:`failure`: why a swap failed (or went to refunds)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property

@@ -27,6 +27,20 @@ from dataclasses import dataclass
 
 DEFAULT_SAFETY_MARGIN = 600  # seconds; bridge.expiry_margin_seconds
 DEFAULT_CLAIM_SAFETY = 60  # seconds; no claim of a leg is started closer than this to its expiry
+NEXT_BLOCK_SKEW = 300  # seconds; the bridge's clock stands in for an idle ledger's only this close to it
+
+
+def next_block_time(*, ledger_clock: int, wall_clock: float, live_pending: bool, skew: int = NEXT_BLOCK_SKEW) -> int:
+    """The time the ledger's next block will carry, as far as the bridge can tell. A node whose pending
+    block carries its own clock (``live_pending``: anvil, automining or not) tells it: ``ledger_clock``.
+    A node that shows only its head (its pending block is its latest) keeps an old head while no block
+    is mined; its next block takes the current time, so the bridge's clock stands in when it is ahead of
+    the head by at most ``skew`` seconds (a ledger whose clock is set further away, a replay of history,
+    keeps its own). What quotes start from and what deadlines and expiries are judged against."""
+    if live_pending:
+        return ledger_clock
+    ahead = wall_clock - ledger_clock
+    return int(wall_clock) if 0 < ahead <= skew else ledger_clock
 
 
 @dataclass(frozen=True)

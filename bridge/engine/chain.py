@@ -3,6 +3,8 @@ engine re-derives after a restart (is a lock open, was a nonce used, what did a 
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -14,9 +16,11 @@ from eth_utils import decode_hex
 from web3.contract import Contract
 
 from corridor.abi import AbiFunction
+from corridor.artifacts import SOURCES_DIR
 from corridor.chain import LedgerClient
 from corridor.network import CONTRACT_ARTIFACTS, Network
 from corridor.typed_data import LockRequest, LockTerms, QuoteProof, lock_id_of
+from bridge.domain.timing import next_block_time
 
 
 ACTIVE_CACHE_SECONDS = 2.0
@@ -63,6 +67,12 @@ class ChainView:
         if cache is not None:
             cache[key] = timestamp
         return timestamp
+
+    def next_block_time(self, ledger: str) -> int:
+        """When the ledger's next block will be (:func:`bridge.domain.timing.next_block_time`): what a
+        quote's validity starts from and what intake judges deadlines and expiries against."""
+        client = self.client(ledger)
+        return next_block_time(ledger_clock=client.clock(), wall_clock=time.time(), live_pending=client.live_pending)
 
     def available(self, ledger: str) -> bool:
         """Whether ``ledger`` is worth calling now (its circuit breaker is closed, or a trial is due)."""
@@ -173,3 +183,18 @@ class ChainView:
 
 def _address(swap: Any, participant: str) -> str:
     return swap.initiator_address if participant == swap.initiator else swap.counterparty_address
+
+
+@functools.cache
+def pvp_rejections() -> tuple[str, ...]:
+    """The names of ``IPvPEscrow.Rejection``, read from the interface's source (an ABI carries enums
+    as bare uint8): what ``BatchSwapRejected(…, reason)`` means."""
+    source = (SOURCES_DIR / "interfaces" / "IPvPEscrow.sol").read_text()
+    found = re.search(r"enum\s+Rejection\s*\{([^}]*)\}", source)
+    return tuple(name.strip() for name in found.group(1).split(",") if name.strip()) if found else ()
+
+
+def pvp_rejection(reason: int) -> str:
+    """``IPvPEscrow.Rejection`` ``reason`` by name (``RateOutsideTolerance``), or its number when unknown."""
+    names = pvp_rejections()
+    return names[reason] if 0 <= reason < len(names) else f"Rejection({reason})"

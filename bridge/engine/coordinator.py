@@ -32,9 +32,9 @@ from corridor.statelog import StateLog
 from corridor.typed_data import Swap as PvPSwap
 from corridor.typed_data import lock_id_of
 from oracle.quotes import QuoteService
-from bridge.domain.swap import ALLOWED, TERMINAL, Leg, Model, Swap, SwapState
+from bridge.domain.swap import ALLOWED, TERMINAL, Leg, Model, Swap, SwapState, failure
 from bridge.domain.timing import RevealCheck, leg_a_safe, reveal_check
-from bridge.engine.chain import ChainView
+from bridge.engine.chain import ChainView, pvp_rejection
 from bridge.engine.intake import Intake, Policy, pvp_terms
 from bridge.engine.quotes import QuoteDesk
 from bridge.errors import Conflict, Forbidden
@@ -222,6 +222,9 @@ class Coordinator:
                         self.repo.transition(swap, SwapState.SETTLED, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
                                              detail="both legs settled, netted within the batch")  # fmt: skip
                     elif swap.id in rejected:
+                        reason = pvp_rejection(rejected[swap.id])
+                        swap.failure = failure(step=swap.state, reason=f"the PvP escrow skipped it in a netted batch ({reason}); nothing moved",
+                                               ledger=ledger, error=reason, error_args={"reason": rejected[swap.id]}, tx_hash=tx_hash)  # fmt: skip
                         self.repo.transition(swap, SwapState.FAILED, ledger=ledger, tx_hash=tx_hash,
                                              detail=f"escrow skipped it in the batch (reason {rejected[swap.id]}); nothing moved")  # fmt: skip
             for swap in swaps:
@@ -405,6 +408,8 @@ class Coordinator:
         except ChainRejected as exc:
             if exc.error == "PvPNonceUsed" and self._nonce_used(swap, pvp, terms):  # settled meanwhile by a party
                 return
+            swap.failure = failure(step=swap.state, reason="the PvP escrow refused the settlement; nothing moved",
+                                   ledger=swap.leg_a.ledger, error=exc.error, error_args=exc.args_by_name)  # fmt: skip
             self.repo.transition(swap, SwapState.FAILED, ledger=swap.leg_a.ledger,
                                  detail=f"escrow refused, nothing moved: {exc.error} {exc.args_by_name}")  # fmt: skip
             return
@@ -497,6 +502,9 @@ class Coordinator:
         except ChainRejected as exc:
             failed = SwapState.FAILED if leg is swap.leg_a else SwapState.REFUNDING
             detail = f"lock refused on {leg.ledger}: {exc.error} {exc.args_by_name}"
+            swap.failure = failure(step=swap.state, reason=f"the {leg.currency} lock was refused by the escrow on ledger {leg.ledger}" + (
+                "; nothing was locked" if failed is SwapState.FAILED else "; leg A is refunded at its expiry"),
+                ledger=leg.ledger, error=exc.error, error_args=exc.args_by_name)  # fmt: skip
             self.repo.transition(swap, failed, ledger=leg.ledger, detail=detail + (
                 "; nothing was locked" if failed is SwapState.FAILED else "; leg A will be refunded at its expiry"))  # fmt: skip
             return

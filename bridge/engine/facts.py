@@ -9,9 +9,11 @@ never correctness. A rate the oracle refuses (halted, stale) comes back as its :
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from corridor.errors import ChainRejected
+from bridge.domain.timing import next_block_time
 from bridge.engine.chain import ChainView
 
 
@@ -68,7 +70,9 @@ class LedgerFacts:
         wanted = self._wanted.pop(ledger, {})
         keys = list(wanted)
         timestamp, results = self.chain.client(ledger).snapshot([wanted[key] for key in keys])
-        self._times.setdefault(ledger, timestamp)  # one clock per set of instructions
+        # one clock per set of instructions: the ledger's next block time (bridge.domain.timing)
+        client = self.chain.client(ledger)
+        self._times.setdefault(ledger, next_block_time(ledger_clock=timestamp, wall_clock=time.time(), live_pending=client.live_pending))
         values = self._values.setdefault(ledger, {})
         for key, result in zip(keys, results, strict=True):
             values[key] = result

@@ -23,14 +23,14 @@ from eth_utils import decode_hex
 
 from corridor.errors import ChainRejected
 from corridor.typed_data import Swap as PvPSwap
-from corridor.typed_data import amount_at, digest, swap_message
+from corridor.typed_data import RATE_ONE, amount_at, digest, swap_message
 from bridge.domain.orders import SwapOrder, lock_message, lock_request, order_id, order_message, signed_by
 from bridge.domain.swap import Leg, Model, Swap, SwapState
 from bridge.domain.timing import reveal_check
 from bridge.engine.chain import ChainView
 from bridge.engine.facts import LedgerFacts
 from bridge.errors import BridgeError, Conflict, Forbidden, InvalidInstruction, NotFound, SignatureInvalid
-from bridge.store.swaps import SwapRepository
+from bridge.store.swaps import IssuedQuote, SwapRepository
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,7 @@ class Intake:
     """Checks and records instructions; the coordinator's worker then drives each recorded swap."""
 
     def __init__(self, chain: ChainView, repo: SwapRepository, policy: Policy, on_change: Callable[[Swap], None]) -> None:
+        self.quote_spread_bps = chain.network.settings.oracle.quote_spread_bps
         self.chain = chain
         self.network = chain.network
         self.repo = repo
@@ -122,6 +123,7 @@ class Intake:
         code_a, code_b = self._pvp_currencies(ledger, swap_terms)
         counterparty = self._named(swap_terms.partyB, field="terms.partyB")
         self._check_initiator(participant, swap_terms.partyA, field="terms.partyA")
+        self._check_not_self(participant, counterparty, field="terms.partyB")
         self._check_amounts(swap_terms.amountA, swap_terms.amountB, code_a, code_b, swap_terms.rate)
         pvp = self.chain.contract(ledger, "pvp")
         message = swap_message(self.chain.client(ledger).chain_id, pvp.address, swap_terms)
@@ -155,6 +157,7 @@ class Intake:
             raise InvalidInstruction("both currencies live on one ledger: submit a same-ledger (PvP) swap", field="order.buyCurrency")
         counterparty = self._named(order_terms.counterparty, field="order.counterparty")
         self._check_initiator(participant, order_terms.initiator, field="order.initiator")
+        self._check_not_self(participant, counterparty, field="order.counterparty")
         self._check_amounts(order_terms.sellAmount, order_terms.buyAmount, order_terms.sellCurrency, order_terms.buyCurrency,
                             order_terms.rate)  # fmt: skip
         if order_terms.hashlock == b"\0" * 32:
@@ -200,6 +203,7 @@ class Intake:
         if issued.valid_until != order.quoteValidUntil:
             raise InvalidInstruction(f"the quote is valid until {issued.valid_until}, not {order.quoteValidUntil}",
                                      field="order.quoteValidUntil")  # fmt: skip
+        check_quote_fits(issued, order, spread_bps=self.quote_spread_bps)
         swap.quote_terms_hash, swap.quote_signature = issued.terms_hash, issued.signature
 
     def _declare(self, order: _Order, facts: LedgerFacts) -> None:
@@ -375,6 +379,11 @@ class Intake:
         if self.network.keys.address(participant).lower() != address.lower():
             raise Forbidden(f"{participant} may only instruct for its own address", field=field)
 
+    @staticmethod
+    def _check_not_self(participant: str, counterparty: str, *, field: str) -> None:
+        if counterparty == participant:
+            raise InvalidInstruction("a swap needs two different parties: the counterparty is you", field=field)
+
     def _ledger(self, currency: str, field: str) -> str:
         if currency.upper() not in self.network.settings.currencies:
             raise InvalidInstruction(f"unknown currency {currency!r}", field=field)
@@ -438,6 +447,26 @@ class Intake:
             raise Conflict("the quote has expired", field="order.quoteValidUntil")
         if order.quoteValidUntil > order.counterpartyExpiry:
             raise InvalidInstruction("the quote may not outlive the counterparty's lock", field="order.quoteValidUntil")
+
+
+def check_quote_fits(issued: IssuedQuote, order: SwapOrder, *, spread_bps: int) -> None:
+    """The order trades what the quote priced: quoted on the sell currency, the quote's side is "sell"
+    and its amount the sell amount; quoted on the buy currency, "buy" and the buy amount. The order's
+    rate (buy per sell) lies within the quote's two-sided band: at most twice the spread from the quoted
+    rate (inverted when the quote is on the buy currency), so anywhere from the quote's bid to its ask."""
+    if issued.base == order.sellCurrency:
+        side, amount, quoted = "sell", order.sellAmount, issued.rate
+    else:
+        side, amount, quoted = "buy", order.buyAmount, RATE_ONE * RATE_ONE // issued.rate
+    if issued.side != side:
+        raise InvalidInstruction(f"the quote is a {issued.side} of {issued.base}; this order needs a {side} quote of {issued.base}",
+                                 field="order.quoteHash")  # fmt: skip
+    if issued.amount != amount:
+        raise InvalidInstruction(f"the quote prices {issued.amount} {issued.base}, the order trades {amount}", field="order.quoteHash")
+    band = 2 * spread_bps + 1  # one basis point for the rounding of quoted and inverted rates
+    if abs(order.rate - quoted) * 10_000 > band * quoted:
+        raise InvalidInstruction(f"the order's rate {order.rate} is more than {band} bps from the quoted {quoted} "
+                                 f"({order.sellCurrency}/{order.buyCurrency}, 18 decimals)", field="order.rate")  # fmt: skip
 
 
 def pvp_terms(terms: dict[str, Any]) -> PvPSwap:

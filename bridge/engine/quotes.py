@@ -34,7 +34,7 @@ class QuoteDesk:
         ledger = settings.currency_ledger(base)
         mid, round_ref = self.chain.settlement_rate(ledger, base, quote)  # ChainRejected: no usable rate
         signed = self.service.quote(base=base, quote=quote, side=side, amount=amount, mid=mid, oracle_round=round_ref,
-                                    now=self.chain.now(ledger))  # fmt: skip
+                                    now=self.chain.next_block_time(ledger))  # fmt: skip
         priced = signed.quote
         self.repo.save_quote(IssuedQuote(
             hash="0x" + priced.hash.hex(), participant=participant, base=base, quote=quote, side=priced.side,

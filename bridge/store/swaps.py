@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge import faults
-from bridge.domain.swap import TERMINAL, Leg, Model, Swap, SwapState, check_correction, check_transition
+from bridge.domain.swap import TERMINAL, Leg, Model, Swap, SwapState, check_correction, check_transition, failure
 from bridge.errors import Conflict, NotFound
 from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow
 
@@ -43,6 +43,8 @@ def from_body(body: dict[str, Any]) -> Swap:
     data["state"] = SwapState(data["state"])
     data["leg_a"] = Leg(**data["leg_a"])
     data["leg_b"] = Leg(**data["leg_b"])
+    if isinstance(data.get("failure"), str):  # recorded before failures were structured
+        data["failure"] = {"step": None, "reason": data["failure"], "ledger": None, "error": None, "error_args": None, "tx_hash": None}
     return Swap(**data)
 
 
@@ -236,6 +238,8 @@ class SwapRepository:
             if row.state != swap.state.value:
                 raise Conflict(f"swap {swap.id} is {row.state}, not {swap.state}", field="state")
             previous = swap.state
+            if to is SwapState.FAILED and swap.failure is None:  # every failed swap says where and why
+                swap.failure = failure(step=previous, reason=detail or "failed", ledger=ledger, tx_hash=tx_hash)
             swap.state = to
             row.state = to.value
             row.body = to_body(swap)

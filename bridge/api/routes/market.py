@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
 
-from bridge.api.deps import CallerDep, CoordinatorDep
-from bridge.api.schemas import QuoteCreate
+from bridge.api.deps import CallerDep, CoordinatorDep, IdempotencyKey, RepoDep
+from bridge.api.idempotency import idempotent
+from bridge.api.schemas import CurrencyPublic, NetworkPublic, ParticipantPublic, QuoteCreate, QuotePublic, RatePublic
 from bridge.engine.network_info import network_info
 from bridge.errors import BridgeError, Conflict, InvalidInstruction, RateUnavailable
 from corridor.errors import ChainRejected
@@ -18,13 +20,13 @@ router = APIRouter(prefix="/v1", tags=["market"])
 CurrencyPath = Annotated[str, Path(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")]
 
 
-@router.get("/network")
+@router.get("/network", response_model=NetworkPublic)
 def get_network(caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
     """Ledgers (chain ids, RPC URLs, contracts) and currencies (ledger, decimals, token): what banks sign against."""
     return network_info(coordinator.network)
 
 
-@router.get("/participants")
+@router.get("/participants", response_model=list[ParticipantPublic])
 def list_participants(caller: CallerDep, coordinator: CoordinatorDep) -> list[dict[str, Any]]:
     """Every configured participant with its address and on-chain status per ledger."""
     settings = coordinator.network.settings
@@ -37,7 +39,7 @@ def list_participants(caller: CallerDep, coordinator: CoordinatorDep) -> list[di
     return result
 
 
-@router.get("/currencies")
+@router.get("/currencies", response_model=list[CurrencyPublic])
 def list_currencies(caller: CallerDep, coordinator: CoordinatorDep) -> list[dict[str, Any]]:
     info = network_info(coordinator.network)["currencies"]
     return [{"code": code, **fields} for code, fields in info.items()]
@@ -64,7 +66,7 @@ def rate_unavailable(exc: ChainRejected, coordinator: Any, ledger: str, base: st
     return RateUnavailable(sentence, field="base" if pair.split("/")[1] == base else "quote")
 
 
-@router.get("/rates/{base}/{quote}", responses={401: {}, **_RATE_UNAVAILABLE, 422: {}})
+@router.get("/rates/{base}/{quote}", response_model=RatePublic, responses={401: {}, **_RATE_UNAVAILABLE, 422: {}})
 def get_rate(base: CurrencyPath, quote: CurrencyPath, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
     """The oracle's latest usable rate (on the base currency's ledger), with its round and age. Any pair of
     settlement currencies and oracle pairs (an ECB currency need not be a settlement currency to be read)."""
@@ -91,15 +93,21 @@ def get_rate(base: CurrencyPath, quote: CurrencyPath, caller: CallerDep, coordin
             "market": ["open", "weekend", "holiday"][rate[7]], "derived": rate[8]}  # fmt: skip
 
 
-@router.post("/quotes", status_code=201, responses={401: {}, **_RATE_UNAVAILABLE, 422: {}})
-def create_quote(body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep) -> dict[str, Any]:
-    """A signed quote: oracle mid ± spread for the pair, side and amount, valid for a short window. The
-    bridge records it: a linked-ledger swap must cite a quote issued to its initiator."""
-    try:
-        signed = coordinator.quotes.issue(caller.name, base=body.base, quote=body.quote, side=body.side, amount=body.amount)
-    except ChainRejected as exc:
-        base = body.base.upper()
-        raise rate_unavailable(exc, coordinator, coordinator.network.settings.currency_ledger(base), base) from exc
-    return {"quote": {k: (str(v) if isinstance(v, int) and v > 2**53 else v) for k, v in signed.quote.as_dict().items()},
-            "hash": "0x" + signed.quote.hash.hex(), "terms_hash": "0x" + signed.quote.terms_hash.hex(),
-            "signature": "0x" + signed.signature.hex(), "issued_at": int(time.time())}  # fmt: skip
+@router.post("/quotes", status_code=201, response_model=QuotePublic, responses={401: {}, **_RATE_UNAVAILABLE, 422: {}})
+async def create_quote(request: Request, body: QuoteCreate, caller: CallerDep, coordinator: CoordinatorDep, repo: RepoDep,
+                       idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """A signed quote: oracle mid ± spread for the pair, side and amount, valid for a short window from
+    the ledger's next block time. The bridge records it: a linked-ledger swap must cite a quote issued
+    to its initiator, for its pair, side and amount, at a rate within the quote's band."""
+
+    def action() -> dict[str, Any]:
+        try:
+            signed = coordinator.quotes.issue(caller.name, base=body.base, quote=body.quote, side=body.side, amount=body.amount)
+        except ChainRejected as exc:
+            base = body.base.upper()
+            raise rate_unavailable(exc, coordinator, coordinator.network.settings.currency_ledger(base), base) from exc
+        return {"quote": {k: (str(v) if isinstance(v, int) and v > 2**53 else v) for k, v in signed.quote.as_dict().items()},
+                "hash": "0x" + signed.quote.hash.hex(), "terms_hash": "0x" + signed.quote.terms_hash.hex(),
+                "signature": "0x" + signed.signature.hex(), "issued_at": int(time.time())}  # fmt: skip
+
+    return await idempotent(request, caller.name, idempotency_key, 201, action, repo)

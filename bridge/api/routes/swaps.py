@@ -4,27 +4,41 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from pydantic import BeforeValidator
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.api.changes import SAFETY_POLL_SECONDS, changed
 from bridge.api.errors import stream_error
-from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, RepoDep
+from bridge.api.idempotency import idempotent
+from bridge.api.deps import BankDep, CallerDep, CoordinatorDep, IdempotencyKey, RepoDep
 from bridge.api.schemas import (MAX_POSITION, HtlcSwapCreate, PvPSwapCreate, SecretReveal, SwapAccept, SwapBatchAccept, SwapBatchCreate,
                                 SwapBatchPublic, SwapBatchSecrets, SwapCreate, SwapPage, SwapPublic)  # fmt: skip
 from bridge.engine.intake import listed
 from bridge.domain.swap import TERMINAL, Swap, SwapState
-from bridge.errors import Forbidden, InvalidInstruction
+from bridge.errors import Forbidden
 from bridge.store.swaps import SwapRepository
 
 router = APIRouter(prefix="/v1/swaps", tags=["swaps"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+
+
+def _iso_datetime(value: Any) -> Any:
+    """``since`` is an ISO 8601 date-time; a bare number (``0.5``, ``1700000000``) is refused, not read as unix time."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise ValueError("an ISO 8601 date-time (2026-12-01T09:30:00Z), not a number")
+    return value
+
+
+_NUMBER = re.compile(r"[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?")
+Since = Annotated[datetime | None, BeforeValidator(_iso_datetime),
+                  Query(description="only swaps created at or after this ISO 8601 date-time")]
 
 
 def to_public(swap: Swap, repo: SwapRepository) -> dict[str, Any]:
@@ -52,33 +66,7 @@ def _visible(swap: Swap, caller: Any) -> None:
 
 
 async def _idempotent(request: Request, caller: Any, key: str | None, status: int, action: Any, repo: SwapRepository) -> JSONResponse:
-    """Replays the first response for a retried (participant, Idempotency-Key); else runs ``action``
-    and records its response in the same database transaction as its effect, so that a crash
-    cannot leave an effect whose retry would not get its first answer back."""
-    body = await request.body()
-
-    def replay() -> JSONResponse | None:
-        stored = repo.idempotent_response(caller.name, key, body) if key else None
-        return None if stored is None else JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replay": "true"})
-
-    def run() -> JSONResponse:
-        try:
-            with repo.together():
-                result = action()
-                if key:
-                    repo.remember_response(caller.name, key, body, status, result)
-        except IntegrityError:  # a concurrent retry with the same key committed first: its answer stands
-            answer = replay()
-            if answer is None:
-                raise
-            return answer
-        return JSONResponse(result, status_code=status)
-
-    def replay_or_run() -> JSONResponse:
-        answer = replay()
-        return answer if answer is not None else run()
-
-    return await run_in_threadpool(replay_or_run)
+    return await idempotent(request, caller.name, key, status, action, repo)
 
 
 @router.post("", status_code=201, response_model=SwapPublic,
@@ -187,16 +175,14 @@ def get_swap(swap_id: str, caller: CallerDep, repo: RepoDep) -> dict[str, Any]:
 
 
 @router.get("", response_model=SwapPage, responses={401: {}, 403: {}, 422: {}})
-def list_swaps(caller: CallerDep, repo: RepoDep, participant: str | None = None,
-                     state: SwapState | None = None, since: datetime | None = None,
+def list_swaps(caller: CallerDep, repo: RepoDep, participant: Annotated[str | None, Query(max_length=64)] = None,
+                     state: SwapState | None = None, since: Since = None,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0) -> dict[str, Any]:  # fmt: skip
     """A bank's own swaps (the regulator's: anyone's), filtered and paged."""
     if not caller.is_regulator:
         if participant is not None and participant != caller.name:
             raise Forbidden("a bank sees only its own swaps", field="participant")
         participant = caller.name
-    if participant is not None and len(participant) > 64:
-        raise InvalidInstruction("too long", field="participant")
     swaps = repo.list(participant=participant, state=state.value if state else None, since=since, limit=limit, offset=offset)
     return {"items": to_public_many(swaps, repo), "limit": limit, "offset": offset}
 

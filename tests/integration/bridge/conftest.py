@@ -64,7 +64,9 @@ def quoted(coordinator: Coordinator, seller: str, amount: int, sell: str = "CNY"
 
 
 def now(network: Network, ledger: str = "A") -> int:
-    return int(network.clients[ledger].w3.eth.get_block("latest")["timestamp"])
+    """The ledger's next block time (its pending block's, else its head's): an automining ledger's head
+    grows old while idle, and the bridge judges deadlines against the next block."""
+    return network.clients[ledger].clock()
 
 
 def balances(network: Network) -> dict[tuple[str, str], int]:
@@ -109,3 +111,9 @@ def open_clients(url: str, network: Network) -> Iterator[dict[str, BridgeClient]
 def clients(bridge_url: str, bridge_network: Network) -> Iterator[dict[str, BridgeClient]]:
     with open_clients(bridge_url, bridge_network) as made:
         yield made
+
+
+@pytest.fixture()
+def bank_keys(bridge_network: Network) -> dict[str, str]:
+    """Each development bank's private key (hex), as `corridor up` prints them: what a bank holds."""
+    return {bank: "0x" + bytes(bridge_network.keys.account(bank).key).hex() for bank in bridge_network.settings.banks}

@@ -99,4 +99,40 @@ contract OracleHaltBypassAudit is OracleBase, CorridorSigning {
         vm.expectRevert(); // EUR/CNY is still halted: nobody resumed it
         fx.settlementRate("EUR", "CNY");
     }
+
+    /// @dev Variant: a leg halted by a 20 % jump (the existing cross CNY/THB halts with it, as designed). The
+    ///      operator then configures a NEW cross on the halted leg: its breaker reference is the post-jump
+    ///      derived mid, so the jump never "shows in the cross", and CNY/HKD is served from the halted EUR/CNY
+    ///      value although nobody resumed anything.
+    function test_OperatorCannotServeHaltedLegThroughNewlyConfiguredCross() external {
+        _publishTwo("EURCNY", EUR_CNY, "EURHKD", 8_4630_0000);
+        _publish("EURTHB", EUR_THB);
+        vm.warp(vm.getBlockTimestamp() + 1 hours);
+        _publish("EURCNY", EUR_CNY * 80 / 100);
+        assertTrue(fx.pair("EURCNY").halted && fx.pair("CNYTHB").halted, "precondition: leg and its cross halted");
+        vm.prank(operator);
+        fx.configureCross("CNYHKD", BREAKER, true);
+        vm.expectRevert(); // the only CNY leg there is is halted and was never resumed
+        fx.settlementRate("CNY", "HKD");
+    }
+
+    /// @dev Informational: staleness is a safety check, yet the operator alone (no delay, no veto) can mark past
+    ///      working days as holidays and make a 20-day-old rate "fresh" again (bounded only by the 31-day
+    ///      calendar cap, beyond the 14-day MAX_MAX_AGE the README calls the bound).
+    function test_OperatorCannotReviveStaleRateByMarkingPastDaysHolidays() external {
+        _publishTwo("EURCNY", EUR_CNY, "EURTHB", EUR_THB);
+        uint256 published = vm.getBlockTimestamp();
+        vm.warp(published + 20 days);
+        try fx.settlementRate("CNY", "THB") {
+            revert("precondition: a 20-day-old fixing is stale");
+        } catch {}
+        uint256[] memory days_ = new uint256[](21);
+        for (uint256 i; i < days_.length; ++i) {
+            days_[i] = published / 1 days + i;
+        }
+        vm.prank(operator);
+        fx.setHolidays(days_, true);
+        vm.expectRevert(); // a 20-day-old fixing must stay unusable
+        fx.settlementRate("CNY", "THB");
+    }
 }

@@ -64,4 +64,45 @@ contract PvPSignatureReplayAudit is SettlementBase {
 
         assertEq(bobBefore - hkd.balanceOf(bob), swap.amountB, "bob paid more than his one leg for one swap");
     }
+
+    /// @dev The same replay sinks a whole netted batch: a front-runner parks one party's leg with that party's
+    ///      signature taken from the pending batch, the batch then books the swap again (the nonce is untouched)
+    ///      and the party can no longer cover its net debit, so every swap in the batch reverts with it.
+    function test_NettedBatchCannotBeSunkByParkingAPartysLegWithItsOwnSignature() external {
+        IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](2);
+        swaps[0] = _swap(552_995_39, 11); // bob pays 599,999.99 HKD of his 1,000,000.00
+        swaps[1] = _swap(1_000_00, 12);
+        swaps[1].partyA = carol; // an unrelated swap in the same batch
+        swaps[1].partyB = dave;
+        bytes[] memory sigsA = new bytes[](2);
+        bytes[] memory sigsB = new bytes[](2);
+        sigsA[0] = _sign(aliceKey, swaps[0]);
+        sigsB[0] = _sign(bobKey, swaps[0]);
+        sigsA[1] = _sign(carolKey, swaps[1]);
+        sigsB[1] = _sign(daveKey, swaps[1]);
+
+        vm.prank(outsider); // front-runs the batch with bob's signature from its calldata
+        try pvp.fund(swaps[0], IPvPEscrow.Leg.B, sigsB[0]) {} catch {}
+
+        try pvp.settleBatch(swaps, sigsA, sigsB) {} catch {}
+        assertTrue(pvp.nonceUsed(carol, 12), "an unrelated swap was sunk with the batch");
+        assertTrue(pvp.nonceUsed(alice, 11), "the batch could not settle the swap whose leg was parked");
+    }
+
+    /// @dev Leg A variant: a front-runner replays alice's settle signature through fund(Leg.A). Alice's nonce is
+    ///      consumed and her CNY parked; the relayer's settle then reverts PvPNonceUsed and the swap is stuck in
+    ///      escrow mode (alice's liquidity held) until someone funds leg B or the deadline passes.
+    function test_DirectSettleSignatureCannotBeReplayedToParkPartyALeg() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 3);
+        swap.deadline = uint64(vm.getBlockTimestamp() + 1 days);
+        bytes memory sigA = _sign(aliceKey, swap);
+        bytes memory sigB = _sign(bobKey, swap);
+
+        vm.prank(outsider);
+        try pvp.fund(swap, IPvPEscrow.Leg.A, sigA) {} catch {}
+        try pvp.settle(swap, sigA, sigB) {} catch {}
+
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT, "the signed direct settlement did not happen");
+        assertEq(cny.balanceOf(address(pvp)), 0, "alice's leg sits in escrow without her asking for escrow mode");
+    }
 }

@@ -172,15 +172,17 @@ interface IPvPEscrow {
         returns (bytes32 id);
 
     /// @notice Escrow mode: parks one leg here; the second funding settles both legs atomically.
-    /// @dev Requirements: as {settle} for the terms, with the funding party's signature (or the
-    ///      funding party as caller, then `signature` may be empty); the leg not yet funded. Funding leg
-    ///      A consumes party A's nonce (so {settle} can no longer run for these terms); funding leg B
+    /// @dev Requirements: as {settle} for the terms; the caller is the leg's payer, or carries the payer's
+    ///      EIP-712 `Funding(bytes32 swapId,uint8 leg)` signature (a consent to escrow mode distinct from
+    ///      the `Swap` signature, which can therefore never be replayed to park anyone's funds); the leg not
+    ///      yet funded; the nonce unused, unless this is leg B after leg A was funded. Funding leg A
+    ///      consumes party A's nonce (so {settle} can no longer run for these terms); funding leg B
     ///      never does. On the second funding the party whose leg is parked here must still be permitted
     ///      by its token (a freeze or suspension since its funding blocks settlement; the parked leg
     ///      stays reclaimable after the deadline). Emits {Funded}, and {Settled} on the second funding.
     /// @param swap The signed terms.
     /// @param leg Which leg is funded.
-    /// @param signature The funding party's signature over `swap`.
+    /// @param signature The payer's `Funding` signature ({fundingDigest}); empty when the payer calls.
     /// @return id The EIP-712 digest of `swap`, which is also its id.
     function fund(Swap calldata swap, Leg leg, bytes calldata signature) external returns (bytes32 id);
 
@@ -212,6 +214,9 @@ interface IPvPEscrow {
 
     /// @notice The EIP-712 digest of `swap`, which is also its id.
     function swapId(Swap calldata swap) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest a payer signs to let a relayer fund its `leg` of swap `id`.
+    function fundingDigest(bytes32 id, Leg leg) external view returns (bytes32);
 
     /// @notice True when (partyA, nonce) has been consumed.
     function nonceUsed(address partyA, uint256 nonce) external view returns (bool);

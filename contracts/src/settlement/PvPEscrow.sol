@@ -25,6 +25,11 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         "Swap(address partyA,address tokenA,uint256 amountA,address partyB,address tokenB,uint256 amountB,uint256 rate,uint16 maxDeviationBps,uint64 deadline,uint256 nonce)"
     );
 
+    /// @dev Consent to park one's own leg in escrow mode. A separate type from `Swap`: a signature given
+    ///      for direct settlement (public in every settle and settleBatch calldata) can never be replayed
+    ///      to park a party's funds.
+    bytes32 private constant _FUNDING_TYPEHASH = keccak256("Funding(bytes32 swapId,uint8 leg)");
+
     uint8 private constant _FUNDED_A = 1;
     uint8 private constant _FUNDED_B = 2;
     uint8 private constant _SETTLED = 4;
@@ -84,12 +89,16 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         uint8 state = _escrow[id];
         uint8 fundedBit = leg == Leg.A ? _FUNDED_A : _FUNDED_B;
         if (state & (fundedBit | _SETTLED | _RECLAIMED_A | _RECLAIMED_B) != 0) revert PvPLegState(id, leg, state);
-        // Only party A's own act consumes its nonce: funding leg A does (checked and used here),
-        // funding leg B never does, so nobody can burn another party's nonce by naming it party A.
-        Rejection terms = _checkTerms(swap, leg == Leg.A);
+        // Only party A's own act consumes its nonce: funding leg A does (checked and used here), funding
+        // leg B never does, so nobody can burn another party's nonce by naming it party A. A first funding
+        // of leg B still checks the nonce is unused: once the terms settled directly (or in a batch), no
+        // leg of them may be parked any more.
+        Rejection terms = _checkTerms(swap, leg == Leg.A || state == 0);
         if (terms != Rejection.None) _revertWith(terms, swap, id);
         (address payer, address token, uint256 amount) = _leg(swap, leg);
-        if (msg.sender != payer && !_signedBy(id, signature, payer)) revert PvPInvalidSignature(id, payer);
+        if (msg.sender != payer && !_signedBy(_fundingDigest(id, leg), signature, payer)) {
+            revert PvPInvalidSignature(id, payer);
+        }
         if (leg == Leg.A) _useNonce(swap.partyA, swap.nonce);
         if (state == 0) {
             _escrow[id] = fundedBit;
@@ -365,6 +374,11 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPvPEscrow
+    function fundingDigest(bytes32 id, Leg leg) external view returns (bytes32) {
+        return _fundingDigest(id, leg);
+    }
+
+    /// @inheritdoc IPvPEscrow
     function nonceUsed(address partyA, uint256 nonce) external view returns (bool) {
         return _nonceIsUsed(partyA, nonce);
     }
@@ -517,6 +531,10 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(id, signature);
         return error == ECDSA.RecoverError.NoError && signer == party;
+    }
+
+    function _fundingDigest(bytes32 id, Leg leg) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(_FUNDING_TYPEHASH, id, uint8(leg))));
     }
 
     function _hash(Swap calldata swap) private view returns (bytes32) {

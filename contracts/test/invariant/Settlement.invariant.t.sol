@@ -158,6 +158,7 @@ contract SettlementInvariantTest is SettlementSystemBase {
     /// @notice Every nonce and authorisation is consumed only with its owner's signature.
     function _noncesConsumedOnlyByTheirOwner() private view {
         assertTrue(pvpHandler.probesUnused(), "a PvP nonce was consumed without party A's signature");
+        assertEq(pvpHandler.ghostReplayedFunding(), 0, "a settle signature was replayed to park a party's funds");
         assertTrue(htlcHandler.probesUnused(), "a lock authorisation was consumed without the sender's signature");
     }
 

@@ -212,7 +212,7 @@ contract PvPEscrowTest is SettlementBase {
         assertEq(pvp.escrowState(id), 1);
         vm.expectEmit(address(pvp));
         emit IPvPEscrow.Settled(id, alice, bob, AMOUNT, swap.amountB, CNY_HKD, oracle.round());
-        pvp.fund(swap, IPvPEscrow.Leg.B, _sign(bobKey, swap)); // relayed with bob's signature
+        pvp.fund(swap, IPvPEscrow.Leg.B, _signFunding(bobKey, id, IPvPEscrow.Leg.B, address(pvp))); // relayed with bob's consent
         assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
         assertEq(hkd.balanceOf(alice), OPENING + swap.amountB);
         assertEq(cny.balanceOf(address(pvp)) + hkd.balanceOf(address(pvp)), 0);
@@ -234,6 +234,31 @@ contract PvPEscrowTest is SettlementBase {
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPLegState.selector, pvp.swapId(swap), IPvPEscrow.Leg.A, 1));
         pvp.fund(swap, IPvPEscrow.Leg.A, "");
         vm.stopPrank();
+    }
+
+    function test_fundingDigest_MatchesIndependentEncoding() external view {
+        bytes32 id = keccak256("swap");
+        bytes32 structHash = keccak256(abi.encode(keccak256("Funding(bytes32 swapId,uint8 leg)"), id, uint8(1)));
+        assertEq(
+            pvp.fundingDigest(id, IPvPEscrow.Leg.B),
+            keccak256(abi.encodePacked("\x19\x01", _domain("Corridor PvPEscrow", address(pvp)), structHash))
+        );
+    }
+
+    /// @dev The `Swap` signature (public in every settle calldata) is not a consent to escrow mode.
+    function test_fund_RevertWhen_RelayedWithSwapSignatureInsteadOfFundingConsent() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), bob));
+        vm.prank(carol);
+        pvp.fund(swap, IPvPEscrow.Leg.B, _sign(bobKey, swap));
+    }
+
+    function test_fund_RevertWhen_LegBOfTermsAlreadySettled() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPNonceUsed.selector, pvp.swapId(swap), alice, 7));
+        vm.prank(bob);
+        pvp.fund(swap, IPvPEscrow.Leg.B, "");
     }
 
     function test_fund_RevertWhen_RelayedWithoutPayerSignature() external {

@@ -13,6 +13,7 @@ abstract contract CorridorSigning is CommonBase {
     bytes32 internal constant SWAP_TYPEHASH = keccak256(
         "Swap(address partyA,address tokenA,uint256 amountA,address partyB,address tokenB,uint256 amountB,uint256 rate,uint16 maxDeviationBps,uint64 deadline,uint256 nonce)"
     );
+    bytes32 internal constant FUNDING_TYPEHASH = keccak256("Funding(bytes32 swapId,uint8 leg)");
     bytes32 internal constant LOCK_AUTHORISATION_TYPEHASH = keccak256(
         "LockAuthorisation(address token,address sender,address receiver,uint256 amount,bytes32 hashlock,uint64 expiry,bytes32 swapId,bytes32 quoteHash,uint64 quoteValidUntil,uint256 nonce)"
     );
@@ -28,6 +29,16 @@ abstract contract CorridorSigning is CommonBase {
 
     function _signSwap(uint256 key, IPvPEscrow.Swap memory swap, address escrow) internal view returns (bytes memory) {
         return _signDigest(key, _swapDigest(swap, escrow));
+    }
+
+    /// @dev A payer's consent to park its leg of swap `swapId` in escrow mode.
+    function _signFunding(uint256 key, bytes32 swapId, IPvPEscrow.Leg leg, address escrow)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes32 structHash = keccak256(abi.encode(FUNDING_TYPEHASH, swapId, uint8(leg)));
+        return _signDigest(key, _typedDigest(_domain("Corridor PvPEscrow", escrow), structHash));
     }
 
     // ─── HTLC ────────────────────────────────────────────────────────────────────────────

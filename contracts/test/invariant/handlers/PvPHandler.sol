@@ -39,6 +39,8 @@ contract PvPHandler is SettlementHandlerBase {
     uint256 public ghostNetMismatch;
     /// @notice Swaps a batch settled although a party was restricted in one of its currencies (must stay 0).
     uint256 public ghostRestrictedSettled;
+    /// @notice Fundings a stranger achieved by replaying a settle signature (must stay 0).
+    uint256 public ghostReplayedFunding;
     /// @notice Escrow operations with the fee-on-transfer token that succeeded (must stay 0).
     uint256 public ghostFeeTokenAccepted;
 
@@ -94,7 +96,7 @@ contract PvPHandler is SettlementHandlerBase {
         IPvPEscrow.Leg second = parked.leg == IPvPEscrow.Leg.A ? IPvPEscrow.Leg.B : IPvPEscrow.Leg.A;
         (address payer, address token, uint256 amount) = _leg(swap, second);
         (, address parkedToken, uint256 parkedAmount) = _leg(swap, parked.leg);
-        bytes memory signature = relayed ? _signSwap(_keyOf(payer), swap, address(_world.pvp)) : bytes("");
+        bytes memory signature = relayed ? _signFunding(_keyOf(payer), _swapDigest(swap, address(_world.pvp)), second, address(_world.pvp)) : bytes("");
         uint256 payerBefore = _balance(token, payer);
         uint256 aReceives = _balance(swap.tokenB, swap.partyA);
         uint256 bReceives = _balance(swap.tokenA, swap.partyB);
@@ -140,6 +142,22 @@ contract PvPHandler is SettlementHandlerBase {
         _probeParties.push(victim);
         _probeNonces.push(nonce);
         _fundFirst(swap, IPvPEscrow.Leg.B, false, true);
+    }
+
+    /// @notice A stranger replays the parties' settle signatures (public in every settle calldata) through
+    ///         `fund`, before or after the swap settles: it must never park anyone's funds.
+    function replaySettleSignature(uint256 aSeed, uint256 bSeed, uint256 amount, bool flip, bool settleFirst, bool legB)
+        external
+        observed
+    {
+        (IPvPEscrow.Swap memory swap, bytes memory sigA, bytes memory sigB) = _make(aSeed, bSeed, amount, flip);
+        if (settleFirst) {
+            try _world.pvp.settle(swap, sigA, sigB) {} catch {}
+        }
+        vm.prank(_world.stranger);
+        try _world.pvp.fund(swap, legB ? IPvPEscrow.Leg.B : IPvPEscrow.Leg.A, legB ? sigB : sigA) {
+            ++ghostReplayedFunding;
+        } catch {}
     }
 
     // ─── netted batches ──────────────────────────────────────────────────────────────────
@@ -231,7 +249,7 @@ contract PvPHandler is SettlementHandlerBase {
 
     function _fundFirst(IPvPEscrow.Swap memory swap, IPvPEscrow.Leg leg, bool relayed, bool probe) private {
         (address payer, address token, uint256 amount) = _leg(swap, leg);
-        bytes memory signature = relayed ? _signSwap(_keyOf(payer), swap, address(_world.pvp)) : bytes("");
+        bytes memory signature = relayed ? _signFunding(_keyOf(payer), _swapDigest(swap, address(_world.pvp)), leg, address(_world.pvp)) : bytes("");
         uint256 before = _balance(token, payer);
         vm.prank(relayed ? _world.stranger : payer);
         try _world.pvp.fund(swap, leg, signature) {

@@ -18,6 +18,8 @@ abstract contract DelayedGovernance is IDelayedGovernance {
 
     uint256 private _proposalCount;
     mapping(uint256 id => Proposal) private _proposals;
+    /// @dev When each subject (a reporter, or the quorum) last changed, by any path.
+    mapping(bytes32 scope => uint256 timestamp) private _changedAt;
 
     /// @param delay Seconds between a proposal and its earliest execution, in
     ///        [MIN_GOVERNANCE_DELAY, MAX_GOVERNANCE_DELAY].
@@ -47,6 +49,10 @@ abstract contract DelayedGovernance is IDelayedGovernance {
         Proposal storage pending = _pendingProposal(id);
         uint256 executableAt = pending.executableAt;
         if (block.timestamp < executableAt) revert GovernanceTooEarly(id, executableAt);
+        uint256 proposedAt = executableAt - governanceDelay;
+        uint256 changedAt = _changedAt[_scopeOf(pending.action, pending.subject)];
+        // A change in the same block as the proposal counts as after it (stale rather than sorry).
+        if (changedAt >= proposedAt) revert GovernanceProposalStale(id, proposedAt, changedAt);
         // Marked before the change is applied: a change that reverts leaves the proposal pending.
         pending.status = ProposalStatus.Executed;
         emit ProposalExecuted(id, msg.sender);
@@ -71,6 +77,16 @@ abstract contract DelayedGovernance is IDelayedGovernance {
         _proposals[id] =
             Proposal({action: action, status: ProposalStatus.Pending, executableAt: executableAt, subject: subject});
         emit ProposalCreated(id, action, subject, executableAt, msg.sender);
+    }
+
+    /// @dev Records that `scope` changed now (every path that changes a proposal's subject calls it).
+    function _markChanged(bytes32 scope) internal {
+        _changedAt[scope] = block.timestamp;
+    }
+
+    /// @dev The subject a proposal changes: the reporter (whether added or removed), or the quorum.
+    function _scopeOf(GovernanceAction action, uint160 subject) internal pure returns (bytes32) {
+        return action == GovernanceAction.SetQuorum ? keccak256("quorum") : bytes32(uint256(subject));
     }
 
     function _pendingProposal(uint256 id) private view returns (Proposal storage pending) {

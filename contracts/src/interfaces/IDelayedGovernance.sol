@@ -11,10 +11,11 @@ pragma solidity 0.8.30;
 ///           │──────── veto open ─────────┼──────── veto open, execute open ────────▶
 ///           │     (execute refused)      │  (whichever comes first ends it)
 ///
-///      A proposal is checked when it is made and again when it is executed (the state may have
-///      changed in between, e.g. a second proposal for the same reporter): an execution whose change no
-///      longer applies reverts and the proposal stays pending until the regulator vetoes it. Proposals
-///      do not expire. Ids count up from 1 in each contract.
+///      A proposal is checked when it is made and again when it is executed. It is also **stale** once
+///      its subject changes after it was proposed (the same reporter added, removed or renouncing; the
+///      quorum set by another proposal): a stale proposal can never execute, so a duplicate left pending
+///      cannot later re-apply a change the regulator has since seen reversed without a fresh delay. Ids
+///      count up from 1 in each contract.
 interface IDelayedGovernance {
     /// @notice What a proposal changes. `subject` is the reporter's address for reporter changes and
     ///         the new quorum for {SetQuorum}.
@@ -53,6 +54,9 @@ interface IDelayedGovernance {
     error GovernanceProposalNotPending(uint256 id, ProposalStatus status);
     /// @notice Thrown when executing a proposal before its delay has passed.
     error GovernanceTooEarly(uint256 id, uint256 executableAt);
+    /// @notice Thrown when executing a proposal whose subject (the reporter, or the quorum) changed after it
+    ///         was proposed: it was judged against a state that no longer holds, and can never execute.
+    error GovernanceProposalStale(uint256 id, uint256 proposedAt, uint256 subjectChangedAt);
 
     /// @notice Emitted when the operator proposes a change.
     event ProposalCreated(

@@ -149,8 +149,12 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     /// @notice Thrown when a pair id is malformed: the same currency twice, a code that is not three
     ///         letters, or (for a cross) a side that is the base currency.
     error FxInvalidPairId(bytes6 pair);
-    /// @notice Thrown when listing a pair whose inverse is listed (one state per currency pair).
+    /// @notice Thrown when listing a pair whose inverse was ever configured: a currency pair keeps one id,
+    ///         and so one halt, breaker reference and sequence, for good.
     error FxInverseListed(bytes6 pair, bytes6 inverse);
+    /// @notice Thrown when the operator marks or unmarks a day that is today or already past (only the
+    ///         regulator may: a past holiday changes which rates are stale now).
+    error FxHolidayNotAhead(uint256 day, uint256 today);
     /// @notice Thrown when configuring a pair as direct while it is a listed cross, or the reverse.
     error FxPairListedAsOtherKind(bytes6 pair);
     /// @notice Thrown when listing one more cross than the oracle keeps.
@@ -234,17 +238,20 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     /// @notice Lists, reconfigures or delists a directly published pair.
     /// @dev Requirements: caller has OPERATOR_ROLE; `pairId` is two different three-letter codes;
     ///      maxAge in [MIN_MAX_AGE, MAX_MAX_AGE]; maxDispersionBps <= MAX_BPS; breakerBps in
-    ///      [1, MAX_BPS]; when listing, the inverse is not listed and the pair is not a listed cross.
-    ///      Never lifts a halt. Emits {PairConfigured}.
+    ///      [1, MAX_BPS]; when listing, the inverse was never configured and the pair is not a listed
+    ///      cross. Never lifts a halt. Emits {PairConfigured}.
     function configurePair(bytes6 pairId, uint32 maxAge, uint16 maxDispersionBps, uint16 breakerBps, bool listed)
         external;
 
     /// @notice Lists, reconfigures or delists a cross derived through the base currency, with its own
-    ///         breaker. Listing it (again) takes the current derived mid as its breaker reference.
+    ///         breaker. Listing it (again) judges the move since its last reference (a jump beyond its
+    ///         threshold while it was unlisted halts it), and a cross listed while either leg is halted
+    ///         starts halted: listing never serves a value the breakers refused. Only the regulator
+    ///         resumes it.
     /// @dev Requirements: caller has OPERATOR_ROLE; both sides three-letter codes, different, neither the
-    ///      base currency; breakerBps in [1, MAX_BPS]; when listing, the inverse is not listed, the pair is
-    ///      not a listed direct pair, and fewer than MAX_CROSSES crosses are listed. Never lifts a halt.
-    ///      Emits {CrossConfigured}.
+    ///      base currency; breakerBps in [1, MAX_BPS]; when listing, the inverse was never configured, the
+    ///      pair is not a listed direct pair, and fewer than MAX_CROSSES crosses are listed. Never lifts a
+    ///      halt. Emits {CrossConfigured}, and {BreakerTripped} when listing halts it.
     function configureCross(bytes6 pairId, uint16 breakerBps, bool listed) external;
 
     /// @notice Lifts a circuit-breaker halt of a direct pair or a cross. The regulator's alone.
@@ -266,13 +273,17 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     function proposeQuorum(uint8 newQuorum) external returns (uint256 id);
 
     /// @notice Marks or unmarks market holidays (day = unix time / 86400).
-    /// @dev Requirements: caller has OPERATOR_ROLE. Emits {HolidayChanged} per day.
+    /// @dev Requirements: caller has OPERATOR_ROLE and every day is after today, or caller has
+    ///      REGULATOR_ROLE (any day): a holiday in the past changes which rates count as stale now, which
+    ///      the operator alone may not do. Emits {HolidayChanged} per day.
     function setHolidays(uint256[] calldata dayNumbers, bool holiday) external;
 
     /// @notice The common base currency cross rates are derived through.
     function baseCurrency() external view returns (bytes3);
 
     /// @notice The quorum a round needs now, the configured quorum, and the registry's reporter count:
-    ///         `inForce = max(configured, reporters / 2 + 1)`.
+    ///         `inForce = max(min(configured, reporters), reporters / 2 + 1, MIN_QUORUM)`: always a strict
+    ///         majority, and never more than the reporters there are (removals below the configured quorum
+    ///         do not lock honest reporters out).
     function quorum() external view returns (uint256 inForce, uint256 configured, uint256 reporters);
 }

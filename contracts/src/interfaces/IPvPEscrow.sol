@@ -206,7 +206,9 @@ interface IPvPEscrow {
         returns (uint256 batchId, uint256 settled);
 
     /// @notice Lists (or delists) a token with its currency and minor units.
-    /// @dev Requirements: caller holds the registry's OPERATOR_ROLE; `currency` is non-zero. Emits {AssetListed}.
+    /// @dev Requirements: caller holds the registry's OPERATOR_ROLE; `currency` is non-zero; `decimals` is the
+    ///      token's own `decimals()` and, when the token names its currency (`currency()`), `currency` is
+    ///      that one. Emits {AssetListed}.
     function listAsset(address token, bytes3 currency, uint8 decimals, bool listed) external;
 
     /// @notice The widest tolerance a swap may allow around the oracle mid, in basis points (10 %).

@@ -12,7 +12,9 @@ import {ITransferPolicy} from "./ITransferPolicy.sol";
 ///      - nothing moves while the token is paused;
 ///      - neither side may be frozen by the regulator;
 ///      - each non-zero side is an active participant or an allowlisted settlement contract, except that
-///        a delisted settlement contract may still send (pay out what it holds, never receive).
+///        a delisted settlement contract may still send (pay out what it holds, never receive);
+///      - a spender of an allowance (transferFrom) is an active participant or an allowlisted settlement
+///        contract: a delisted escrow can no longer move anyone's funds by allowance.
 interface ISettlementToken is IERC20, ITransferPolicy {
     /// @notice Thrown when the caller does not hold this currency's issuer role.
     error SettlementTokenUnauthorizedIssuer(address account);

@@ -75,8 +75,9 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     function publish(uint256[] calldata observations, Signature[] calldata signatures) external {
         uint256 k = signatures.length;
         (uint256 configured, uint256 crossCount) = (_quorum, _crossCount);
-        // Cheap refusal before any signature is recovered; the quorum in force is checked after.
-        if (k < configured) revert FxQuorumNotMet(k, configured);
+        // Cheap refusal before any signature is recovered; the quorum in force (which falls to all the
+        // reporters when removals left fewer than the configured quorum) is checked after.
+        if (k < MIN_QUORUM) revert FxQuorumNotMet(k, MIN_QUORUM);
         if (observations.length == 0 || observations.length % k != 0) {
             revert FxMalformedReport(observations.length, k);
         }
@@ -490,10 +491,9 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         if (listed && !wasListedCross) {
             if (_crossCount == MAX_CROSSES) revert FxTooManyCrosses(MAX_CROSSES);
             _crosses[_crossCount++] = pairId;
-            // Listing (again) starts the breaker from the current derived mid.
-            state.lastMid = uint48(
-                _crossMid(_pair(_pairId(baseCurrency, base)).lastMid, _pair(_pairId(baseCurrency, quote)).lastMid)
-            );
+            uint256 previous = state.lastMid;
+            (bool halts, uint256 jump) = _listCross(state, base, quote, breakerBps);
+            if (halts) emit BreakerTripped(pairId, 0, previous, state.lastMid, jump);
         } else if (!listed && wasListedCross) {
             _removeCross(pairId);
         }
@@ -501,6 +501,24 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         (state.breakerBps, state.listed, state.derived) = (breakerBps, listed, true);
         _setPair(pairId, state);
         emit CrossConfigured(pairId, breakerBps, listed, state.lastMid);
+    }
+
+    /// @dev Listing (again) takes the current derived mid as the breaker reference, after judging the move
+    ///      from the previous reference (a cross listed before keeps it while unlisted); a cross listed
+    ///      while either leg is halted starts halted.
+    function _listCross(Pair memory state, bytes3 base, bytes3 quote, uint16 breakerBps)
+        private
+        view
+        returns (bool halts, uint256 jump)
+    {
+        Pair memory baseLeg = _pair(_pairId(baseCurrency, base));
+        Pair memory quoteLeg = _pair(_pairId(baseCurrency, quote));
+        uint256 mid = _crossMid(baseLeg.lastMid, quoteLeg.lastMid);
+        bool trips;
+        (trips, jump) = _judge(state.lastMid, state.halted, breakerBps, mid);
+        halts = !state.halted && (trips || baseLeg.halted || quoteLeg.halted);
+        if (halts) state.halted = true;
+        state.lastMid = uint48(mid);
     }
 
     /// @inheritdoc IFxOracle
@@ -529,9 +547,13 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     /// @inheritdoc IFxOracle
-    function setHolidays(uint256[] calldata dayNumbers, bool holiday) external onlyRole(Roles.OPERATOR) {
+    function setHolidays(uint256[] calldata dayNumbers, bool holiday) external {
+        bool regulator = registry.hasRole(Roles.REGULATOR, msg.sender);
+        if (!regulator) _checkRegistryRole(Roles.OPERATOR, msg.sender);
+        uint256 today = block.timestamp / 1 days;
         for (uint256 i; i < dayNumbers.length; ++i) {
             uint256 day = dayNumbers[i];
+            if (!regulator && day <= today) revert FxHolidayNotAhead(day, today);
             uint256 bit = 1 << (day & 0xff);
             if (holiday) _holidays[day >> 8] |= bit;
             else _holidays[day >> 8] &= ~bit;
@@ -554,6 +576,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         uint256 previous = _quorum;
         _checkQuorum(subject, registry.reporterCount());
         _quorum = uint8(subject);
+        _markChanged(_scopeOf(GovernanceAction.SetQuorum, 0));
         emit QuorumChanged(previous, subject);
     }
 
@@ -575,7 +598,9 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     ///      while its inverse is not.
     function _checkKind(bytes6 pairId, bytes6 inverse, Pair memory state, bool asCross, bool listing) private view {
         if (state.listed && state.derived != asCross) revert FxPairListedAsOtherKind(pairId);
-        if (listing && _pair(inverse).listed) revert FxInverseListed(pairId, inverse);
+        // The inverse keeps its state (halt, breaker reference, sequence) even when delisted: listing this
+        // id instead would start a fresh, live state for the same currency pair.
+        if (listing && _pairs[inverse] != 0) revert FxInverseListed(pairId, inverse);
     }
 
     function _removeCross(bytes6 pairId) private {
@@ -591,8 +616,11 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     /// @dev The quorum a round needs: the configured one, raised to a strict majority of the reporters.
+    /// @dev Removals can leave fewer reporters than the configured quorum; the quorum in force then falls to
+    ///      all of them (still a majority, never below MIN_QUORUM), so honest reporters are never locked out
+    ///      until an addition clears its delay.
     function _quorumInForce(uint256 configured, uint256 reporters) private pure returns (uint256) {
-        return Math.max(configured, reporters / 2 + 1);
+        return Math.max(Math.max(Math.min(configured, reporters), reporters / 2 + 1), MIN_QUORUM);
     }
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────

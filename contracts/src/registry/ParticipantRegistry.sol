@@ -193,8 +193,12 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
         }
         granted = super._grantRole(role, account);
         if (granted) {
-            if (role == REPORTER_ROLE) ++_reporterCount;
-            else if (role == REGULATOR_ROLE) ++_regulatorCount;
+            if (role == REPORTER_ROLE) {
+                ++_reporterCount;
+                _markChanged(_scopeOf(GovernanceAction.AddReporter, uint160(account)));
+            } else if (role == REGULATOR_ROLE) {
+                ++_regulatorCount;
+            }
         }
     }
 
@@ -205,6 +209,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
         if (revoked) {
             if (role == REPORTER_ROLE) {
                 --_reporterCount;
+                _markChanged(_scopeOf(GovernanceAction.RemoveReporter, uint160(account)));
             } else if (role == REGULATOR_ROLE) {
                 if (_regulatorCount == 1) revert RegistryLastRegulator(account);
                 --_regulatorCount;

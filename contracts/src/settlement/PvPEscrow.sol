@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -11,6 +12,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPvPEscrow} from "../interfaces/IPvPEscrow.sol";
+import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {ITransferPolicy} from "../interfaces/ITransferPolicy.sol";
 import {FxMath} from "../libraries/FxMath.sol";
 import {Roles} from "../libraries/Roles.sol";
@@ -362,8 +364,26 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     function listAsset(address token, bytes3 currency, uint8 decimals, bool listed) external {
         if (!registry.hasRole(Roles.OPERATOR, msg.sender)) revert PvPUnauthorized(msg.sender);
         if (token.code.length == 0 || currency == bytes3(0) || decimals > 18) revert PvPInvalidAsset(token);
+        // The band check trusts these figures: they must be the token's own (a relabelled decimals would
+        // move the oracle band by powers of ten).
+        if (!_describes(token, currency, decimals)) revert PvPInvalidAsset(token);
         _assets[token] = Asset({currency: currency, decimals: decimals, listed: listed});
         emit AssetListed(token, currency, decimals, listed);
+    }
+
+    /// @dev True when the token reports exactly these minor units and, if it names its currency (as a
+    ///      SettlementToken does), this currency.
+    function _describes(address token, bytes3 currency, uint8 decimals) private view returns (bool) {
+        try IERC20Metadata(token).decimals() returns (uint8 actual) {
+            if (actual != decimals) return false;
+        } catch {
+            return false;
+        }
+        try ISettlementToken(token).currency() returns (bytes3 named) {
+            return named == currency;
+        } catch {
+            return true; // a token that names no currency (a plain ERC-20) is listed on its decimals alone
+        }
     }
 
     // ─── Views ───────────────────────────────────────────────────────────────────────────

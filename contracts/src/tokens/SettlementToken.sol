@@ -131,6 +131,14 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
         return account == address(0) || (!_frozen[account] && registry.isEligible(account));
     }
 
+    /// @dev A spender moves others' funds only while it is an active participant or an allowlisted
+    ///      settlement contract: a delisted (retired) escrow can no longer settle anything through the
+    ///      allowances banks gave it, even where no tokens pass through it.
+    function _spendAllowance(address owner, address spender, uint256 value) internal override {
+        if (!registry.isEligible(spender)) revert SettlementTokenIneligibleAccount(spender);
+        super._spendAllowance(owner, spender, value);
+    }
+
     function _setFrozen(address account, bool frozen) private {
         if (_frozen[account] == frozen) revert SettlementTokenFreezeUnchanged(account, frozen);
         _frozen[account] = frozen;

@@ -39,7 +39,9 @@ contract OracleHaltBypassAudit is OracleBase, CorridorSigning {
         _haltCross();
         vm.startPrank(operator);
         fx.configureCross("CNYTHB", BREAKER, false); // keeps halted = true on CNYTHB...
-        fx.configureCross("THBCNY", BREAKER, true); // ...but THBCNY is a fresh, live state
+        // ...and THBCNY would be a fresh, live state: refused, a currency pair keeps its one id.
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxInverseListed.selector, bytes6("THBCNY"), bytes6("CNYTHB")));
+        fx.configureCross("THBCNY", BREAKER, true);
         vm.stopPrank();
         // No regulator has resumed anything: the currency pair must still be refused.
         vm.expectRevert();
@@ -60,12 +62,12 @@ contract OracleHaltBypassAudit is OracleBase, CorridorSigning {
         thb.approve(address(pvp), type(uint256).max);
 
         _haltCross();
+        uint256 mid = uint256(fx.pair("CNYTHB").lastMid) * 1e10; // the rate the breaker refused
         vm.startPrank(operator);
         fx.configureCross("CNYTHB", BREAKER, false);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxInverseListed.selector, bytes6("THBCNY"), bytes6("CNYTHB")));
         fx.configureCross("THBCNY", BREAKER, true);
         vm.stopPrank();
-
-        (uint256 mid,) = fx.settlementRate("CNY", "THB"); // served although halted
         uint256 amountA = 10_000_00;
         IPvPEscrow.Swap memory swap = IPvPEscrow.Swap({
             partyA: alice,
@@ -93,9 +95,9 @@ contract OracleHaltBypassAudit is OracleBase, CorridorSigning {
         assertTrue(fx.pair("EURCNY").halted, "precondition");
         vm.startPrank(operator);
         fx.configurePair("EURCNY", MAX_AGE, BAND, BREAKER, false);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxInverseListed.selector, bytes6("CNYEUR"), bytes6("EURCNY")));
         fx.configurePair("CNYEUR", MAX_AGE, BAND, BREAKER, true);
         vm.stopPrank();
-        _publish("CNYEUR", 1_2500_0000); // reporters serve the listed id: 1 / 0.8
         vm.expectRevert(); // EUR/CNY is still halted: nobody resumed it
         fx.settlementRate("EUR", "CNY");
     }
@@ -130,6 +132,9 @@ contract OracleHaltBypassAudit is OracleBase, CorridorSigning {
         for (uint256 i; i < days_.length; ++i) {
             days_[i] = published / 1 days + i;
         }
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxOracle.FxHolidayNotAhead.selector, days_[0], vm.getBlockTimestamp() / 1 days)
+        );
         vm.prank(operator);
         fx.setHolidays(days_, true);
         vm.expectRevert(); // a 20-day-old fixing must stay unusable

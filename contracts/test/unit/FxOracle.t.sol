@@ -85,7 +85,7 @@ contract FxOracleTest is OracleBase {
     }
 
     function test_publish_RevertWhen_NoSignatures() external {
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumNotMet.selector, 0, 3));
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumNotMet.selector, 0, 2)); // below MIN_QUORUM
         fx.publish(new uint256[](1), new IFxOracle.Signature[](0));
     }
 
@@ -306,12 +306,30 @@ contract FxOracleTest is OracleBase {
         fx.latest("EUR", "CNY");
     }
 
-    function test_setHoliday_RevertWhen_NotOperator() external {
+    function test_setHoliday_RevertWhen_NeitherOperatorNorRegulator() external {
         uint256[] memory dayNumbers = new uint256[](1);
-        dayNumbers[0] = 20_196;
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, regulator, Roles.OPERATOR));
+        dayNumbers[0] = vm.getBlockTimestamp() / 1 days + 3;
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, outsider, Roles.OPERATOR));
+        vm.prank(outsider);
+        fx.setHolidays(dayNumbers, true);
+    }
+
+    function test_setHoliday_RevertWhen_OperatorMarksTodayOrPast() external {
+        uint256 today = vm.getBlockTimestamp() / 1 days;
+        uint256[] memory dayNumbers = new uint256[](2);
+        (dayNumbers[0], dayNumbers[1]) = (today + 1, today);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxHolidayNotAhead.selector, today, today));
+        vm.prank(operator);
+        fx.setHolidays(dayNumbers, true);
+    }
+
+    function test_setHoliday_RegulatorMarksPastDays() external {
+        uint256[] memory dayNumbers = new uint256[](1);
+        dayNumbers[0] = vm.getBlockTimestamp() / 1 days - 10;
+        while ((dayNumbers[0] + 4) % 7 == 0 || (dayNumbers[0] + 4) % 7 == 6) --dayNumbers[0]; // a working day
         vm.prank(regulator);
         fx.setHolidays(dayNumbers, true);
+        assertEq(uint8(fx.marketState(dayNumbers[0] * 1 days + 12 hours)), uint8(IFxOracle.MarketState.Holiday));
     }
 
     // ─── reads ───────────────────────────────────────────────────────────────────────────
@@ -815,17 +833,22 @@ contract FxOracleTest is OracleBase {
         assertEq(foundAnswer, answer);
     }
 
-    function test_adapter_RevertWhen_PairServedOnlyAsInverse() external {
+    function test_adapter_RevertWhen_PairDelisted() external {
         FxAggregatorV3Adapter feed = new FxAggregatorV3Adapter(fx, "EUR", "CNY");
+        vm.prank(operator);
+        fx.configurePair("EURCNY", MAX_AGE, BAND, BREAKER, false);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairNotListed.selector, bytes6("EURCNY")));
+        feed.latestRoundData();
+    }
+
+    /// @dev A currency pair keeps one id for good: its inverse can never be listed, even once it is delisted
+    ///      (it would start a fresh, unhalted state for the same currency pair).
+    function test_configurePair_RevertWhen_InverseEverConfigured() external {
         vm.startPrank(operator);
         fx.configurePair("EURCNY", MAX_AGE, BAND, BREAKER, false);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxInverseListed.selector, bytes6("CNYEUR"), bytes6("EURCNY")));
         fx.configurePair("CNYEUR", MAX_AGE, BAND, BREAKER, true);
         vm.stopPrank();
-        _publish("CNYEUR", 1282_0512);
-        vm.expectRevert(
-            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("EURCNY"))
-        );
-        feed.latestRoundData();
     }
 
     // ─── helpers ─────────────────────────────────────────────────────────────────────────

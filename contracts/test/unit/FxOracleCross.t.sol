@@ -175,7 +175,8 @@ contract FxOracleCrossTest is OracleBase {
         assertEq(fx.crosses().length, 2);
     }
 
-    function test_configureCross_DelistingRemovesAndRelistingRestartsFromCurrentMid() external {
+    /// @dev Relisting judges the move made while the cross was not listed: here ~7.4 % against a 5 % breaker.
+    function test_configureCross_RelistingJudgesTheMoveWhileUnlisted() external {
         _publishTwo("EURCNY", EUR_CNY, "EURTHB", EUR_THB);
         vm.prank(operator);
         fx.configureCross("CNYTHB", BREAKER, false);
@@ -189,8 +190,22 @@ contract FxOracleCrossTest is OracleBase {
         }
         vm.prank(operator);
         fx.configureCross("CNYTHB", BREAKER, true);
-        assertFalse(fx.pair("CNYTHB").halted);
+        assertTrue(fx.pair("CNYTHB").halted, "the jump while unlisted halts it");
         assertEq(fx.pair("CNYTHB").lastMid, EUR_THB * 1e8 / (EUR_CNY * 108 / 100));
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairHalted.selector, bytes6("CNYTHB")));
+        fx.latest("CNY", "THB");
+    }
+
+    function test_configureCross_RelistingWithinItsBreakerTakesTheCurrentMid() external {
+        _publishTwo("EURCNY", EUR_CNY, "EURTHB", EUR_THB);
+        vm.prank(operator);
+        fx.configureCross("CNYTHB", BREAKER, false);
+        vm.warp(vm.getBlockTimestamp() + 1 hours);
+        _publishTwo("EURCNY", EUR_CNY * 102 / 100, "EURTHB", EUR_THB);
+        vm.prank(operator);
+        fx.configureCross("CNYTHB", BREAKER, true);
+        assertFalse(fx.pair("CNYTHB").halted);
+        assertEq(fx.pair("CNYTHB").lastMid, EUR_THB * 1e8 / (EUR_CNY * 102 / 100));
     }
 
     function test_configureCross_NeverLiftsHalt() external {

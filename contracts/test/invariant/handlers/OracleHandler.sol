@@ -278,9 +278,14 @@ contract OracleHandler is ReachCounter, CommonBase, StdCheats, StdUtils {
         bool listed = seed % 4 != 0;
         vm.prank(operator);
         try fx.configureCross(CROSS, uint16(breaker), listed) {
-            if (listed && !ghostCrossListed) ghostLastMid[CROSS] = _crossMid();
-            ghostCrossListed = listed;
             ghostBreaker[CROSS] = breaker;
+            if (listed && !ghostCrossListed) {
+                // Listing judges the move since the last reference; a leg halted halts the cross too.
+                bool legHalted = ghostHalted[CNY] || ghostHalted[THB];
+                _judge(CROSS, _crossMid());
+                if (legHalted) ghostHalted[CROSS] = true;
+            }
+            ghostCrossListed = listed;
             _count("operatorConfigureCross", true);
         } catch {
             _count("operatorConfigureCross", false);

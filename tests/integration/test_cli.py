@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 def _corridor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "corridor.cli", *args], cwd=REPO_ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "apps.cli", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=240, env=env)  # fmt: skip
 
 
@@ -104,7 +104,7 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
 
     def start() -> subprocess.Popen[str]:
         info_file.unlink(missing_ok=True)
-        process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "up", "--state", str(state), "--port", str(port),
+        process = subprocess.Popen([sys.executable, "-m", "apps.cli", "up", "--state", str(state), "--port", str(port),
                                     "--heartbeat", "1", "--info", str(info_file)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
         deadline = time.monotonic() + 120
         while not info_file.exists():
@@ -134,7 +134,7 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     now = int(time.time())
     swap = bank.submit_pvp(counterparty=keys.address("harbour"), sell="CNY", sell_amount=10_00, buy="HKD", rate=rate, deadline=now + 900)
     bank.close()
-    written = subprocess.run([sys.executable, "-m", "corridor.cli", "report", "--url", info["bridge"]["url"], "--out",
+    written = subprocess.run([sys.executable, "-m", "apps.cli", "report", "--url", info["bridge"]["url"], "--out",
                               str(tmp_path / "report")], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert written.returncode == 0, written.stdout + written.stderr
     assert swap["id"] in (tmp_path / "report" / "corridor-report.json").read_text()
@@ -172,7 +172,7 @@ def test_bridge_serve_starts_its_own_network(tmp_path: Path, reaper: None) -> No
 
     port = free_port()
     env = {**os.environ, "CORRIDOR_STATE_DIR": str(tmp_path)}
-    process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "bridge", "serve", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "apps.cli", "bridge", "serve", "--port", str(port),
                                 "--database", f"sqlite:///{tmp_path / 'bridge.db'}"], cwd=REPO_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     try:

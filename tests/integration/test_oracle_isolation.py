@@ -202,7 +202,7 @@ def test_bridge_serve_starts_and_serves_with_a_pair_that_has_no_data(tmp_path: P
     port = free_port()
     env = {**os.environ, "CORRIDOR_STATE_DIR": str(tmp_path), "CORRIDOR_ORACLE__PAIRS": "CNY,HKD,THB,CHF,RUB"}
     log = (tmp_path / "bridge.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "bridge", "serve", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "apps.cli", "bridge", "serve", "--port", str(port),
                                 "--database", f"sqlite:///{tmp_path / 'bridge.db'}"],
                                cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)  # fmt: skip
     url = f"http://127.0.0.1:{port}"

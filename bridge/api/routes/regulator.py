@@ -83,7 +83,7 @@ def timeline(swap_id: str, caller: RegulatorDep, repo: RepoDep) -> dict[str, Any
 @router.get("/report", responses={401: {}, 403: {}})
 def report(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
     """The supervisory report's data for this bridge: swaps with timelines and indicators, positions, oracle."""
-    from corridor.report import build_report
+    from apps.report import build_report
 
     listed = repo.list(limit=10_000)
     view = _overview(listed, coordinator, repo)

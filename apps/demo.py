@@ -22,7 +22,7 @@ from web3 import Web3
 from corridor.config import Settings
 from corridor.errors import ChainRejected
 from corridor.network import Network, open_network
-from corridor.report import build_report, write_report
+from apps.report import build_report, write_report
 from corridor.toolchain import REPO_ROOT
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def run_bridge_scenarios(network: Network, console: Console, reports_dir: Path) 
     from bridge.engine.rates import approve_development_banks, publish_current_rates
     from bridge.sdk.client import BridgeClient
     from bridge.server import ServerThread
-    from corridor.scenarios import SCENARIOS, DemoContext
+    from apps.scenarios import SCENARIOS, DemoContext
 
     approve_development_banks(network)
     publish_current_rates(network)
@@ -111,7 +111,7 @@ def run_bridge_scenarios(network: Network, console: Console, reports_dir: Path) 
                     result = scenario(context)
                 except Exception as exc:  # a scenario that breaks is a failed check, reported, not a crash
                     logger.exception("scenario %s failed", scenario.__name__)
-                    from corridor.scenarios import ScenarioResult
+                    from apps.scenarios import ScenarioResult
 
                     result = ScenarioResult(0, scenario.__name__, False, f"{type(exc).__name__}: {exc}")
                 console.print(f"  → {'[green]PASS' if result.passed else '[red]FAIL'}[/] {result.title}: {result.summary}")

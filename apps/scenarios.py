@@ -329,7 +329,7 @@ def crash_and_recovery(ctx: DemoContext) -> ScenarioResult:
             env.pop("CORRIDOR_FAULT_KILL_AFTER", None)
             if fault:
                 env["CORRIDOR_FAULT_KILL_AFTER"] = fault
-            process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "bridge", "serve", "--deployment", str(deployment),
+            process = subprocess.Popen([sys.executable, "-m", "apps.cli", "bridge", "serve", "--deployment", str(deployment),
                                         "--database", database, "--port", str(port)], cwd=REPO_ROOT, env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
             clients = {b: BridgeClient(f"http://127.0.0.1:{port}", b, net.keys.account(b)) for b in ("yangtze", "chaophraya")}

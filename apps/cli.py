@@ -102,7 +102,7 @@ def ledgers_down() -> None:
 def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | None, heartbeat_seconds: float,
        info_file: Path | None) -> None:  # fmt: skip
     """Start a local network pilot banks can integrate against; Ctrl-C stops it."""
-    from corridor.up import run_up
+    from apps.up import run_up
 
     settings = _settings(ctx)
     run_up(settings, console, state_dir=state_dir, rates_on=rates_date.date() if rates_date else None,
@@ -116,7 +116,7 @@ def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | 
 @click.pass_context
 def demo(ctx: click.Context, reports_dir: Path | None) -> None:
     """Run the regulator demo on a fresh local network; exit non-zero if any check fails."""
-    from corridor.demo import REPORTS_DIR, run_demo
+    from apps.demo import REPORTS_DIR, run_demo
 
     if not run_demo(_settings(ctx), console, reports_dir=reports_dir or REPORTS_DIR):
         sys.exit(1)
@@ -130,7 +130,7 @@ def report(ctx: click.Context, url: str | None, out_dir: Path) -> None:
     """Write the supervisory report (HTML, JSON, CSV) for a running network, read with the regulator's key."""
     from bridge.sdk.client import BridgeClient
     from corridor.keys import KeyRing
-    from corridor.report import write_report
+    from apps.report import write_report
 
     settings = _settings(ctx)
     client = BridgeClient(url or f"http://{settings.bridge.host}:{settings.bridge.port}", "regulator",

@@ -135,8 +135,27 @@ def report(ctx: click.Context, url: str | None, out_dir: Path) -> None:
     settings = _settings(ctx)
     client = BridgeClient(url or f"http://{settings.bridge.host}:{settings.bridge.port}", "regulator",
                           KeyRing(settings).account("regulator"))  # fmt: skip
-    paths = write_report(client.request("GET", "/v1/regulator/report"), out_dir)
+    paths = write_report(fetch_model(client), out_dir)
     console.print(f"report written: {paths['html']} (+ {paths['json'].name}, {paths['csv'].name})")
+
+
+def fetch_model(client: Any, page: int = 1_000) -> Any:
+    """The bridge's supervision model with every swap, timeline and movement (read page by page)."""
+    from supervision.model import SupervisionModel
+
+    first = SupervisionModel.model_validate(client.request("GET", f"/v1/regulator/report?offset=0&limit={page}"))
+    listings = {name: list(getattr(first, name).items) for name in ("indicators", "timelines", "movements")}
+    offset = page
+    while any(offset < getattr(first, name).total for name in ("indicators", "timelines")) or offset * 4 < first.movements.total:
+        more = SupervisionModel.model_validate(client.request("GET", f"/v1/regulator/report?offset={offset}&limit={page}"))
+        for name in listings:
+            listings[name] += getattr(more, name).items
+        offset += page
+    from supervision.model import page_of
+
+    pages = {name: page_of(items, offset=0, limit=max(1, len(items)), noun=name if name != "indicators" else "swaps",
+                           order=getattr(first, name).order) for name, items in listings.items()}  # fmt: skip
+    return first.model_copy(update=pages)
 
 
 def _register_subcommands() -> None:

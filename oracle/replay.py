@@ -54,13 +54,20 @@ def publication_time(day: date) -> datetime:
     return fixing_time(day) + PUBLISH_DELAY
 
 
+def fixing_day(on: date | None = None, history: EcbHistoryFeed | None = None) -> date:
+    """The ECB fixing day :func:`publish_current` publishes: ``on``, or the last day the shipped history has."""
+    if on is not None:
+        return on
+    return max((history or EcbHistoryFeed()).fixing_dates(date(2026, 1, 1), date(2100, 1, 1)) or [date(2026, 10, 30)])
+
+
 def publish_current(network: Network, on: date | None = None) -> Publication:
     """A development network's opening rates: the ECB fixings in force on ``on`` (default: the last
     day the shipped history has), re-observed at the ledgers' current time so the oracle treats them
     as fresh. A currency without a usable fixing on that day (the ECB stopped fixing it, or never
     did) is left out and reported: its pair reads as unavailable, and nothing else is held up."""
     history = EcbHistoryFeed()
-    day = on or max(history.fixing_dates(date(2026, 1, 1), date(2100, 1, 1)) or [date(2026, 10, 30)])
+    day = fixing_day(on, history)
     oracle = network.settings.oracle
     # the earliest ledger clock: an observation may not be in the future on any ledger
     now = min(int(c.w3.eth.get_block("latest")["timestamp"]) for c in network.clients.values())

@@ -101,6 +101,14 @@ class ChainReader:
         """Blocks the journal cites (its steps' blocks): their times are read with the rest."""
         self._journal_blocks = {(ledger, block) for ledger, block in blocks if ledger in self.facts.ledgers}
 
+    def oracle_events(self) -> list[OracleEvent]:
+        """Every breaker trip and resumption on every ledger's oracle, from genesis, with its ledger time."""
+        events: list[OracleEvent] = []
+        for name, ledger in self.facts.ledgers.items():
+            events += self._logs(name, 0, ledger.head_block)[4]
+        times = self.block_times((e.ledger, e.block) for e in events)
+        return [replace(e, ledger_time=times.get((e.ledger, e.block), 0)) for e in events]
+
     # ─── logs ────────────────────────────────────────────────────────────────────────────
 
     def _logs(self, ledger: str, start: int, end: int) -> tuple[list[TokenTransfer], list[PvpSettlement], list[BatchNetting], list[HtlcEvent], list[OracleEvent]]:

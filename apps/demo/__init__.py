@@ -31,7 +31,7 @@ from bridge.sdk.client import BridgeClient
 from bridge.server import ServerThread
 from bridge.store.journal_reader import JournalReader
 from corridor.config import Settings
-from corridor.network import open_network
+from corridor.network import Network, open_network
 from corridor.toolchain import REPO_ROOT, STATE_DIR
 from oracle.replay import fixing_day
 from supervision.assemble import model_for
@@ -52,8 +52,11 @@ def _title(scenario: Callable[[DemoContext], ScenarioOutcome]) -> str:
     return (scenario.__doc__ or scenario.__name__).splitlines()[0]
 
 
-def run_demo(settings: Settings, console: Console | None = None, *, reports_dir: Path = REPORTS_DIR) -> bool:
-    """Runs every scenario on a fresh network, writes the report; True when every check passed."""
+def run_demo(settings: Settings, console: Console | None = None, *, reports_dir: Path = REPORTS_DIR,
+             inspect: Callable[[Network, SupervisionModel, str], None] | None = None) -> bool:  # fmt: skip
+    """Runs every scenario on a fresh network, writes the report; True when every check passed.
+    ``inspect(network, model, database_url)`` is called before the ledgers stop (tests recompute the
+    report's figures from the chains there)."""
     console = console or Console()
     started = time.monotonic()
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
@@ -84,6 +87,8 @@ def run_demo(settings: Settings, console: Console | None = None, *, reports_dir:
             paths = write_report(model, reports_dir)
             for client in clients.values():
                 client.close()
+            if inspect is not None:
+                inspect(network, model, database_url)
     print_summary(console, model, time.monotonic() - started)
     console.print(f"Supervisory report: {paths['html']} (+ {paths['json'].name}, {paths['csv'].name})")
     return all(s.passed for s in model.scenarios) and len(model.scenarios) == len(SCENARIOS)

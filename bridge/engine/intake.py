@@ -459,10 +459,10 @@ class Intake:
                            rule="oracle rate unavailable") from exc  # fmt: skip
         deviation = abs(rate - mid) * 10_000 / mid
         if deviation > max_deviation_bps:
-            pair = f"{base}/{quote}"
-            raise InvalidInstruction(f"rate {rate_text(rate, pair).display} {pair} deviates {deviation:.1f} bps from the oracle mid "
-                                     f"{rate_text(mid, pair).display} (round {round_label(round_ref)}); the swap allows {max_deviation_bps} bps",
-                                     field="rate", rule="rate outside tolerance")  # fmt: skip
+            pair, per = f"{base}/{quote}", f"{quote} per {base}"
+            raise InvalidInstruction(f"rate {rate_text(rate, pair).display} {per} deviates {deviation:.1f} bps from the oracle mid "
+                                     f"{rate_text(mid, pair).display} {per} (round {round_label(round_ref)}); the swap allows "
+                                     f"{max_deviation_bps} bps", field="rate", rule="rate outside tolerance")  # fmt: skip
         return mid, round_ref
 
     def _check_expiries(self, order: SwapOrder, now: int) -> None:

@@ -52,16 +52,16 @@ def _title(scenario: Callable[[DemoContext], ScenarioOutcome]) -> str:
     return (scenario.__doc__ or scenario.__name__).splitlines()[0]
 
 
-def run_demo(settings: Settings, console: Console | None = None, *, reports_dir: Path = REPORTS_DIR,
+def run_demo(settings: Settings, console: Console | None = None, *, reports_dir: Path = REPORTS_DIR, demo_dir: Path = DEMO_DIR,
              inspect: Callable[[Network, SupervisionModel, str], None] | None = None) -> bool:  # fmt: skip
     """Runs every scenario on a fresh network, writes the report; True when every check passed.
     ``inspect(network, model, database_url)`` is called before the ledgers stop (tests recompute the
     report's figures from the chains there)."""
     console = console or Console()
     started = time.monotonic()
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    database = DEMO_DIR / "journal.db"
-    for stale in DEMO_DIR.glob("journal.db*"):
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    database = demo_dir / "journal.db"
+    for stale in demo_dir.glob("journal.db*"):
         stale.unlink()
     database_url = f"sqlite:///{database}"
     with open_network(settings) as network:

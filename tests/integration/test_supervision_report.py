@@ -75,7 +75,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     def inspect(network: Network, model: SupervisionModel, database_url: str) -> None:
         seen["model"], seen["truth"] = model, recompute(network, model, database_url)
 
-    passed = run_demo(load_settings(), console, reports_dir=reports, inspect=inspect)
+    passed = run_demo(load_settings(), console, reports_dir=reports, demo_dir=tmp_path_factory.mktemp("demo"), inspect=inspect)
     return Demo(passed, reports, console.export_text(), seen["model"], seen["truth"])
 
 

@@ -223,3 +223,23 @@ def test_positions_beyond_the_database_range_are_refused(clients: dict[str, Brid
     with pytest.raises(BridgeRequestError) as caught:
         clients["yangtze"].request("GET", path)
     assert caught.value.status == 422 and caught.value.field == field
+
+
+def test_refused_instructions_are_recorded_by_rule_with_the_swap_they_named(clients: dict[str, BridgeClient], bridge_network: Network) -> None:
+    a, b, regulator = clients["yangtze"], clients["harbour"], clients["regulator"]
+    off = _rate(a, "CNY", "HKD") * 103 // 100
+    with pytest.raises(BridgeRequestError) as refused:
+        a.submit_pvp(counterparty=b.account.address, sell="CNY", sell_amount=3_00, buy="HKD", rate=off, deadline=now(bridge_network) + 600,
+                     max_deviation_bps=50)  # fmt: skip
+    assert refused.value.status == 422 and "HKD per CNY" in (refused.value.detail or "") and "round #" in (refused.value.detail or "")
+    swap = a.submit_pvp(counterparty=b.account.address, sell="CNY", sell_amount=3_00, buy="HKD", rate=_rate(a, "CNY", "HKD"),
+                        deadline=now(bridge_network) + 600)  # fmt: skip
+    with pytest.raises(BridgeRequestError):
+        a.accept(swap)  # only the counterparty may accept
+    report = regulator.request("GET", "/v1/regulator/report")
+    by_rule = {r["rule"]: r for r in report["refusals"]}
+    assert set(by_rule) == {"rate outside tolerance", "not permitted"}
+    assert by_rule["rate outside tolerance"]["status"] == "422" and by_rule["rate outside tolerance"]["swap_state"] == "never recorded"
+    assert by_rule["not permitted"]["swap_id"] == swap["id"] and by_rule["not permitted"]["swap_state"] == "proposed"
+    assert by_rule["not permitted"]["participant"] == "Yangtze Commercial Bank" and by_rule["not permitted"]["action"] == "accept"
+    assert {r["rule"]: r["count"] for r in report["refusals_by_rule"]} == {"rate outside tolerance": 1, "not permitted": 1}

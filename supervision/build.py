@@ -89,7 +89,8 @@ def oracle_view(ctx: Context) -> OracleView:
                               mid=pair.mid, fixing_date=fixing_date, source=source.source if source else "ECB",
                               observed_at=iso(pair.observed_at) if pair.observed_at else None,
                               published_at=iso(pair.published_at) if pair.published_at else None,
-                              age=duration_text(pair.age_seconds) if pair.age_seconds is not None else "not measured", note=note))  # fmt: skip
+                              age=duration_text(pair.age_seconds) if pair.age_seconds is not None else "not measured",
+                              halted_since=pair.halted_since, note=note))  # fmt: skip
     events = [_breaker(e) for e in (*ctx.chain.oracle_events, *ctx.evidence.oracle_events)]
     return OracleView(pairs=rows, events=sorted(events, key=lambda e: (e.network, e.ledger, e.block)))
 

@@ -437,6 +437,7 @@ class OracleRow(_Model):
     observed_at: str | None  # the round's observation time on chain
     published_at: str | None
     age: str  # "0 h 05 min" (ledger time since the observation)
+    halted_since: str | None  # the fixing date of the round that tripped the breaker
     note: str
 
 

@@ -74,7 +74,7 @@ def p17(ctx: Context, operations: OperationsView) -> Verdict:
     drills = operations.drills
     if not drills:
         return Verdict(**common, status=Status.NOT_MEASURED, measured="no failure and recovery was measured in the period",
-                       why="recovery, detection and the recovery point are measured by a drill (the demo's scenario 8); none ran")  # fmt: skip
+                       why="recovery, detection and the recovery point are measured by a recovery drill; none ran against this bridge in the period")  # fmt: skip
     worst = max((d.recovery_seconds for d in drills if d.recovery_seconds is not None), default=None)
     detection = max((d.detection_seconds for d in drills if d.detection_seconds is not None), default=None)
     lost = sum(d.lost for d in drills)

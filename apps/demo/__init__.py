@@ -96,6 +96,7 @@ def run_demo(settings: Settings, console: Console | None = None, *, reports_dir:
 
 def _run(ctx: DemoContext, scenario: Callable[[DemoContext], ScenarioOutcome]) -> ScenarioOutcome:
     ctx.console.rule(f"[bold]{_title(scenario)}")
+    started = time.monotonic()
     try:
         result = scenario(ctx)
     except Exception as exc:  # a scenario that breaks is a failed check, reported, not a crash
@@ -104,7 +105,8 @@ def _run(ctx: DemoContext, scenario: Callable[[DemoContext], ScenarioOutcome]) -
         result = outcome(number, scenario.__name__, f"{type(exc).__name__}: {exc}", [], ok=False)
         if ctx.worker is not None:
             ctx.worker.resume()
-    ctx.console.print(f"  → {'[green]PASS' if result.passed else '[red]FAIL'}[/] {result.title}: {result.summary}")
+    ctx.console.print(f"  → {'[green]PASS' if result.passed else '[red]FAIL'}[/] {result.title}: {result.summary} "
+                      f"[dim]({time.monotonic() - started:.1f} s)[/]")  # fmt: skip
     return result
 
 

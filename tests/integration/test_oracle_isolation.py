@@ -177,7 +177,7 @@ def test_the_regulator_overview_lists_the_pairs_without_data(bridge: dict[str, A
     unavailable = {(row["ledger"], row["pair"]): row for row in overview["oracle_unavailable"]}
     assert set(unavailable) == {(ledger, pair) for ledger in ("A", "B") for pair in ("EUR/LTL", "EUR/CHF")}
     ltl, chf = unavailable["A", "EUR/LTL"], unavailable["A", "EUR/CHF"]
-    assert (ltl["state"], ltl["last_fixing"], ltl["round"]) == ("stale", "2014-12-31", 3)
+    assert (ltl["state"], ltl["fixing_date"], ltl["round"]) == ("stale", "2014-12-31", "#3")
     assert ltl["detail"].startswith("no ECB fixing for LTL since 2014-12-31")
     assert (chf["state"], chf["halted_since"]) == ("halted", "2015-01-15")
     assert len(overview["oracle"]) == 2 * len(PAIRS)

@@ -36,6 +36,7 @@ from corridor.toolchain import REPO_ROOT
 
 DEFAULT_CONFIG_PATH = REPO_ROOT / "corridor.toml"
 EMBEDDED = "embedded"
+MAX_ORACLE_CROSSES = 16  # FxOracle.MAX_CROSSES
 
 _BIC = re.compile(r"^[A-Z0-9]{8}([A-Z0-9]{3})?$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -164,8 +165,8 @@ class OracleConfig(_Strict):
     """FX oracle: reporters and quorum, the pairs published against the base currency and each
     pair's limits (staleness, dispersion, breaker), and the quotes it signs."""
 
-    reporters: Annotated[int, Field(ge=1, le=32)] = 4
-    quorum: Annotated[int, Field(ge=1, le=32)] = 3
+    reporters: Annotated[int, Field(ge=2, le=32)] = 4
+    quorum: Annotated[int, Field(ge=2, le=32)] = 3  # the oracle refuses a quorum of 1: no reporter publishes alone
     base_currency: CurrencyCode = "EUR"
     pairs: CurrencyList = Field(default_factory=lambda: ["CNY", "HKD", "THB"])
     g10: PairLimits = G10_LIMITS
@@ -217,6 +218,14 @@ class OracleConfig(_Strict):
         return problems
 
 
+class GovernanceConfig(_Strict):
+    """Changes no single party may make alone: the operator proposes changes to the oracle reporter set
+    and quorum, and they take effect only after this delay, unless the regulator vetoes them. Fixed at
+    deployment (the contracts accept 1 to 30 days); leave the regulator time to react across a weekend."""
+
+    delay_seconds: Annotated[int, Field(ge=86_400, le=30 * 86_400)] = 2 * 86_400
+
+
 class SettlementConfig(_Strict):
     """Settlement contract parameters."""
 
@@ -255,6 +264,7 @@ class Settings(BaseSettings):
     currencies: dict[str, CurrencyConfig]
     participants: dict[str, ParticipantConfig]
     oracle: OracleConfig = OracleConfig()
+    governance: GovernanceConfig = GovernanceConfig()
     settlement: SettlementConfig = SettlementConfig()
     bridge: BridgeConfig = BridgeConfig()
     keys: KeysConfig = KeysConfig()
@@ -309,6 +319,10 @@ class Settings(BaseSettings):
             problems["oracle.pairs"] = (f"{', '.join(unpriced)} {'is a configured currency' if one else 'are configured currencies'} but "
                                         f"{', '.join(f'{self.oracle.base_currency}/{c}' for c in unpriced)} {'is' if one else 'are'} not published")  # fmt: skip
         problems.update(self.oracle.problems())
+        crosses = len(self.cross_pairs())
+        if crosses > MAX_ORACLE_CROSSES:
+            problems["currencies"] = (f"{crosses} cross rates between the settlement currencies; "
+                                      f"the oracle judges at most {MAX_ORACLE_CROSSES}")  # fmt: skip
         for name, participant in self.participants.items():
             for code in participant.opening_balances:
                 if code.upper() not in self.currencies:
@@ -316,6 +330,12 @@ class Settings(BaseSettings):
         return problems
 
     # ─── lookups ─────────────────────────────────────────────────────────────────────────
+
+    def cross_pairs(self) -> list[tuple[str, str]]:
+        """Every pair of settlement currencies other than the oracle's base currency, in configuration
+        order: each is configured on every ledger's oracle as a cross with its own circuit breaker."""
+        codes = [code for code in self.currencies if code != self.oracle.base_currency]
+        return [(a, b) for i, a in enumerate(codes) for b in codes[i + 1 :]]
 
     def currency_ledger(self, code: str) -> str:
         return self.currencies[code.upper()].ledger.upper()

@@ -1,8 +1,10 @@
 """Deploys and configures Corridor's contracts on every ledger of a :class:`Settings`.
 
-Per ledger: the participant registry (owned by the operator), the regulator and reporter roles,
-every participant onboarded (banks settle on both ledgers), and a settlement token for each
-currency whose home is that ledger, registered with its issuer and funded with opening balances.
+Per ledger: the participant registry (operator, regulator, the oracle reporters and the governance
+delay fixed in its constructor), every participant onboarded (banks settle on both ledgers), a
+settlement token for each currency whose home is that ledger, registered with its issuer and funded
+with opening balances, and the FX oracle with its quorum, its EUR/<code> pairs and a cross with its
+own breaker for every pair of settlement currencies.
 """
 
 from __future__ import annotations
@@ -76,8 +78,7 @@ class Deployer:
     def _deploy_ledger(self, ledger: str) -> LedgerDeployment:
         client = self.clients[ledger]
         operator = self.keys.account(OPERATOR)
-        registry = client.deploy(operator, self.build["ParticipantRegistry"], operator.address)
-        self._grant_roles(client, registry)
+        registry = self._deploy_registry(client)
         for name, participant in self.settings.participants.items():
             call = registry.functions.onboard(
                 self.keys.address(name), _bytes(participant.bic, 11), _bytes(participant.jurisdiction, 2)
@@ -107,29 +108,31 @@ class Deployer:
         )
 
     def _deploy_oracle(self, client: LedgerClient, registry: Contract) -> Contract:
-        """The FX oracle with every reporter, the quorum, each EUR/<code> pair and the TARGET2 calendar."""
+        """The FX oracle with its quorum (the reporters are the registry's), each EUR/<code> pair, a cross
+        with its own breaker for every pair of settlement currencies, and the TARGET2 calendar."""
         operator = self.keys.account(OPERATOR)
         config = self.settings.oracle
-        oracle = client.deploy(operator, self.build["FxOracle"], registry.address, _bytes(config.base_currency, 3))
-        for reporter in self.keys.reporters():
-            client.transact(operator, oracle.functions.setReporter(reporter.address, True))
-        client.transact(operator, oracle.functions.setQuorum(config.quorum))
+        oracle = client.deploy(operator, self.build["FxOracle"], registry.address, _bytes(config.base_currency, 3), config.quorum)
         for code in config.pairs:  # each pair with its own limits: its tier's defaults, [oracle.limits.<PAIR>] on top
             limits = config.limits_for(code)
             client.transact(operator, oracle.functions.configurePair(
                 _bytes(config.pair_id(code), 6), limits.max_age_hours * 3600, limits.dispersion_bps, limits.breaker_bps, True))  # fmt: skip
+        for base, quote in self.settings.cross_pairs():  # a cross halts on its own move, at the wider of its legs' thresholds
+            breaker = max(config.limits_for(base).breaker_bps, config.limits_for(quote).breaker_bps)
+            client.transact(operator, oracle.functions.configureCross(_bytes(base + quote, 6), breaker, True))
         # TARGET closing days for the years around the ledger's clock (a replay of older history marks its own)
         clock = datetime.fromtimestamp(client.w3.eth.get_block("latest")["timestamp"], timezone.utc).date()
         client.transact(operator, oracle.functions.setHolidays(unix_days(holiday_years(clock)), True))
         return oracle
 
-    def _grant_roles(self, client: LedgerClient, registry: Contract) -> None:
+    def _deploy_registry(self, client: LedgerClient) -> Contract:
+        """The registry: the operator, the regulator (its role administers itself, never the operator's),
+        the oracle reporters (changed afterwards only by delayed proposals the regulator may veto) and
+        the governance delay, all fixed in the constructor."""
         operator = self.keys.account(OPERATOR)
-        regulator_role = registry.functions.REGULATOR_ROLE().call()
-        client.transact(operator, registry.functions.grantRole(regulator_role, self.keys.address(REGULATOR)))
-        reporter_role = registry.functions.REPORTER_ROLE().call()
-        for reporter in self.keys.reporters():
-            client.transact(operator, registry.functions.grantRole(reporter_role, reporter.address))
+        reporters = [reporter.address for reporter in self.keys.reporters()]
+        return client.deploy(operator, self.build["ParticipantRegistry"], operator.address, self.keys.address(REGULATOR),
+                             reporters, self.settings.governance.delay_seconds)  # fmt: skip
 
     def _deploy_token(self, client: LedgerClient, registry: Contract, code: str) -> Contract:
         operator = self.keys.account(OPERATOR)

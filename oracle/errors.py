@@ -5,6 +5,7 @@
     OracleError
     ├── RateUnavailable     a feed has no rate for a currency on a date (it never invents one)
     ├── FeedError           a feed's source could not be read or parsed
+    ├── QuorumUnreachable   the oracle needs more reporter signatures than this publisher holds keys for
     └── QuoteInvalid        a signed quote fails verification (signature, expiry, terms)
 """
 
@@ -36,6 +37,17 @@ class FeedError(OracleError):
         self.feed = feed
         self.reason = reason
         super().__init__(f"{feed}: {reason}")
+
+
+class QuorumUnreachable(OracleError):
+    """The oracle on ``ledger`` needs ``quorum`` signatures (a majority of the registry's reporters, at
+    least the configured quorum) and this publisher holds only ``reporters`` reporter keys."""
+
+    def __init__(self, *, ledger: str, quorum: int, reporters: int) -> None:
+        self.ledger = ledger
+        self.quorum = quorum
+        self.reporters = reporters
+        super().__init__(f"ledger {ledger}: the oracle needs {quorum} reporter signatures, this publisher has {reporters} keys")
 
 
 class QuoteInvalid(OracleError):

@@ -37,7 +37,7 @@ from web3.logs import DISCARD as _DISCARD
 from corridor.chain import LedgerClient
 from corridor.errors import ChainError, ChainRejected
 from oracle.calendar import open_seconds_between
-from oracle.errors import RateUnavailable
+from oracle.errors import QuorumUnreachable, RateUnavailable
 from oracle.feeds.base import Feed, Fixing
 from oracle.rates import from_fixed, pair_id
 from oracle.signing import Reporter
@@ -277,11 +277,20 @@ class OraclePublisher:
             return result
         raise AssertionError("unreachable")
 
+    def quorum_on(self, target: OracleTarget) -> int:
+        """The signatures a round needs on ``target`` now: the configured quorum, raised to the oracle's
+        quorum in force (a strict majority of the registry's reporters, which governance may have grown)."""
+        in_force = int(target.oracle.functions.quorum().call()[0])
+        needed = max(self.quorum, in_force)
+        if needed > len(self.reporters):
+            raise QuorumUnreachable(ledger=target.ledger, quorum=needed, reporters=len(self.reporters))
+        return needed
+
     def _collect(self, target: OracleTarget, fixings: Sequence[Fixing], sequence: int) -> tuple[list[int], list[tuple[bytes, bytes]]]:
-        """The first ``quorum`` reporters' reports and compact signatures, reporter-major."""
+        """The first reporters' reports and compact signatures, as many as the quorum in force, reporter-major."""
         observations: list[int] = []
         signatures: list[tuple[bytes, bytes]] = []
-        for reporter in self.reporters[: self.quorum]:
+        for reporter in self.reporters[: self.quorum_on(target)]:
             report = [reporter.observe(fixing, sequence) for fixing in fixings]
             observations.extend(report)
             signatures.append(reporter.sign(target.client.chain_id, target.oracle.address, report))

@@ -25,6 +25,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from corridor.artifacts import MOCKS_DIR, build
 from corridor.chain import ErrorDecoder, LedgerClient
@@ -36,6 +37,7 @@ from oracle.signing import Reporter, encode_observation
 RATE = 1_085_000_010_000_000_000  # 1.08500001 HKD per CNY, 18 decimals (the rig's published CNY/HKD)
 OPENING = 10**15
 MAX_LOCK = 2 * 24 * 3600
+GOVERNANCE_DELAY = 2 * 24 * 3600
 
 
 @dataclass
@@ -60,22 +62,19 @@ def _gas(client: LedgerClient, account: LocalAccount, call: Any) -> int:
 
 
 class OracleRig:
-    """A real FxOracle with four reporters (quorum 3) publishing EUR/CNY, EUR/HKD, EUR/THB, EUR/CHF
-    and CNY/HKD directly."""
+    """A real FxOracle quorum 3 of the registry's four reporters, publishing EUR/CNY, EUR/HKD, EUR/THB,
+    EUR/CHF and CNY/HKD directly (no cross configured unless a benchmark adds one)."""
 
     PAIRS = (b"EURCNY", b"EURHKD", b"EURTHB", b"EURCHF", b"CNYHKD")
     MIDS = {b"EURCNY": 780_000_000, b"EURHKD": 846_300_000, b"EURTHB": 3_750_000_000, b"EURCHF": 94_000_000,
             b"CNYHKD": 108_500_000}  # fmt: skip
 
-    def __init__(self, client: LedgerClient, artifacts: Any, registry: Contract, operator: LocalAccount) -> None:
+    def __init__(self, client: LedgerClient, artifacts: Any, registry: Contract, operator: LocalAccount,
+                 reporters: list[Reporter]) -> None:  # fmt: skip
         self.client = client
-        self.reporters = [Reporter(Account.create(), source_id=i + 1) for i in range(4)]
-        reporter_role = registry.functions.REPORTER_ROLE().call()
-        self.oracle = client.deploy(operator, artifacts["FxOracle"], registry.address, b"EUR")
-        for reporter in self.reporters:
-            client.transact(operator, registry.functions.grantRole(reporter_role, reporter.address))
-            client.transact(operator, self.oracle.functions.setReporter(reporter.address, True))
-        client.transact(operator, self.oracle.functions.setQuorum(3))
+        self.operator = operator
+        self.reporters = reporters
+        self.oracle = client.deploy(operator, artifacts["FxOracle"], registry.address, b"EUR", 3)
         for pair in self.PAIRS:
             client.transact(operator, self.oracle.functions.configurePair(pair, 26 * 3600, 50, 500, True))
         self.submitter = operator
@@ -94,17 +93,29 @@ class OracleRig:
 
 
 def bench_oracle(rig: OracleRig) -> dict[str, Any]:
-    """Gas per round in steady state (every pair already has history), 3 signatures."""
+    """Gas per round in steady state (every pair already has history), 3 signatures; then the same
+    3-leg round with the two crosses it moves configured (CNY/THB, HKD/THB: each judged by its own
+    breaker after the round), as on a network whose settlement currencies are CNY, HKD and THB."""
     for _ in range(2):
         rig.publish(rig.PAIRS[:4])
     figures = {f"round_{n}_pairs": rig.publish(rig.PAIRS[:n]) for n in (1, 2, 3, 4)}
     figures["extra_pair_marginal_max"] = max(figures[f"round_{n}_pairs"] - figures[f"round_{n - 1}_pairs"] for n in (2, 3, 4))
     figures["round_1_pair_4_signatures"] = rig.publish(rig.PAIRS[:1], signers=4)
+    crosses = (b"CNYTHB", b"HKDTHB")
+    for cross in crosses:
+        rig.client.transact(rig.operator, rig.oracle.functions.configureCross(cross, 500, True))
+    rig.publish(rig.PAIRS[:3])
+    figures["round_3_pairs_2_crosses"] = rig.publish(rig.PAIRS[:3])
+    figures["cross_marginal"] = round((figures["round_3_pairs_2_crosses"] - figures["round_3_pairs"]) / len(crosses))
+    for cross in crosses:
+        rig.client.transact(rig.operator, rig.oracle.functions.configureCross(cross, 500, False))
     return figures
 
 
 def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list[LocalAccount], operator: LocalAccount) -> Setup:
-    registry = client.deploy(operator, artifacts["ParticipantRegistry"], operator.address)
+    reporters = [Reporter(Account.create(), source_id=i + 1) for i in range(4)]
+    registry = client.deploy(operator, artifacts["ParticipantRegistry"], operator.address, Account.create().address,
+                             [r.address for r in reporters], GOVERNANCE_DELAY)  # fmt: skip
     issuer = operator if not permissioned else Account.create()
     if permissioned:
         _rpc(client, "anvil_setBalance", [issuer.address, hex(10**21)])
@@ -115,7 +126,7 @@ def deploy(client: LedgerClient, artifacts: Any, permissioned: bool, banks: list
             tokens.append(client.deploy(operator, artifacts["SettlementToken"], registry.address, code, f"Corridor {code.decode()}", 2))
         else:
             tokens.append(client.deploy(operator, artifacts["PlainToken"], code.decode(), 2))
-    rig = OracleRig(client, artifacts, registry, operator)
+    rig = OracleRig(client, artifacts, registry, operator, reporters)
     rig.publish(rig.PAIRS)
     oracle = rig.oracle
     pvp = client.deploy(operator, artifacts["PvPEscrow"], registry.address, oracle.address)
@@ -248,11 +259,14 @@ def bench_pvp(setup: Setup, swaps: int) -> dict[str, Any]:
         swap, sig_a, sig_b = factory.make(setup.banks[0], setup.banks[1], 100_000_00)
         single = _gas(client, relayer, pvp.functions.settle(swap.as_tuple(), sig_a, sig_b))
     # the same swap checked against a cross rate derived through EUR instead of a published pair
-    client.transact(setup.operator, setup.rig.oracle.functions.configurePair(b"CNYHKD", 26 * 3600, 50, 500, False))
-    derived_mid = setup.rig.oracle.functions.settlementRate(b"CNY", b"HKD").call()[0]
+    oracle = setup.rig.oracle
+    client.transact(setup.operator, oracle.functions.configurePair(b"CNYHKD", 26 * 3600, 50, 500, False))
+    client.transact(setup.operator, oracle.functions.configureCross(b"CNYHKD", 500, True))
+    derived_mid = oracle.functions.settlementRate(b"CNY", b"HKD").call()[0]
     swap, sig_a, sig_b = factory.make(setup.banks[0], setup.banks[1], 100_000_00, rate=derived_mid)
     single_derived = _gas(client, relayer, pvp.functions.settle(swap.as_tuple(), sig_a, sig_b))
-    client.transact(setup.operator, setup.rig.oracle.functions.configurePair(b"CNYHKD", 26 * 3600, 50, 500, True))
+    client.transact(setup.operator, oracle.functions.configureCross(b"CNYHKD", 500, False))
+    client.transact(setup.operator, oracle.functions.configurePair(b"CNYHKD", 26 * 3600, 50, 500, True))
     batch = balanced_batch(setup, factory, swaps, random.Random(7))
     snapshot = _rpc(client, "evm_snapshot", [])
     gross_total = sum(_gas(client, relayer, pvp.functions.settle(s.as_tuple(), a, b)) for s, a, b in batch)
@@ -261,7 +275,7 @@ def bench_pvp(setup: Setup, swaps: int) -> dict[str, Any]:
     client.reset_nonces()
     receipt = client.transact(relayer, pvp.functions.settleBatch([s.as_tuple() for s, _, _ in batch],
                                                                   [a for _, a, _ in batch], [b for _, _, b in batch]), gas=29_000_000)  # fmt: skip
-    netted = pvp.events.BatchNetted().process_receipt(receipt)
+    netted = pvp.events.BatchNetted().process_receipt(receipt, errors=DISCARD)  # the batch also logs SettledInBatch etc.
     gross_value = sum(e["args"]["grossValue"] for e in netted)
     net_moved = sum(e["args"]["netMoved"] for e in netted)
     return {

@@ -10,9 +10,11 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from eth_account import Account
+
 from corridor.config import Settings, load_settings
 from corridor.errors import ChainRejected
-from corridor.keys import RELAYER
+from corridor.keys import OPERATOR, REGULATOR, RELAYER
 from corridor.network import Network, open_network
 from corridor.toolchain import REPO_ROOT
 from corridor.typed_data import Swap, sign, swap_message
@@ -60,7 +62,8 @@ def shock(chf_settings: Settings) -> Iterator[tuple[Network, dict[date, list]]]:
 def test_replay_trips_the_chf_breaker_on_2015_01_15(shock: tuple[Network, dict]) -> None:
     network, days = shock
     tripped = {day: {p for r in replayed.rounds for p in r.breaker_tripped} for day, replayed in days.items()}
-    assert tripped[date(2015, 1, 15)] == {"EURCHF"}
+    # EUR/CHF, and each configured cross with CHF, judged on its own move (CNY, HKD and THB did not jump)
+    assert tripped[date(2015, 1, 15)] == {"EURCHF", "CNYCHF", "HKDCHF", "THBCHF"}
     assert all(not pairs for day, pairs in tripped.items() if day != date(2015, 1, 15))
     assert sorted(days) == [date(2015, 1, d) for d in (12, 13, 14, 15, 16, 19, 20)]  # no weekend rounds
     oracle = network.contract("A", "oracle")
@@ -90,6 +93,11 @@ def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Net
     assert caught.value.args_by_name["pair"] == "EUR/CHF"  # named, never hex
     # the regulator resumes the pair; a swap at the current oracle level then settles
     oracle = network.contract("A", "oracle")
+    # the operator cannot lift the halt: resuming is the regulator's alone
+    with pytest.raises(ChainRejected) as refused:
+        client.transact(keys.account(OPERATOR), oracle.functions.resume(b"EURCHF"))
+    assert refused.value.error == "FxUnauthorized"
+    # the regulator resumes the pair; a swap at the current oracle level then settles
     client.transact(keys.account("regulator"), oracle.functions.resume(b"EURCHF"))
     mid, _ = oracle.functions.settlementRate(b"EUR", b"CHF").call()
     swap = Swap(alice.address, eur.address, 100_00, bob.address, chf.address, 100_00 * mid // 10**18, mid, 100, now + 3600, 2)
@@ -215,3 +223,56 @@ def test_christmas_2008_raises_no_staleness_alarm_and_a_long_replay_marks_its_ye
 
         mark_holidays(network, date(2008, 12, 22), date(2025, 12, 31))
         assert oracle.functions.marketState(good_friday_2025).call() == 2  # holiday
+
+
+def test_deploy_configures_a_cross_for_every_pair_of_settlement_currencies(chain: Network) -> None:
+    for ledger in chain.settings.ledgers:
+        oracle = chain.contract(ledger, "oracle")
+        assert [bytes(c) for c in oracle.functions.crosses().call()] == [b"CNYHKD", b"CNYTHB", b"HKDTHB"]
+        assert list(oracle.functions.quorum().call()) == [3, 3, 4]  # in force, configured, reporters
+    # CHF is published but settles nothing here: CNY/CHF has no breaker of its own, so it is no settlement rate
+    with pytest.raises(ChainRejected) as caught:
+        chain.clients["A"].call(chain.contract("A", "oracle").functions.settlementRate(b"CNY", b"CHF"))
+    assert caught.value.error == "FxPairNotListed"
+
+
+def test_reporter_changes_wait_for_the_delay_and_the_regulators_veto(settings: Settings) -> None:
+    with open_network(settings, genesis_timestamp=start_of(date(2025, 4, 14))) as network:
+        network.deploy()
+        network.set_time(int(datetime(2025, 4, 14, 14, tzinfo=timezone.utc).timestamp()))
+        client, keys = network.clients["A"], network.keys
+        registry, oracle = network.contract("A", "registry"), network.contract("A", "oracle")
+        operator, regulator, anyone = keys.account(OPERATOR), keys.account(REGULATOR), keys.account(RELAYER)
+        newcomers = [Account.create().address for _ in range(2)]
+        # the operator can grant a reporter neither directly nor by making itself regulator
+        reporter_role, regulator_role = registry.functions.REPORTER_ROLE().call(), registry.functions.REGULATOR_ROLE().call()
+        for call in (registry.functions.grantRole(reporter_role, newcomers[0]), registry.functions.grantRole(regulator_role, operator.address)):
+            with pytest.raises(ChainRejected) as caught:
+                client.transact(operator, call)
+            assert caught.value.error == "AccessControlUnauthorizedAccount"
+
+        def proposed(receipt: dict) -> int:
+            return int(registry.events.ProposalCreated().process_receipt(receipt)[0]["args"]["id"])
+
+        added = [proposed(client.transact(operator, registry.functions.proposeReporterChange(a, True))) for a in newcomers]
+        removal = proposed(client.transact(operator, registry.functions.proposeReporterChange(keys.reporters()[0].address, False)))
+        client.transact(regulator, registry.functions.veto(removal))
+        with pytest.raises(ChainRejected) as caught:
+            client.transact(anyone, registry.functions.execute(added[0]))
+        assert caught.value.error == "GovernanceTooEarly"
+
+        moment = datetime(2025, 4, 16, 14, 10, tzinfo=timezone.utc)  # past the two-day delay
+        network.set_time(int(moment.timestamp()))
+        for proposal in added:
+            client.transact(anyone, registry.functions.execute(proposal))  # anyone executes
+        with pytest.raises(ChainRejected) as caught:
+            client.transact(anyone, registry.functions.execute(removal))
+        assert caught.value.error == "GovernanceProposalNotPending"
+        assert all(registry.functions.hasRole(reporter_role, a).call() for a in newcomers)
+        assert registry.functions.hasRole(reporter_role, keys.reporters()[0].address).call()  # the veto held
+        # six reporters: the quorum in force rises to a majority (4) above the configured 3
+        assert list(oracle.functions.quorum().call()) == [4, 3, settings.oracle.reporters + 2]
+        # the publisher follows the chain: it signs with 4 of its keys, and the round is accepted
+        publisher = publisher_for(network)
+        rounds = publisher.publish(publisher.fixings(EcbHistoryFeed(), moment.date(), ["CNY"])).rounds
+        assert {r.ledger for r in rounds} == {"A", "B"} and all(r.round_ids == {"EURCNY": 1} for r in rounds)

@@ -102,12 +102,16 @@ def test_every_other_pair_publishes_every_day_after_one_currency_stops(stopped: 
 def test_the_stopped_pair_reads_as_unavailable_on_chain_by_name(stopped: tuple[Network, dict]) -> None:
     network, _ = stopped
     client, oracle = network.clients["A"], network.contract("A", "oracle")
-    for base, quote in ((b"EUR", b"LTL"), (b"CNY", b"LTL"), (b"LTL", b"THB")):  # direct, and both cross rates
+    for base, quote in ((b"EUR", b"LTL"), (b"LTL", b"EUR")):  # the pair, and its inverse
         with pytest.raises(ChainRejected) as caught:
             client.call(oracle.functions.latest(base, quote))
         assert caught.value.error == "FxStale"
         assert caught.value.args_by_name["pair"] == "EUR/LTL"
         assert caught.value.args_by_name["observedAt"] == int(datetime(2014, 12, 31, 15, tzinfo=timezone.utc).timestamp())
+    for base, quote in ((b"CNY", b"LTL"), (b"LTL", b"THB")):  # LTL settles nothing: no cross with a breaker of its own
+        with pytest.raises(ChainRejected) as caught:
+            client.call(oracle.functions.latest(base, quote))
+        assert caught.value.error == "FxPairNotListed"
     assert client.call(oracle.functions.latest(b"EUR", b"CNY"))[4] == int(datetime(2015, 1, 16, 15, tzinfo=timezone.utc).timestamp())
 
 
@@ -133,11 +137,15 @@ def test_a_second_currencys_shock_halts_only_that_pair(stopped: tuple[Network, d
 
 def test_the_bridge_answers_409_rate_unavailable_naming_currency_and_date(bridge: dict[str, Any]) -> None:
     bank = bridge["yangtze"]
-    for base, quote, field in (("EUR", "LTL", "quote"), ("CNY", "LTL", "quote"), ("LTL", "THB", "base")):
+    with pytest.raises(BridgeRequestError) as caught:
+        bank.rate("EUR", "LTL")
+    assert (caught.value.status, caught.value.error, caught.value.field) == (409, "rate_unavailable", "quote")
+    assert caught.value.detail.startswith(f"no ECB fixing for LTL since {LTL_LAST}"), caught.value.detail
+    for base, quote in (("CNY", "LTL"), ("LTL", "THB")):  # crosses only between settlement currencies have breakers
         with pytest.raises(BridgeRequestError) as caught:
             bank.rate(base, quote)
-        assert (caught.value.status, caught.value.error, caught.value.field) == (409, "rate_unavailable", field)
-        assert caught.value.detail.startswith(f"no ECB fixing for LTL since {LTL_LAST}"), caught.value.detail
+        assert (caught.value.status, caught.value.error) == (409, "rate_unavailable")
+        assert caught.value.detail.startswith(f"{base}/{quote} is not an oracle pair"), caught.value.detail
         assert "0x" not in caught.value.detail
     with pytest.raises(BridgeRequestError) as caught:
         bank.rate("EUR", "CHF")  # an oracle pair, not a settlement currency: readable, and halted

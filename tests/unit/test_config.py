@@ -183,3 +183,17 @@ def test_bad_pair_list_from_the_command_line_is_one_clean_message() -> None:
     assert result.returncode == 2
     assert "oracle.pairs: listed more than once: GBP" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_governance_delay_and_crosses_default_and_bounds(tmp_path: Path) -> None:
+    settings = load_settings()
+    assert settings.governance.delay_seconds == 2 * 86_400
+    assert settings.cross_pairs() == [("CNY", "HKD"), ("CNY", "THB"), ("HKD", "THB")]
+    for old, new, key, reason in (
+        ("delay_seconds = 172800", "delay_seconds = 3600", "governance.delay_seconds", "greater than or equal"),
+        ("delay_seconds = 172800", "delay_seconds = 2678400", "governance.delay_seconds", "less than or equal"),
+        ("quorum = 3", "quorum = 1", "oracle.quorum", "greater than or equal"),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            load_settings(_default_with(tmp_path, old, new))
+        assert reason in caught.value.problems[key], caught.value.problems

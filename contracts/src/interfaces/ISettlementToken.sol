@@ -11,7 +11,8 @@ import {ITransferPolicy} from "./ITransferPolicy.sol";
 /// @dev Transfer policy (enforced for every balance change, mint and burn included):
 ///      - nothing moves while the token is paused;
 ///      - neither side may be frozen by the regulator;
-///      - each non-zero side is an active participant or an allowlisted settlement contract.
+///      - each non-zero side is an active participant or an allowlisted settlement contract, except that
+///        a delisted settlement contract may still send (pay out what it holds, never receive).
 interface ISettlementToken is IERC20, ITransferPolicy {
     /// @notice Thrown when the caller does not hold this currency's issuer role.
     error SettlementTokenUnauthorizedIssuer(address account);

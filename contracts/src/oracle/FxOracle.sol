@@ -4,16 +4,20 @@ pragma solidity 0.8.30;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {DelayedGovernance} from "../governance/DelayedGovernance.sol";
 import {IFxOracle} from "../interfaces/IFxOracle.sol";
 import {IFxRateSource} from "../interfaces/IFxRateSource.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IsoCodes} from "../libraries/IsoCodes.sol";
 import {ObservationCodec} from "../libraries/ObservationCodec.sol";
+import {PairCodec} from "../libraries/PairCodec.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title FxOracle
 /// @notice The sanity band every Corridor settlement is checked against. See {IFxOracle}.
-contract FxOracle is IFxOracle, EIP712 {
+contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     using ObservationCodec for uint256;
+    using IsoCodes for bytes3;
 
     bytes32 private constant _REPORT_TYPEHASH = keccak256("Report(uint256[] observations)");
     uint256 private constant _BPS = 10_000;
@@ -21,26 +25,47 @@ contract FxOracle is IFxOracle, EIP712 {
     /// @dev Beyond this many calendar days a rate is stale whatever the calendar says.
     uint256 private constant _MAX_CALENDAR_DAYS = 31;
 
+    /// @notice The smallest configured quorum: no reporter ever publishes alone.
+    uint256 public constant MIN_QUORUM = 2;
+    /// @notice Bounds of a pair's maximum age, in open-market seconds.
+    uint256 public constant MIN_MAX_AGE = 1 hours;
+    uint256 public constant MAX_MAX_AGE = 14 days;
+    /// @notice The widest dispersion band and breaker threshold, in basis points.
+    uint256 public constant MAX_BPS = 10_000;
+    /// @notice The most crosses the oracle judges after each round (bounds {publish}'s gas).
+    uint256 public constant MAX_CROSSES = 16;
+
+    /// @notice The ledger's participant registry: roles and the reporter set.
     IParticipantRegistry public immutable registry;
     /// @inheritdoc IFxOracle
     bytes3 public immutable baseCurrency;
 
-    mapping(bytes6 pairId => Pair) private _pairs;
+    mapping(bytes6 pairId => uint256 packed) private _pairs; // see PairCodec
     mapping(bytes6 pairId => mapping(uint256 roundId => Round)) private _rounds;
-    mapping(address reporter => bool) private _reporters;
     mapping(uint256 dayWord => uint256 bits) private _holidays;
-    uint8 private _reporterCount;
+    // One slot, read once per round.
     uint8 private _quorum;
+    uint8 private _crossCount;
+    bytes6[MAX_CROSSES] private _crosses;
 
-    /// @param registry_ The ledger's participant registry (roles).
-    /// @param baseCurrency_ The currency every published pair is quoted against (EUR for ECB rates).
-    constructor(IParticipantRegistry registry_, bytes3 baseCurrency_) EIP712("Corridor FxOracle", "1") {
+    /// @param registry_ The ledger's participant registry (roles, reporter set, governance delay).
+    /// @param baseCurrency_ The currency every published leg is quoted against (EUR for ECB rates).
+    /// @param quorum_ The configured quorum: at least MIN_QUORUM, a strict majority of the registry's
+    ///        reporters and at most their number. The governance delay is the registry's.
+    constructor(IParticipantRegistry registry_, bytes3 baseCurrency_, uint8 quorum_)
+        EIP712("Corridor FxOracle", "1")
+        DelayedGovernance(registry_.governanceDelay())
+    {
+        if (!baseCurrency_.isCurrency()) revert FxInvalidBaseCurrency(baseCurrency_);
         registry = registry_;
         baseCurrency = baseCurrency_;
+        _checkQuorum(quorum_, registry_.reporterCount());
+        _quorum = quorum_;
+        emit QuorumChanged(0, quorum_);
     }
 
     modifier onlyRole(bytes32 role) {
-        if (!registry.hasRole(role, msg.sender)) revert FxUnauthorized(msg.sender);
+        _checkRegistryRole(role, msg.sender);
         _;
     }
 
@@ -49,32 +74,47 @@ contract FxOracle is IFxOracle, EIP712 {
     /// @inheritdoc IFxOracle
     function publish(uint256[] calldata observations, Signature[] calldata signatures) external {
         uint256 k = signatures.length;
-        // An unset quorum (0) accepts nothing: no reporter ever publishes alone by default.
-        if (_quorum == 0 || k < _quorum) revert FxQuorumNotMet(k, _quorum);
+        (uint256 configured, uint256 crossCount) = (_quorum, _crossCount);
+        // Cheap refusal before any signature is recovered; the quorum in force is checked after.
+        if (k < configured) revert FxQuorumNotMet(k, configured);
         if (observations.length == 0 || observations.length % k != 0) {
             revert FxMalformedReport(observations.length, k);
         }
         uint256 p = observations.length / k;
-        _checkSigners(observations, signatures, p);
+        _checkSigners(observations, signatures, p, configured);
+        bytes6[] memory updated = new bytes6[](crossCount == 0 ? 0 : p);
         for (uint256 j; j < p; ++j) {
-            _aggregate(observations, k, p, j);
+            bytes6 pairId = _aggregate(observations, k, p, j);
+            if (crossCount != 0) updated[j] = pairId;
         }
+        // After every leg of the round is stored, so legs moving together are judged together.
+        if (crossCount != 0) _judgeCrosses(updated, crossCount);
     }
 
-    /// @dev Each report must be signed by a distinct authorised reporter.
-    function _checkSigners(uint256[] calldata observations, Signature[] calldata signatures, uint256 p) private view {
-        address[] memory seen = new address[](signatures.length);
-        for (uint256 r; r < signatures.length; ++r) {
+    /// @dev Each report must be signed by a distinct reporter; all are checked against the registry in
+    ///      one call, which also gives the reporter count the quorum in force depends on.
+    function _checkSigners(
+        uint256[] calldata observations,
+        Signature[] calldata signatures,
+        uint256 p,
+        uint256 configured
+    ) private view {
+        uint256 k = signatures.length;
+        address[] memory signers = new address[](k);
+        for (uint256 r; r < k; ++r) {
             bytes32 digest = _hashTypedDataV4(
                 keccak256(abi.encode(_REPORT_TYPEHASH, keccak256(abi.encodePacked(observations[r * p:(r + 1) * p]))))
             );
             address signer = ECDSA.recover(digest, signatures[r].r, signatures[r].vs);
-            if (!_reporters[signer]) revert FxUnknownReporter(signer);
             for (uint256 q; q < r; ++q) {
-                if (seen[q] == signer) revert FxDuplicateReporter(signer);
+                if (signers[q] == signer) revert FxDuplicateReporter(signer);
             }
-            seen[r] = signer;
+            signers[r] = signer;
         }
+        (uint256 reporters, uint256 firstNonReporter) = registry.checkReporters(signers);
+        if (firstNonReporter < k) revert FxUnknownReporter(signers[firstNonReporter]);
+        uint256 inForce = _quorumInForce(configured, reporters);
+        if (k < inForce) revert FxQuorumNotMet(k, inForce);
     }
 
     /// @dev The medians of one pair's observations across the k reports.
@@ -87,11 +127,17 @@ contract FxOracle is IFxOracle, EIP712 {
     }
 
     /// @dev Checks column `j` (one pair across the k reports), takes medians and stores the round.
-    function _aggregate(uint256[] calldata observations, uint256 k, uint256 p, uint256 j) private {
-        bytes6 pairId = observations[j].pair();
-        Pair memory state = _pairs[pairId];
+    function _aggregate(uint256[] calldata observations, uint256 k, uint256 p, uint256 j)
+        private
+        returns (bytes6 pairId)
+    {
+        pairId = observations[j].pair();
+        Pair memory state = _pair(pairId);
         if (!state.listed) revert FxPairNotListed(pairId);
-        uint256 maxSequence;
+        if (state.derived) revert FxPairIsDerived(pairId);
+        // The lowest sequence of the round is stored, not the highest: every observation must exceed
+        // the last stored sequence, and one reporter signing 2^24 - 1 must not raise that floor.
+        uint256 minSequence = type(uint256).max;
         for (uint256 r; r < k; ++r) {
             uint256 word = observations[r * p + j];
             if (word.pair() != pairId) revert FxPairMismatch(r * p + j, pairId, word.pair());
@@ -100,7 +146,7 @@ contract FxOracle is IFxOracle, EIP712 {
             _checkFresh(pairId, word.observedAt(), state.maxAge);
             uint256 sequence = word.sequence();
             if (sequence <= state.lastSequence) revert FxSequenceNotIncreasing(pairId, sequence, state.lastSequence);
-            if (sequence > maxSequence) maxSequence = sequence;
+            if (sequence < minSequence) minSequence = sequence;
         }
         Column memory column = k == 3
             ? _column3(observations[j], observations[p + j], observations[2 * p + j])
@@ -108,7 +154,15 @@ contract FxOracle is IFxOracle, EIP712 {
         if (column.dispersionBps > state.maxDispersionBps) {
             revert FxDispersionTooHigh(pairId, column.dispersionBps, state.maxDispersionBps);
         }
-        _store(pairId, state, column, maxSequence);
+        if (column.observedAt < state.lastObservedAt) {
+            revert FxObservationOlderThanLast(pairId, column.observedAt, state.lastObservedAt);
+        }
+        _store(pairId, state, column, minSequence);
+    }
+
+    /// @dev `spread` in basis points of `mid`, rounded up. Both are below 2^48: no overflow, no mulDiv.
+    function _ceilBps(uint256 spread, uint256 mid) private pure returns (uint256) {
+        return (spread * _BPS + mid - 1) / mid;
     }
 
     /// @dev Medians of three observations, on the stack (the common 3-of-n round).
@@ -119,7 +173,7 @@ contract FxOracle is IFxOracle, EIP712 {
         column.observedAt = _median3(a.observedAt(), b.observedAt(), c.observedAt());
         uint256 high = Math.max(a.mid(), Math.max(b.mid(), c.mid()));
         uint256 low = Math.min(a.mid(), Math.min(b.mid(), c.mid()));
-        column.dispersionBps = Math.mulDiv(high - low, _BPS, column.mid, Math.Rounding.Ceil);
+        column.dispersionBps = _ceilBps(high - low, column.mid);
     }
 
     /// @dev Medians of any number of observations (sorted copies in memory).
@@ -140,11 +194,11 @@ contract FxOracle is IFxOracle, EIP712 {
         column.bid = _median(bids);
         column.ask = _median(asks);
         column.observedAt = _median(times);
-        column.dispersionBps = Math.mulDiv(mids[k - 1] - mids[0], _BPS, column.mid, Math.Rounding.Ceil);
+        column.dispersionBps = _ceilBps(mids[k - 1] - mids[0], column.mid);
     }
 
     /// @dev Appends the round, moves the pair's pointer and trips the breaker on a jump.
-    function _store(bytes6 pairId, Pair memory state, Column memory column, uint256 maxSequence) private {
+    function _store(bytes6 pairId, Pair memory state, Column memory column, uint256 minSequence) private {
         uint256 roundId = uint256(state.latestRound) + 1;
         _rounds[pairId][roundId] = Round({
             mid: uint48(column.mid),
@@ -155,19 +209,66 @@ contract FxOracle is IFxOracle, EIP712 {
             publishedAt: uint32(block.timestamp)
         });
         uint256 previous = state.lastMid;
-        uint256 jump;
-        if (previous != 0 && !state.halted) {
-            jump = Math.mulDiv(column.mid > previous ? column.mid - previous : previous - column.mid, _BPS, previous);
-        }
-        bool trips = jump > state.breakerBps;
+        (bool trips, uint256 jump) = _judge(previous, state.halted, state.breakerBps, column.mid);
         state.latestRound = uint32(roundId);
-        state.lastSequence = uint24(maxSequence);
+        state.lastSequence = uint24(minSequence);
         state.lastMid = uint48(column.mid);
+        state.lastObservedAt = uint32(column.observedAt);
         if (trips) state.halted = true;
-        // One packed write: the optimiser turns this whole-struct assignment into a single SSTORE.
-        _pairs[pairId] = state;
+        _setPair(pairId, state); // one SSTORE
         emit RoundPublished(pairId, roundId, column.mid);
         if (trips) emit BreakerTripped(pairId, roundId, previous, column.mid, jump);
+    }
+
+    /// @dev The breaker rule, for direct pairs and crosses alike: moving from `previous` to `mid` trips a
+    ///      live pair with a previous value when the move exceeds its threshold (a halted pair stays
+    ///      halted until resumed).
+    function _judge(uint256 previous, bool halted, uint256 breakerBps, uint256 mid)
+        private
+        pure
+        returns (bool trips, uint256 jump)
+    {
+        if (previous == 0 || halted) return (false, 0);
+        // Both mids are below 2^48: the product cannot overflow, no mulDiv needed.
+        jump = (mid > previous ? mid - previous : previous - mid) * _BPS / previous;
+        trips = jump > breakerBps;
+    }
+
+    /// @dev Judges every listed cross with a leg among `updated` on its own move.
+    function _judgeCrosses(bytes6[] memory updated, uint256 crossCount) private {
+        for (uint256 i; i < crossCount; ++i) {
+            bytes6 cross = _crosses[i];
+            bytes6 baseLeg = _pairId(baseCurrency, bytes3(cross));
+            bytes6 quoteLeg = _pairId(baseCurrency, bytes3(cross << 24));
+            for (uint256 j; j < updated.length; ++j) {
+                if (updated[j] == baseLeg || updated[j] == quoteLeg) {
+                    _judgeCross(cross, baseLeg, quoteLeg);
+                    break;
+                }
+            }
+        }
+    }
+
+    function _judgeCross(bytes6 cross, bytes6 baseLeg, bytes6 quoteLeg) private {
+        (uint256 baseWord, uint256 quoteWord) = (_pairs[baseLeg], _pairs[quoteLeg]);
+        uint256 mid = _crossMid(PairCodec.lastMid(baseWord), PairCodec.lastMid(quoteWord));
+        if (mid == 0) return; // a leg without data: nothing to judge yet
+        uint256 word = _pairs[cross];
+        uint256 previous = PairCodec.lastMid(word);
+        if (mid == previous) return; // a heartbeat of unchanged legs writes nothing
+        (bool trips, uint256 jump) = _judge(previous, PairCodec.halted(word), PairCodec.breakerBps(word), mid);
+        _pairs[cross] = PairCodec.withMid(word, mid, trips); // one SSTORE, the word edited in place
+        if (trips) {
+            uint256 roundRef = (PairCodec.latestRound(baseWord) << 128) | PairCodec.latestRound(quoteWord);
+            emit BreakerTripped(cross, roundRef, previous, mid, jump);
+        }
+    }
+
+    /// @dev The cross mid from the legs' last mids (0 when a leg has none), capped to the 48 bits a
+    ///      pair stores. Mids are below 2^48, so `quoteMid * 1e8` cannot overflow.
+    function _crossMid(uint256 baseMid, uint256 quoteMid) private pure returns (uint256) {
+        if (baseMid == 0 || quoteMid == 0) return 0;
+        return Math.min(quoteMid * _ONE / baseMid, type(uint48).max);
     }
 
     function _checkFresh(bytes6 pairId, uint256 observedAt, uint256 maxAge) private view {
@@ -192,15 +293,25 @@ contract FxOracle is IFxOracle, EIP712 {
         rate.market = _marketState(block.timestamp);
     }
 
-    /// @dev A direct pair, its inverse, or a cross through the base currency, in that order.
+    /// @dev A listed pair (direct or cross) or the inverse of one, in that order. Nothing else: an
+    ///      unconfigured cross has no breaker and is not a settlement rate.
     function _rate(bytes3 base, bytes3 quote) private view returns (Rate memory) {
         bytes6 direct = _pairId(base, quote);
-        if (_pairs[direct].listed) return _usable(direct);
+        Pair memory state = _pair(direct);
+        if (state.listed) return state.derived ? _crossRate(direct, state) : _directRate(direct, state);
         bytes6 inverse = _pairId(quote, base);
-        if (_pairs[inverse].listed) return _invert(_usable(inverse));
-        if (base == baseCurrency) revert FxPairNotListed(direct);
-        Rate memory baseLeg = _legFromBase(base);
-        Rate memory quoteLeg = _legFromBase(quote);
+        state = _pair(inverse);
+        if (state.listed) return _invert(state.derived ? _crossRate(inverse, state) : _directRate(inverse, state));
+        revert FxPairNotListed(direct);
+    }
+
+    /// @dev A cross through the base currency, usable when the cross itself is not halted and both legs
+    ///      are listed, have data and are fresh (a leg's own halt does not stop it: see {IFxOracle}).
+    function _crossRate(bytes6 cross, Pair memory state) private view returns (Rate memory) {
+        if (state.halted) revert FxPairHalted(cross);
+        if (state.lastMid == 0) revert FxNoData(cross, 0);
+        Rate memory baseLeg = _leg(bytes3(cross));
+        Rate memory quoteLeg = _leg(bytes3(cross << 24));
         // base/quote = (EUR/quote) / (EUR/base); a bid sells base, so it divides the worst legs.
         return Rate({
             mid: Math.mulDiv(quoteLeg.mid, _ONE, baseLeg.mid),
@@ -215,16 +326,21 @@ contract FxOracle is IFxOracle, EIP712 {
         });
     }
 
-    function _legFromBase(bytes3 currency) private view returns (Rate memory) {
+    function _leg(bytes3 currency) private view returns (Rate memory) {
         bytes6 pairId = _pairId(baseCurrency, currency);
-        if (!_pairs[pairId].listed) revert FxPairNotListed(pairId);
-        return _usable(pairId);
+        Pair memory state = _pair(pairId);
+        if (!state.listed || state.derived) revert FxPairNotListed(pairId);
+        return _roundRate(pairId, state);
     }
 
-    function _usable(bytes6 pairId) private view returns (Rate memory) {
-        Pair memory state = _pairs[pairId];
-        if (state.latestRound == 0) revert FxNoData(pairId, 0);
+    function _directRate(bytes6 pairId, Pair memory state) private view returns (Rate memory) {
         if (state.halted) revert FxPairHalted(pairId);
+        return _roundRate(pairId, state);
+    }
+
+    /// @dev The pair's latest round, if it has one and it is fresh (halts are the caller's concern).
+    function _roundRate(bytes6 pairId, Pair memory state) private view returns (Rate memory) {
+        if (state.latestRound == 0) revert FxNoData(pairId, 0);
         Round memory round = _rounds[pairId][state.latestRound];
         _checkFresh(pairId, round.observedAt, state.maxAge);
         return Rate({
@@ -258,7 +374,7 @@ contract FxOracle is IFxOracle, EIP712 {
     /// @inheritdoc IFxOracle
     function roundAtOrBefore(bytes6 pairId, uint256 timestamp) external view returns (uint256, Round memory) {
         uint256 low = 1;
-        uint256 high = _pairs[pairId].latestRound;
+        uint256 high = _pair(pairId).latestRound;
         if (high == 0 || _rounds[pairId][1].publishedAt > timestamp) revert FxNoData(pairId, 0);
         while (low < high) {
             uint256 middle = (low + high + 1) / 2;
@@ -270,7 +386,28 @@ contract FxOracle is IFxOracle, EIP712 {
 
     /// @inheritdoc IFxOracle
     function pair(bytes6 pairId) external view returns (Pair memory) {
-        return _pairs[pairId];
+        return _pair(pairId);
+    }
+
+    /// @inheritdoc IFxOracle
+    function crosses() external view returns (bytes6[] memory list) {
+        uint256 count = _crossCount;
+        list = new bytes6[](count);
+        for (uint256 i; i < count; ++i) {
+            list[i] = _crosses[i];
+        }
+    }
+
+    /// @inheritdoc IFxOracle
+    function quorum() external view returns (uint256 inForce, uint256 configured, uint256 reporters) {
+        configured = _quorum;
+        reporters = registry.reporterCount();
+        inForce = _quorumInForce(configured, reporters);
+    }
+
+    /// @inheritdoc IFxOracle
+    function reportDigest(uint256[] calldata observations) external view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(_REPORT_TYPEHASH, keccak256(abi.encodePacked(observations)))));
     }
 
     // ─── Market calendar ─────────────────────────────────────────────────────────────────
@@ -299,6 +436,8 @@ contract FxOracle is IFxOracle, EIP712 {
         if (lastDay - firstDay > _MAX_CALENDAR_DAYS) return type(uint256).max;
         for (uint256 day = firstDay; day <= lastDay; ++day) {
             if (_isWeekend(day) || _isHoliday(day)) continue;
+            // Flooring to whole UTC days is the point: day * 1 days is that day's midnight.
+            // slither-disable-next-line divide-before-multiply
             uint256 start = Math.max(from, day * 1 days);
             uint256 end = Math.min(to, (day + 1) * 1 days);
             open += end - start;
@@ -307,7 +446,10 @@ contract FxOracle is IFxOracle, EIP712 {
 
     /// @dev Day 0 (1970-01-01) was a Thursday; (day + 4) % 7 gives 0 for Sunday, 6 for Saturday.
     function _isWeekend(uint256 day) private pure returns (bool) {
+        // Calendar arithmetic, not randomness; weekday is exact in [0, 6].
+        // slither-disable-next-line weak-prng
         uint256 weekday = (day + 4) % 7;
+        // slither-disable-next-line incorrect-equality
         return weekday == 0 || weekday == 6;
     }
 
@@ -322,44 +464,68 @@ contract FxOracle is IFxOracle, EIP712 {
         external
         onlyRole(Roles.OPERATOR)
     {
-        if (maxAge == 0 || breakerBps == 0 || bytes3(pairId) == bytes3(pairId << 24)) revert FxInvalidConfig();
-        Pair storage state = _pairs[pairId];
-        (state.maxAge, state.maxDispersionBps, state.breakerBps, state.listed) =
-            (maxAge, maxDispersionBps, breakerBps, listed);
+        (bytes3 base, bytes3 quote) = (bytes3(pairId), bytes3(pairId << 24));
+        if (!base.isCurrency() || !quote.isCurrency() || base == quote) revert FxInvalidPairId(pairId);
+        if (maxAge < MIN_MAX_AGE || maxAge > MAX_MAX_AGE) revert FxMaxAgeOutOfRange(maxAge, MIN_MAX_AGE, MAX_MAX_AGE);
+        if (maxDispersionBps > MAX_BPS) revert FxDispersionOutOfRange(maxDispersionBps, MAX_BPS);
+        _checkBreaker(breakerBps);
+        Pair memory state = _pair(pairId);
+        _checkKind(pairId, _pairId(quote, base), state, false, listed);
+        // Never touches `halted`: only the regulator lifts a halt.
+        (state.maxAge, state.maxDispersionBps, state.breakerBps, state.listed, state.derived) =
+        (maxAge, maxDispersionBps, breakerBps, listed, false);
+        _setPair(pairId, state);
         emit PairConfigured(pairId, maxAge, maxDispersionBps, breakerBps, listed);
     }
 
     /// @inheritdoc IFxOracle
-    function resume(bytes6 pairId) external {
-        if (!registry.hasRole(Roles.REGULATOR, msg.sender) && !registry.hasRole(Roles.OPERATOR, msg.sender)) {
-            revert FxUnauthorized(msg.sender);
+    function configureCross(bytes6 pairId, uint16 breakerBps, bool listed) external onlyRole(Roles.OPERATOR) {
+        (bytes3 base, bytes3 quote) = (bytes3(pairId), bytes3(pairId << 24));
+        if (!base.isCurrency() || !quote.isCurrency() || base == quote || base == baseCurrency || quote == baseCurrency)
+        revert FxInvalidPairId(pairId);
+        _checkBreaker(breakerBps);
+        Pair memory state = _pair(pairId);
+        bool wasListedCross = state.listed && state.derived;
+        _checkKind(pairId, _pairId(quote, base), state, true, listed);
+        if (listed && !wasListedCross) {
+            if (_crossCount == MAX_CROSSES) revert FxTooManyCrosses(MAX_CROSSES);
+            _crosses[_crossCount++] = pairId;
+            // Listing (again) starts the breaker from the current derived mid.
+            state.lastMid = uint48(
+                _crossMid(_pair(_pairId(baseCurrency, base)).lastMid, _pair(_pairId(baseCurrency, quote)).lastMid)
+            );
+        } else if (!listed && wasListedCross) {
+            _removeCross(pairId);
         }
-        if (!_pairs[pairId].halted) revert FxNotHalted(pairId);
-        _pairs[pairId].halted = false;
+        // Never touches `halted`: only the regulator lifts a halt.
+        (state.breakerBps, state.listed, state.derived) = (breakerBps, listed, true);
+        _setPair(pairId, state);
+        emit CrossConfigured(pairId, breakerBps, listed, state.lastMid);
+    }
+
+    /// @inheritdoc IFxOracle
+    function resume(bytes6 pairId) external onlyRole(Roles.REGULATOR) {
+        Pair memory state = _pair(pairId);
+        if (!state.halted) revert FxNotHalted(pairId);
+        state.halted = false;
+        _setPair(pairId, state);
         emit PairResumed(pairId, msg.sender);
     }
 
     /// @inheritdoc IFxOracle
-    function setReporter(address reporter, bool authorised) external {
-        bool hasRole = registry.hasRole(Roles.REPORTER, reporter);
-        if (authorised) {
-            if (!hasRole || !registry.hasRole(Roles.OPERATOR, msg.sender)) revert FxUnauthorized(msg.sender);
-        } else if (hasRole && !registry.hasRole(Roles.OPERATOR, msg.sender)) {
-            revert FxUnauthorized(msg.sender);
-        }
-        if (_reporters[reporter] == authorised) revert FxInvalidConfig();
-        _reporters[reporter] = authorised;
-        _reporterCount = authorised ? _reporterCount + 1 : _reporterCount - 1;
-        // Removing reporters never lowers the quorum: with too few left, publishing stops until the
-        // operator sets a new quorum. The oracle fails closed.
-        emit ReporterChanged(reporter, authorised);
+    function resetSequence(bytes6 pairId) external onlyRole(Roles.REGULATOR) {
+        Pair memory state = _pair(pairId);
+        uint256 previous = state.lastSequence;
+        if (previous == 0) revert FxSequenceNotSet(pairId);
+        state.lastSequence = 0;
+        _setPair(pairId, state);
+        emit SequenceReset(pairId, previous, msg.sender);
     }
 
     /// @inheritdoc IFxOracle
-    function setQuorum(uint8 quorum) external onlyRole(Roles.OPERATOR) {
-        if (quorum == 0 || quorum > _reporterCount || uint256(quorum) * 2 <= _reporterCount) revert FxInvalidConfig();
-        _quorum = quorum;
-        emit QuorumChanged(quorum);
+    function proposeQuorum(uint8 newQuorum) external onlyProposer returns (uint256 id) {
+        _checkQuorum(newQuorum, registry.reporterCount());
+        return _propose(GovernanceAction.SetQuorum, newQuorum);
     }
 
     /// @inheritdoc IFxOracle
@@ -373,25 +539,74 @@ contract FxOracle is IFxOracle, EIP712 {
         }
     }
 
-    /// @inheritdoc IFxOracle
-    function reporterSet() external view returns (uint8 count, uint8 quorum) {
-        return (_reporterCount, _quorum);
+    /// @dev The operator proposes.
+    function _checkProposer(address account) internal view override {
+        _checkRegistryRole(Roles.OPERATOR, account);
     }
 
-    /// @inheritdoc IFxOracle
-    function isReporter(address account) external view returns (bool) {
-        return _reporters[account];
+    /// @dev The regulator vetoes.
+    function _checkVetoer(address account) internal view override {
+        _checkRegistryRole(Roles.REGULATOR, account);
     }
 
-    /// @notice The EIP-712 digest a reporter signs for `observations`.
-    function reportDigest(uint256[] calldata observations) external view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(_REPORT_TYPEHASH, keccak256(abi.encodePacked(observations)))));
+    /// @dev The only action the oracle proposes is a new quorum; checked again against today's reporters.
+    function _applyProposal(GovernanceAction, uint160 subject) internal override {
+        uint256 previous = _quorum;
+        _checkQuorum(subject, registry.reporterCount());
+        _quorum = uint8(subject);
+        emit QuorumChanged(previous, subject);
+    }
+
+    function _checkRegistryRole(bytes32 role, address account) private view {
+        if (!registry.hasRole(role, account)) revert FxUnauthorized(account, role);
+    }
+
+    function _checkQuorum(uint256 quorum_, uint256 reporters) private pure {
+        uint256 min = Math.max(MIN_QUORUM, reporters / 2 + 1);
+        if (quorum_ < min || quorum_ > reporters) revert FxQuorumOutOfRange(quorum_, min, reporters);
+    }
+
+    function _checkBreaker(uint256 breakerBps) private pure {
+        if (breakerBps == 0 || breakerBps > MAX_BPS) revert FxBreakerOutOfRange(breakerBps, 1, MAX_BPS);
+    }
+
+    /// @dev One state per currency pair: a listed pair is configured only as its own kind (a cross is
+    ///      delisted as a cross before it becomes direct, and the reverse), and a pair is listed only
+    ///      while its inverse is not.
+    function _checkKind(bytes6 pairId, bytes6 inverse, Pair memory state, bool asCross, bool listing) private view {
+        if (state.listed && state.derived != asCross) revert FxPairListedAsOtherKind(pairId);
+        if (listing && _pair(inverse).listed) revert FxInverseListed(pairId, inverse);
+    }
+
+    function _removeCross(bytes6 pairId) private {
+        uint256 last = _crossCount - 1;
+        for (uint256 i; i <= last; ++i) {
+            if (_crosses[i] == pairId) {
+                _crosses[i] = _crosses[last];
+                delete _crosses[last];
+                _crossCount = uint8(last);
+                return;
+            }
+        }
+    }
+
+    /// @dev The quorum a round needs: the configured one, raised to a strict majority of the reporters.
+    function _quorumInForce(uint256 configured, uint256 reporters) private pure returns (uint256) {
+        return Math.max(configured, reporters / 2 + 1);
     }
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────
 
+    function _pair(bytes6 pairId) private view returns (Pair memory) {
+        return PairCodec.decode(_pairs[pairId]);
+    }
+
+    function _setPair(bytes6 pairId, Pair memory state) private {
+        _pairs[pairId] = PairCodec.encode(state);
+    }
+
     function _pairId(bytes3 base, bytes3 quote) private pure returns (bytes6) {
-        return bytes6(bytes.concat(base, quote));
+        return bytes6(uint48(uint24(base)) << 24 | uint48(uint24(quote)));
     }
 
     /// @dev Insertion sort in place (k is a handful of reporters), then the middle (lower-middle mean for even k).

@@ -2,14 +2,16 @@
 pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {DelayedGovernance} from "../governance/DelayedGovernance.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IsoCodes} from "../libraries/IsoCodes.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title ParticipantRegistry
 /// @notice The permissioning root of one Corridor ledger: roles, participant records and the
-///         allowlist of settlement contracts. Tokens and escrows read it; it moves no funds.
-contract ParticipantRegistry is IParticipantRegistry, AccessControl {
+///         allowlist of settlement contracts, and the FX oracle's reporter set (changed only by
+///         delayed, vetoable proposals). Tokens, escrows and the oracle read it; it moves no funds.
+contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGovernance {
     using IsoCodes for bytes2;
     using IsoCodes for bytes3;
     using IsoCodes for bytes11;
@@ -22,20 +24,35 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
     bytes32 public constant REPORTER_ROLE = Roles.REPORTER;
     /// @inheritdoc IParticipantRegistry
     bytes32 public constant QUOTE_SIGNER_ROLE = Roles.QUOTE_SIGNER;
+    /// @inheritdoc IParticipantRegistry
+    uint256 public constant MAX_REPORTERS = 32;
 
     mapping(address account => Participant) private _participants;
-    mapping(address settlementContract => bool) private _settlementContracts;
+    mapping(address settlementContract => SettlementContractStatus) private _settlementContracts;
     mapping(bytes3 currency => bool) private _currencies;
+    // Both counts in one slot; kept by the _grantRole / _revokeRole overrides, the only paths that change roles.
+    uint128 private _reporterCount;
+    uint128 private _regulatorCount;
 
-    /// @param operator The consortium operator's address. It administers the operator, regulator
-    ///        and reporter roles; DEFAULT_ADMIN_ROLE is never granted.
-    constructor(address operator) {
-        if (operator == address(0)) revert RegistryZeroAddress();
+    /// @param operator The consortium operator's address; OPERATOR_ROLE administers itself.
+    /// @param regulator The first regulator; REGULATOR_ROLE administers itself. Must differ from `operator`.
+    /// @param reporters The initial oracle reporter set (distinct, non-zero, at most MAX_REPORTERS).
+    ///        REPORTER_ROLE's admin is DEFAULT_ADMIN_ROLE, which is never granted: after deployment the
+    ///        set changes only through {proposeReporterChange}.
+    /// @param governanceDelay Seconds a reporter-set proposal waits for the regulator's veto, in
+    ///        [MIN_GOVERNANCE_DELAY, MAX_GOVERNANCE_DELAY].
+    constructor(address operator, address regulator, address[] memory reporters, uint256 governanceDelay)
+        DelayedGovernance(governanceDelay)
+    {
+        if (operator == address(0) || regulator == address(0)) revert RegistryZeroAddress();
         _setRoleAdmin(OPERATOR_ROLE, OPERATOR_ROLE);
-        _setRoleAdmin(REGULATOR_ROLE, OPERATOR_ROLE);
-        _setRoleAdmin(REPORTER_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(REGULATOR_ROLE, REGULATOR_ROLE);
         _setRoleAdmin(QUOTE_SIGNER_ROLE, OPERATOR_ROLE);
         _grantRole(OPERATOR_ROLE, operator);
+        _grantRole(REGULATOR_ROLE, regulator); // reverts RegistryConflictingRoles when regulator == operator
+        for (uint256 i; i < reporters.length; ++i) {
+            _addReporter(reporters[i]);
+        }
     }
 
     // ─── Participants ────────────────────────────────────────────────────────────────────
@@ -86,11 +103,113 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
     /// @inheritdoc IParticipantRegistry
     function setSettlementContract(address settlementContract, bool allowed) external onlyRole(OPERATOR_ROLE) {
         if (allowed && settlementContract.code.length == 0) revert RegistryNotAContract(settlementContract);
-        if (_settlementContracts[settlementContract] == allowed) {
-            revert RegistrySettlementContractUnchanged(settlementContract, allowed);
-        }
-        _settlementContracts[settlementContract] = allowed;
+        bool allowlisted = _settlementContracts[settlementContract] == SettlementContractStatus.Allowlisted;
+        if (allowlisted == allowed) revert RegistrySettlementContractUnchanged(settlementContract, allowed);
+        // Delisting keeps the contract able to pay out what it holds (claims, refunds, reclaims), so
+        // funds locked in it are never stranded; it can receive nothing more.
+        _settlementContracts[settlementContract] =
+            allowed ? SettlementContractStatus.Allowlisted : SettlementContractStatus.Delisted;
         emit SettlementContractAllowlisted(settlementContract, allowed);
+    }
+
+    // ─── Reporter set (delayed, vetoable) ────────────────────────────────────────────────
+
+    /// @inheritdoc IParticipantRegistry
+    function proposeReporterChange(address reporter, bool add) external onlyProposer returns (uint256 id) {
+        if (add) _checkCanAdd(reporter);
+        else _checkCanRemove(reporter);
+        return _propose(add ? GovernanceAction.AddReporter : GovernanceAction.RemoveReporter, uint160(reporter));
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function checkReporters(address[] calldata accounts)
+        external
+        view
+        returns (uint256 reporters, uint256 firstNonReporter)
+    {
+        uint256 n = accounts.length;
+        for (uint256 i; i < n; ++i) {
+            if (!hasRole(REPORTER_ROLE, accounts[i])) return (_reporterCount, i);
+        }
+        return (_reporterCount, n);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function reporterCount() external view returns (uint256) {
+        return _reporterCount;
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function regulatorCount() external view returns (uint256) {
+        return _regulatorCount;
+    }
+
+    function _checkCanAdd(address reporter) private view {
+        if (reporter == address(0)) revert RegistryZeroAddress();
+        if (hasRole(REPORTER_ROLE, reporter)) revert RegistryAlreadyReporter(reporter);
+        if (_reporterCount >= MAX_REPORTERS) revert RegistryTooManyReporters(MAX_REPORTERS);
+    }
+
+    function _checkCanRemove(address reporter) private view {
+        if (!hasRole(REPORTER_ROLE, reporter)) revert RegistryNotReporter(reporter);
+    }
+
+    function _addReporter(address reporter) private {
+        _checkCanAdd(reporter);
+        _grantRole(REPORTER_ROLE, reporter);
+    }
+
+    /// @dev The operator proposes.
+    function _checkProposer(address account) internal view override {
+        _checkRole(OPERATOR_ROLE, account);
+    }
+
+    /// @dev The regulator vetoes.
+    function _checkVetoer(address account) internal view override {
+        _checkRole(REGULATOR_ROLE, account);
+    }
+
+    /// @dev Grants or revokes REPORTER_ROLE, after checking the change still applies.
+    function _applyProposal(GovernanceAction action, uint160 subject) internal override {
+        address reporter = address(subject);
+        if (action == GovernanceAction.AddReporter) {
+            _addReporter(reporter);
+        } else {
+            _checkCanRemove(reporter);
+            _revokeRole(REPORTER_ROLE, reporter);
+        }
+    }
+
+    // ─── Role policy (one override each for grant and revoke) ────────────────────────────
+
+    /// @dev Every grant passes here (constructor, grantRole, executed proposals): refuses to make an
+    ///      account both operator and regulator, and counts reporters and regulators.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        bytes32 conflicting = bytes32(0);
+        if (role == OPERATOR_ROLE) conflicting = REGULATOR_ROLE;
+        else if (role == REGULATOR_ROLE) conflicting = OPERATOR_ROLE;
+        if (conflicting != bytes32(0) && hasRole(conflicting, account)) {
+            revert RegistryConflictingRoles(account, role, conflicting);
+        }
+        granted = super._grantRole(role, account);
+        if (granted) {
+            if (role == REPORTER_ROLE) ++_reporterCount;
+            else if (role == REGULATOR_ROLE) ++_regulatorCount;
+        }
+    }
+
+    /// @dev Every revocation passes here (revokeRole, renounceRole, executed proposals): keeps the
+    ///      counts true and refuses to remove the last regulator.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked) {
+            if (role == REPORTER_ROLE) {
+                --_reporterCount;
+            } else if (role == REGULATOR_ROLE) {
+                if (_regulatorCount == 1) revert RegistryLastRegulator(account);
+                --_regulatorCount;
+            }
+        }
     }
 
     // ─── Views ───────────────────────────────────────────────────────────────────────────
@@ -107,12 +226,24 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
 
     /// @inheritdoc IParticipantRegistry
     function isSettlementContract(address account) external view returns (bool) {
+        return _settlementContracts[account] == SettlementContractStatus.Allowlisted;
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function settlementContractStatus(address account) external view returns (SettlementContractStatus) {
         return _settlementContracts[account];
     }
 
     /// @inheritdoc IParticipantRegistry
+    function isEligibleSender(address account) external view returns (bool) {
+        return _participants[account].status == Status.Active
+            || _settlementContracts[account] != SettlementContractStatus.None;
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function isEligible(address account) external view returns (bool) {
-        return _participants[account].status == Status.Active || _settlementContracts[account];
+        return _participants[account].status == Status.Active
+            || _settlementContracts[account] == SettlementContractStatus.Allowlisted;
     }
 
     /// @inheritdoc IParticipantRegistry

@@ -103,7 +103,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// @dev The zero address stands for mint or burn and always passes.
     function canTransfer(address from, address to) external view returns (bool) {
         if (paused()) return false;
-        return _allowed(from) && _allowed(to);
+        return (from == address(0) || (!_frozen[from] && registry.isEligibleSender(from))) && _allowed(to);
     }
 
     /// @inheritdoc ITransferPolicy
@@ -115,14 +115,16 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
 
     /// @dev The single enforcement point of the transfer policy; see {ISettlementToken}.
     function _update(address from, address to, uint256 value) internal override whenNotPaused {
-        if (from != address(0)) _checkAccount(from);
-        if (to != address(0)) _checkAccount(to);
+        if (from != address(0)) {
+            if (_frozen[from]) revert SettlementTokenAccountFrozen(from);
+            // A delisted escrow may still pay out (see IParticipantRegistry.isEligibleSender).
+            if (!registry.isEligibleSender(from)) revert SettlementTokenIneligibleAccount(from);
+        }
+        if (to != address(0)) {
+            if (_frozen[to]) revert SettlementTokenAccountFrozen(to);
+            if (!registry.isEligible(to)) revert SettlementTokenIneligibleAccount(to);
+        }
         super._update(from, to, value);
-    }
-
-    function _checkAccount(address account) private view {
-        if (_frozen[account]) revert SettlementTokenAccountFrozen(account);
-        if (!registry.isEligible(account)) revert SettlementTokenIneligibleAccount(account);
     }
 
     function _allowed(address account) private view returns (bool) {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {IDelayedGovernance} from "../../src/interfaces/IDelayedGovernance.sol";
+import {IFxAggregatorV3Adapter} from "../../src/interfaces/IFxAggregatorV3Adapter.sol";
 import {IFxOracle} from "../../src/interfaces/IFxOracle.sol";
+import {Roles} from "../../src/libraries/Roles.sol";
 import {FxAggregatorV3Adapter} from "../../src/oracle/FxAggregatorV3Adapter.sol";
 import {FxOracle} from "../../src/oracle/FxOracle.sol";
 import {OracleBase} from "../utils/OracleBase.sol";
@@ -10,6 +13,7 @@ contract FxOracleTest is OracleBase {
     uint256 internal constant EUR_CNY = 7_8000_0000; // 7.8 in 8 decimals
     uint256 internal constant EUR_THB = 37_5000_0000;
     uint256 internal constant EUR_CHF = 1_2010_0000;
+    uint256 internal constant MAX_SEQUENCE = 2 ** 24 - 1;
 
     // ─── publish ─────────────────────────────────────────────────────────────────────────
 
@@ -63,11 +67,9 @@ contract FxOracleTest is OracleBase {
     }
 
     function test_publish_MedianOfFive() external {
-        vm.prank(operator);
-        fx.setReporter(reporters[4], true);
+        _changeReporter(reporters[4], true);
         uint256[] memory mids = new uint256[](5);
-        (mids[0], mids[1], mids[2], mids[3], mids[4]) =
-            (EUR_CNY + 5, EUR_CNY - 9, EUR_CNY, EUR_CNY + 9, EUR_CNY - 5);
+        (mids[0], mids[1], mids[2], mids[3], mids[4]) = (EUR_CNY + 5, EUR_CNY - 9, EUR_CNY, EUR_CNY + 9, EUR_CNY - 5);
         _publishSpread("EURCNY", mids, _who(5));
         assertEq(fx.roundData("EURCNY", 1).mid, EUR_CNY);
     }
@@ -82,10 +84,9 @@ contract FxOracleTest is OracleBase {
         fx.publish(o, s);
     }
 
-    function test_publish_RevertWhen_QuorumNeverSet() external {
-        FxOracle fresh = new FxOracle(registry, "EUR");
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumNotMet.selector, 1, 0));
-        fresh.publish(new uint256[](1), new IFxOracle.Signature[](1));
+    function test_publish_RevertWhen_NoSignatures() external {
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumNotMet.selector, 0, 3));
+        fx.publish(new uint256[](1), new IFxOracle.Signature[](0));
     }
 
     function test_publish_RevertWhen_DuplicateSigner() external {
@@ -106,7 +107,7 @@ contract FxOracleTest is OracleBase {
         uint256[] memory mids = new uint256[](1);
         mids[0] = EUR_CNY;
         uint256[] memory who = new uint256[](3);
-        (who[0], who[1], who[2]) = (0, 1, 4); // reporter 4 holds the role but is not authorised here
+        (who[0], who[1], who[2]) = (0, 1, 4); // reporter 4 holds no REPORTER_ROLE
         (uint256[] memory o, IFxOracle.Signature[] memory s) = _round(pairs, mids, who);
         vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnknownReporter.selector, reporters[4]));
         fx.publish(o, s);
@@ -115,21 +116,34 @@ contract FxOracleTest is OracleBase {
     function test_publish_RevertWhen_ObservationFromFuture() external {
         uint256[] memory report = new uint256[](1);
         report[0] = _obs("EURCNY", EUR_CNY, vm.getBlockTimestamp() + 1, 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxObservationFromFuture.selector, bytes6("EURCNY"), vm.getBlockTimestamp() + 1, vm.getBlockTimestamp()));
+        _expectPublishRevert(
+            report,
+            abi.encodeWithSelector(
+                IFxOracle.FxObservationFromFuture.selector,
+                bytes6("EURCNY"),
+                vm.getBlockTimestamp() + 1,
+                vm.getBlockTimestamp()
+            )
+        );
     }
 
     function test_publish_RevertWhen_ObservationTooOld() external {
         uint256 observedAt = vm.getBlockTimestamp() - MAX_AGE - 1; // Tuesday 13:00, all open hours
         uint256[] memory report = new uint256[](1);
         report[0] = _obs("EURCNY", EUR_CNY, observedAt, 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxStale.selector, bytes6("EURCNY"), observedAt, MAX_AGE + 1, MAX_AGE));
+        _expectPublishRevert(
+            report,
+            abi.encodeWithSelector(IFxOracle.FxStale.selector, bytes6("EURCNY"), observedAt, MAX_AGE + 1, MAX_AGE)
+        );
     }
 
     function test_publish_RevertWhen_SequenceNotIncreasing() external {
         _publish("EURCNY", EUR_CNY); // sequence 1
         uint256[] memory report = new uint256[](1);
         report[0] = _obs("EURCNY", EUR_CNY, vm.getBlockTimestamp(), 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxSequenceNotIncreasing.selector, bytes6("EURCNY"), 1, 1));
+        _expectPublishRevert(
+            report, abi.encodeWithSelector(IFxOracle.FxSequenceNotIncreasing.selector, bytes6("EURCNY"), 1, 1)
+        );
     }
 
     function test_publish_RevertWhen_DispersionAboveBand() external {
@@ -148,7 +162,12 @@ contract FxOracleTest is OracleBase {
     function test_publish_RevertWhen_InvalidPrices() external {
         uint256[] memory report = new uint256[](1);
         report[0] = ObservationCodec_encode("EURCNY", EUR_CNY, EUR_CNY + 1, EUR_CNY + 2, vm.getBlockTimestamp(), 1);
-        _expectPublishRevert(report, abi.encodeWithSelector(IFxOracle.FxInvalidPrices.selector, bytes6("EURCNY"), EUR_CNY + 1, EUR_CNY, EUR_CNY + 2));
+        _expectPublishRevert(
+            report,
+            abi.encodeWithSelector(
+                IFxOracle.FxInvalidPrices.selector, bytes6("EURCNY"), EUR_CNY + 1, EUR_CNY, EUR_CNY + 2
+            )
+        );
     }
 
     function test_publish_RevertWhen_ReportersDisagreeOnPair() external {
@@ -160,7 +179,9 @@ contract FxOracleTest is OracleBase {
             observations[r] = report[0];
             signatures[r] = _signReport(r, report);
         }
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairMismatch.selector, 2, bytes6("EURCNY"), bytes6("EURTHB")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxOracle.FxPairMismatch.selector, 2, bytes6("EURCNY"), bytes6("EURTHB"))
+        );
         fx.publish(observations, signatures);
     }
 
@@ -220,17 +241,24 @@ contract FxOracleTest is OracleBase {
     }
 
     function test_resume_RevertWhen_CallerIsABank() external {
-        _publish("EURCHF", EUR_CHF);
-        vm.warp(vm.getBlockTimestamp() + 1 hours);
-        _publish("EURCHF", 1_0280_0000);
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, alice));
+        _halt("EURCHF");
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, alice, Roles.REGULATOR));
         vm.prank(alice);
         fx.resume("EURCHF");
     }
 
+    /// @dev Finding (Medium, governance): the operator resumed the pair a breaker had halted.
+    function test_resume_RevertWhen_CallerIsOperator() external {
+        _halt("EURCHF");
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, operator, Roles.REGULATOR));
+        vm.prank(operator);
+        fx.resume("EURCHF");
+        assertTrue(fx.pair("EURCHF").halted);
+    }
+
     function test_resume_RevertWhen_NotHalted() external {
         vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxNotHalted.selector, bytes6("EURCHF")));
-        vm.prank(operator);
+        vm.prank(regulator);
         fx.resume("EURCHF");
     }
 
@@ -281,43 +309,21 @@ contract FxOracleTest is OracleBase {
     function test_setHoliday_RevertWhen_NotOperator() external {
         uint256[] memory dayNumbers = new uint256[](1);
         dayNumbers[0] = 20_196;
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, regulator));
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, regulator, Roles.OPERATOR));
         vm.prank(regulator);
         fx.setHolidays(dayNumbers, true);
     }
 
-    // ─── cross rates ─────────────────────────────────────────────────────────────────────
+    // ─── reads ───────────────────────────────────────────────────────────────────────────
 
-    function test_cross_DerivesThroughBaseCurrency() external {
-        uint256[] memory cnyMids = new uint256[](3);
-        (cnyMids[0], cnyMids[1], cnyMids[2]) = (EUR_CNY, EUR_CNY + 7800, EUR_CNY); // 1 bp dispersion
-        _publishSpread("EURCNY", cnyMids, _who(3));
-        _publish("EURTHB", EUR_THB);
-        IFxOracle.Rate memory rate = fx.latest("CNY", "THB");
-        assertTrue(rate.derived);
-        assertEq(rate.mid, EUR_THB * 1e8 / EUR_CNY); // 4.80769230 THB per CNY
-        assertEq(rate.dispersionBps, 1, "dispersion of the legs adds up");
-        assertEq(rate.roundRef, (uint256(1) << 128) | 1);
-        assertLt(rate.bid, rate.mid);
-        assertGt(rate.ask, rate.mid);
-        (uint256 mid18,) = fx.settlementRate("CNY", "THB");
-        assertEq(mid18, rate.mid * 1e10);
-    }
-
-    function test_cross_InverseOfDirectPair() external {
+    function test_inverse_OfDirectPairUsesItsState() external {
         _publish("EURCNY", EUR_CNY);
         IFxOracle.Rate memory rate = fx.latest("CNY", "EUR");
         assertTrue(rate.derived);
         assertEq(rate.mid, uint256(1e16) / EUR_CNY);
-    }
-
-    function test_cross_RevertWhen_LegHalted() external {
-        _publish("EURCNY", EUR_CNY);
-        _publish("EURCHF", EUR_CHF);
-        vm.warp(vm.getBlockTimestamp() + 1 hours);
-        _publish("EURCHF", 1_0280_0000);
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairHalted.selector, bytes6("EURCHF")));
-        fx.latest("CNY", "CHF");
+        _halt("EURCNY");
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairHalted.selector, bytes6("EURCNY")));
+        fx.latest("CNY", "EUR");
     }
 
     function test_latest_RevertWhen_NoData() external {
@@ -326,8 +332,10 @@ contract FxOracleTest is OracleBase {
     }
 
     function test_latest_RevertWhen_Unknown() external {
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairNotListed.selector, bytes6("EURSGD")));
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairNotListed.selector, bytes6("SGDCNY")));
         fx.latest("SGD", "CNY");
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairNotListed.selector, bytes6("EURSGD")));
+        fx.settlementRate("EUR", "SGD");
     }
 
     // ─── history ─────────────────────────────────────────────────────────────────────────
@@ -396,59 +404,464 @@ contract FxOracleTest is OracleBase {
         feed.getRoundData(9);
     }
 
-    // ─── administration ──────────────────────────────────────────────────────────────────
+    // ─── sequences (finding High: one reporter stopped a pair forever) ───────────────────
 
-    function test_setReporter_RequiresRegistryRole() external {
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, operator));
+    /// @dev Regression: today's code stores the highest sequence of the round (2^24 - 1) and refuses
+    ///      every later round with FxSequenceNotIncreasing.
+    function test_publish_OneReporterAtMaxSequenceCannotBlockLaterRounds() external {
+        uint256 t = vm.getBlockTimestamp();
+        _publishReports(
+            "EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(MAX_SEQUENCE, 1, 1)
+        );
+        assertEq(fx.pair("EURCNY").lastSequence, 1, "the round's lowest sequence is stored");
+        vm.warp(t + 1 hours);
+        t = vm.getBlockTimestamp();
+        _publishReports("EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(2, 2, 2));
+        assertEq(fx.pair("EURCNY").latestRound, 2, "the honest round after the attack is accepted");
+    }
+
+    /// @dev `publish` is open: a faulty reporter copies honest reports from the mempool and submits
+    ///      first with its own 2^24 - 1. The honest median lands and the next honest round is accepted.
+    function test_publish_FrontRunWithCopiedReportsCannotBlockPair() external {
+        uint256 t = vm.getBlockTimestamp();
+        (uint256[] memory honest, IFxOracle.Signature[] memory honestSigs) = _reports(
+            "EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY + 10, EUR_CNY - 10), _three(t, t, t), _three(1, 1, 1)
+        );
+        (uint256 faultyWord, IFxOracle.Signature memory faultySig) =
+            _report(0, "EURCNY", EUR_CNY + 3000, t, MAX_SEQUENCE);
+        uint256[] memory copied = _three(honest[0], honest[1], faultyWord);
+        IFxOracle.Signature[] memory copiedSigs = new IFxOracle.Signature[](3);
+        (copiedSigs[0], copiedSigs[1], copiedSigs[2]) = (honestSigs[0], honestSigs[1], faultySig);
+        vm.prank(reporters[0]);
+        fx.publish(copied, copiedSigs);
+        assertEq(fx.roundData("EURCNY", 1).mid, EUR_CNY + 10, "median of two honest values and one faulty");
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxSequenceNotIncreasing.selector, bytes6("EURCNY"), 1, 1));
+        fx.publish(honest, honestSigs); // the honest submission itself lost the race...
+        vm.warp(t + 1 hours);
+        t = vm.getBlockTimestamp();
+        _publishReports("EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(2, 2, 2));
+        assertEq(fx.pair("EURCNY").latestRound, 2, "...but the next honest round goes through");
+    }
+
+    /// @dev Whatever one faulty reporter signs (mid, time, sequence), a round that includes it stores the
+    ///      honest value, and the honest reporters' next round is always accepted.
+    function testFuzz_publish_OneFaultyReporterNeitherMovesMedianNorBlocks(uint256 mid, uint256 age, uint256 seq)
+        external
+    {
+        uint256 t = vm.getBlockTimestamp();
+        mid = bound(mid, 1, type(uint48).max / 2);
+        age = bound(age, 0, MAX_AGE);
+        seq = bound(seq, 1, MAX_SEQUENCE);
+        (uint256[] memory o, IFxOracle.Signature[] memory s) =
+            _reports("EURCNY", _three(0, 1, 2), _three(mid, EUR_CNY, EUR_CNY), _three(t - age, t, t), _three(seq, 1, 1));
+        try fx.publish(o, s) {
+            assertEq(fx.roundData("EURCNY", 1).mid, EUR_CNY, "a minority moved the median");
+            assertEq(fx.roundData("EURCNY", 1).observedAt, t, "a minority moved the observation time");
+        } catch {}
+        vm.warp(t + 1 hours);
+        t = vm.getBlockTimestamp();
+        _publishReports("EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(2, 2, 2));
+        assertEq(fx.roundData("EURCNY", fx.pair("EURCNY").latestRound).mid, EUR_CNY);
+    }
+
+    // ─── observation time ────────────────────────────────────────────────────────────────
+
+    /// @dev Regression: today's code accepts a later round observed before the last one.
+    function test_publish_RevertWhen_ObservationOlderThanLast() external {
+        uint256 t = vm.getBlockTimestamp();
+        _publish("EURCNY", EUR_CNY);
+        vm.warp(t + 1 hours);
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxOracle.FxObservationOlderThanLast.selector, bytes6("EURCNY"), t - 1, t)
+        );
+        this.publishReports(
+            "EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t - 1, t - 1, t - 1), _three(9, 9, 9)
+        );
+    }
+
+    function test_publish_SameObservationTimeAcceptedOnHeartbeat() external {
+        uint256 t = vm.getBlockTimestamp();
+        _publish("EURCNY", EUR_CNY);
+        vm.warp(t + 1 hours);
+        _publishReports("EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(9, 9, 9));
+        assertEq(fx.pair("EURCNY").lastObservedAt, t);
+        assertEq(fx.pair("EURCNY").latestRound, 2);
+    }
+
+    // ─── recovery without redeploying the escrows ────────────────────────────────────────
+
+    /// @dev A captured quorum (beyond what the oracle tolerates) can still push a pair's sequence to the
+    ///      top of its range. The regulator recovers the pair in place: the escrows keep reading the same
+    ///      oracle address (PvPEscrow.oracle is immutable), so nothing is redeployed.
+    function test_resetSequence_RegulatorRecoversPairWithoutRedeployingEscrows() external {
+        uint256 t = vm.getBlockTimestamp();
+        uint256 max = MAX_SEQUENCE;
+        _publishReports(
+            "EURCNY", _three(0, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(max, max, max)
+        );
+        vm.warp(t + 1 hours);
+        t = vm.getBlockTimestamp();
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxSequenceNotIncreasing.selector, bytes6("EURCNY"), 1, max));
+        this.publishReports(
+            "EURCNY", _three(1, 2, 3), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(1, 1, 1)
+        );
+
+        vm.expectEmit(address(fx));
+        emit IFxOracle.SequenceReset("EURCNY", max, regulator);
+        vm.prank(regulator);
+        fx.resetSequence("EURCNY");
+
+        _publishReports(
+            "EURCNY", _three(1, 2, 3), _three(EUR_CNY + 7, EUR_CNY + 7, EUR_CNY + 7), _three(t, t, t), _three(1, 1, 1)
+        );
+        (uint256 mid, uint256 roundRef) = fx.settlementRate("EUR", "CNY");
+        assertEq(mid, (EUR_CNY + 7) * 1e10);
+        assertEq(roundRef, 2);
+    }
+
+    function test_resetSequence_RevertWhen_CallerIsOperator() external {
+        _publish("EURCNY", EUR_CNY);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, operator, Roles.REGULATOR));
         vm.prank(operator);
-        fx.setReporter(outsider, true);
+        fx.resetSequence("EURCNY");
     }
 
-    function test_setReporter_AnyoneRemovesWhenRoleRevoked() external {
+    function test_resetSequence_RevertWhen_NothingToReset() external {
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxSequenceNotSet.selector, bytes6("EURCNY")));
+        vm.prank(regulator);
+        fx.resetSequence("EURCNY");
+    }
+
+    // ─── reporter set: the registry's REPORTER_ROLE ──────────────────────────────────────
+
+    /// @dev Regression (Low): today's oracle keeps its own reporter list, so a reporter whose registry role
+    ///      was revoked still counts until somebody calls setReporter.
+    function test_publish_RevertWhen_SignerRemovedFromRegistry() external {
+        _changeReporter(reporters[2], false);
+        bytes6[] memory pairs = new bytes6[](1);
+        pairs[0] = "EURCNY";
+        uint256[] memory mids = new uint256[](1);
+        mids[0] = EUR_CNY;
+        (uint256[] memory o, IFxOracle.Signature[] memory s) = _round(pairs, mids, _who(3));
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnknownReporter.selector, reporters[2]));
+        fx.publish(o, s);
+    }
+
+    function test_publish_RevertWhen_SignerRenouncedRole() external {
+        bytes32 role = registry.REPORTER_ROLE();
+        vm.prank(reporters[1]);
+        registry.renounceRole(role, reporters[1]);
+        bytes6[] memory pairs = new bytes6[](1);
+        pairs[0] = "EURCNY";
+        uint256[] memory mids = new uint256[](1);
+        mids[0] = EUR_CNY;
+        (uint256[] memory o, IFxOracle.Signature[] memory s) = _round(pairs, mids, _who(3));
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnknownReporter.selector, reporters[1]));
+        fx.publish(o, s);
+    }
+
+    function test_publish_AcceptsReporterAddedThroughGovernance() external {
+        _changeReporter(reporters[4], true);
+        uint256 t = vm.getBlockTimestamp();
+        _publishReports("EURCNY", _three(4, 1, 2), _three(EUR_CNY, EUR_CNY, EUR_CNY), _three(t, t, t), _three(1, 1, 1));
+        assertEq(fx.pair("EURCNY").latestRound, 1);
+    }
+
+    /// @dev Regression (Low): today's code keeps quorum 3 when the set grows to 8 (3 of 8 is a minority).
+    function test_publish_QuorumInForceIsMajorityOfGrownSet() external {
+        uint256[] memory keys = new uint256[](8);
+        for (uint256 i; i < 5; ++i) {
+            keys[i] = reporterKeys[i];
+        }
+        uint256[] memory ids = new uint256[](4);
         vm.startPrank(operator);
-        registry.revokeRole(registry.REPORTER_ROLE(), reporters[0]);
+        ids[0] = registry.proposeReporterChange(reporters[4], true);
+        for (uint256 i = 5; i < 8; ++i) {
+            address extra;
+            (extra, keys[i]) = makeAddrAndKey(string(abi.encodePacked("extraReporter", vm.toString(i))));
+            ids[i - 4] = registry.proposeReporterChange(extra, true);
+        }
         vm.stopPrank();
-        vm.prank(outsider);
-        fx.setReporter(reporters[0], false);
-        assertFalse(fx.isReporter(reporters[0]));
-        (uint8 count,) = fx.reporterSet();
-        assertEq(count, 3);
+        vm.warp(vm.getBlockTimestamp() + GOVERNANCE_DELAY);
+        for (uint256 i; i < 4; ++i) {
+            registry.execute(ids[i]);
+        }
+        (uint256 inForce, uint256 configured, uint256 count) = fx.quorum();
+        assertEq((inForce * 100 + configured) * 100 + count, 50308, "5 in force, 3 configured, 8 reporters");
+
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumNotMet.selector, 3, 5));
+        this.publishSignedBy("EURCNY", EUR_CNY, _slice(keys, 3));
+        this.publishSignedBy("EURCNY", EUR_CNY, _slice(keys, 5));
+        assertEq(fx.pair("EURCNY").latestRound, 1);
     }
 
-    function test_setReporter_RevertWhen_StrangerRemovesLiveReporter() external {
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, outsider));
-        vm.prank(outsider);
-        fx.setReporter(reporters[0], false);
+    // ─── quorum governance ───────────────────────────────────────────────────────────────
+
+    function test_constructor_QuorumAndDelayFromRegistry() external view {
+        (uint256 inForce, uint256 configured, uint256 count) = fx.quorum();
+        assertEq(inForce, 3);
+        assertEq(configured, 3);
+        assertEq(count, INITIAL_REPORTERS);
+        assertEq(fx.governanceDelay(), GOVERNANCE_DELAY);
     }
 
-    function test_setQuorum_MustBeMajority() external {
+    function test_constructor_RevertWhen_QuorumOutOfRange() external {
+        uint8[3] memory bad = [1, 2, 5];
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumOutOfRange.selector, bad[i], 3, 4));
+            new FxOracle(registry, "EUR", bad[i]);
+        }
+    }
+
+    function test_constructor_RevertWhen_BaseCurrencyMalformed() external {
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxInvalidBaseCurrency.selector, bytes3("eu1")));
+        new FxOracle(registry, "eu1", 3);
+    }
+
+    function test_proposeQuorum_TakesEffectOnlyAfterDelay() external {
+        uint64 executableAt = uint64(vm.getBlockTimestamp() + GOVERNANCE_DELAY);
+        vm.expectEmit(address(fx));
+        emit IDelayedGovernance.ProposalCreated(
+            1, IDelayedGovernance.GovernanceAction.SetQuorum, 4, executableAt, operator
+        );
+        vm.prank(operator);
+        uint256 id = fx.proposeQuorum(4);
+        vm.warp(executableAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(IDelayedGovernance.GovernanceTooEarly.selector, id, executableAt));
+        fx.execute(id);
+        vm.warp(executableAt);
+        vm.expectEmit(address(fx));
+        emit IDelayedGovernance.ProposalExecuted(id, outsider);
+        vm.expectEmit(address(fx));
+        emit IFxOracle.QuorumChanged(3, 4);
+        vm.prank(outsider);
+        fx.execute(id);
+        (uint256 inForce,,) = fx.quorum();
+        assertEq(inForce, 4);
+        bytes6[] memory pairs = new bytes6[](1);
+        pairs[0] = "EURCNY";
+        uint256[] memory mids = new uint256[](1);
+        mids[0] = EUR_CNY;
+        (uint256[] memory o, IFxOracle.Signature[] memory s) = _round(pairs, mids, _who(3));
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumNotMet.selector, 3, 4));
+        fx.publish(o, s);
+    }
+
+    function test_proposeQuorum_RevertWhen_CallerNotOperator() external {
+        address[3] memory callers = [regulator, reporters[0], outsider];
+        for (uint256 i; i < callers.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, callers[i], Roles.OPERATOR));
+            vm.prank(callers[i]);
+            fx.proposeQuorum(4);
+        }
+    }
+
+    function test_proposeQuorum_RevertWhen_NotAMajorityOrAboveReporters() external {
         vm.startPrank(operator);
-        vm.expectRevert(IFxOracle.FxInvalidConfig.selector);
-        fx.setQuorum(2); // 2 of 4 is no majority
-        vm.expectRevert(IFxOracle.FxInvalidConfig.selector);
-        fx.setQuorum(5);
-        fx.setQuorum(4);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumOutOfRange.selector, 2, 3, 4));
+        fx.proposeQuorum(2);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumOutOfRange.selector, 5, 3, 4));
+        fx.proposeQuorum(5);
         vm.stopPrank();
-        (, uint8 quorum) = fx.reporterSet();
-        assertEq(quorum, 4);
     }
 
-    function test_configurePair_RevertWhen_NotOperatorOrInvalid() external {
-        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, regulator));
+    function test_veto_RegulatorStopsQuorumChange() external {
+        vm.prank(operator);
+        uint256 id = fx.proposeQuorum(4);
+        vm.expectEmit(address(fx));
+        emit IDelayedGovernance.ProposalVetoed(id, regulator);
+        vm.prank(regulator);
+        fx.veto(id);
+        vm.warp(vm.getBlockTimestamp() + GOVERNANCE_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDelayedGovernance.GovernanceProposalNotPending.selector, id, IDelayedGovernance.ProposalStatus.Vetoed
+            )
+        );
+        fx.execute(id);
+        (, uint256 configured,) = fx.quorum();
+        assertEq(configured, 3);
+    }
+
+    function test_veto_RevertWhen_CallerIsOperator() external {
+        vm.prank(operator);
+        uint256 id = fx.proposeQuorum(4);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, operator, Roles.REGULATOR));
+        vm.prank(operator);
+        fx.veto(id);
+    }
+
+    function test_execute_RevertWhen_QuorumNoLongerFits() external {
+        vm.prank(operator);
+        uint256 id = fx.proposeQuorum(4);
+        _changeReporter(reporters[3], false); // 3 reporters left; warps past the quorum proposal's delay too
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxQuorumOutOfRange.selector, 4, 2, 3));
+        fx.execute(id);
+        assertEq(uint8(fx.proposal(id).status), uint8(IDelayedGovernance.ProposalStatus.Pending));
+    }
+
+    function test_execute_RevertWhen_UnknownOrAlreadyExecuted() external {
+        vm.expectRevert(abi.encodeWithSelector(IDelayedGovernance.GovernanceUnknownProposal.selector, 7));
+        fx.execute(7);
+        vm.prank(operator);
+        uint256 id = fx.proposeQuorum(4);
+        vm.warp(vm.getBlockTimestamp() + GOVERNANCE_DELAY);
+        fx.execute(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDelayedGovernance.GovernanceProposalNotPending.selector, id, IDelayedGovernance.ProposalStatus.Executed
+            )
+        );
+        fx.execute(id);
+        assertEq(fx.proposalCount(), 1);
+    }
+
+    // ─── pair configuration ──────────────────────────────────────────────────────────────
+
+    function test_configurePair_ListsWithEvent() external {
+        vm.expectEmit(address(fx));
+        emit IFxOracle.PairConfigured("EURSGD", MAX_AGE, BAND, BREAKER, true);
+        vm.prank(operator);
+        fx.configurePair("EURSGD", MAX_AGE, BAND, BREAKER, true);
+        IFxOracle.Pair memory state = fx.pair("EURSGD");
+        assertTrue(state.listed);
+        assertFalse(state.derived);
+    }
+
+    function test_configurePair_RevertWhen_CallerNotOperator() external {
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxUnauthorized.selector, regulator, Roles.OPERATOR));
         vm.prank(regulator);
         fx.configurePair("EURSGD", MAX_AGE, BAND, BREAKER, true);
+    }
+
+    function test_configurePair_RevertWhen_PairIdMalformed() external {
+        bytes6[3] memory bad = [bytes6("EUREUR"), bytes6("EURsgd"), bytes6(0)];
         vm.startPrank(operator);
-        vm.expectRevert(IFxOracle.FxInvalidConfig.selector);
-        fx.configurePair("EUREUR", MAX_AGE, BAND, BREAKER, true);
-        vm.expectRevert(IFxOracle.FxInvalidConfig.selector);
-        fx.configurePair("EURSGD", 0, BAND, BREAKER, true);
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxInvalidPairId.selector, bad[i]));
+            fx.configurePair(bad[i], MAX_AGE, BAND, BREAKER, true);
+        }
         vm.stopPrank();
+    }
+
+    function test_configurePair_RevertWhen_ValuesOutOfRange() external {
+        uint256 minAge = fx.MIN_MAX_AGE();
+        uint256 maxAge = fx.MAX_MAX_AGE();
+        vm.startPrank(operator);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxMaxAgeOutOfRange.selector, 0, minAge, maxAge));
+        fx.configurePair("EURSGD", 0, BAND, BREAKER, true);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxMaxAgeOutOfRange.selector, minAge - 1, minAge, maxAge));
+        fx.configurePair("EURSGD", uint32(minAge - 1), BAND, BREAKER, true);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxMaxAgeOutOfRange.selector, maxAge + 1, minAge, maxAge));
+        fx.configurePair("EURSGD", uint32(maxAge + 1), BAND, BREAKER, true);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxDispersionOutOfRange.selector, 10_001, 10_000));
+        fx.configurePair("EURSGD", MAX_AGE, 10_001, BREAKER, true);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxBreakerOutOfRange.selector, 0, 1, 10_000));
+        fx.configurePair("EURSGD", MAX_AGE, BAND, 0, true);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxBreakerOutOfRange.selector, 10_001, 1, 10_000));
+        fx.configurePair("EURSGD", MAX_AGE, BAND, 10_001, true);
+        vm.stopPrank();
+    }
+
+    function test_configurePair_RevertWhen_InverseListed() external {
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxInverseListed.selector, bytes6("CNYEUR"), bytes6("EURCNY")));
+        vm.prank(operator);
+        fx.configurePair("CNYEUR", MAX_AGE, BAND, BREAKER, true);
+    }
+
+    /// @dev The operator cannot lift a halt by reconfiguring, delisting or relisting a pair.
+    function test_configurePair_NeverLiftsHalt() external {
+        _halt("EURCHF");
+        vm.startPrank(operator);
+        fx.configurePair("EURCHF", MAX_AGE, BAND, 10_000, true);
+        fx.configurePair("EURCHF", MAX_AGE, BAND, BREAKER, false);
+        fx.configurePair("EURCHF", MAX_AGE, BAND, BREAKER, true);
+        vm.stopPrank();
+        assertTrue(fx.pair("EURCHF").halted);
+        vm.expectRevert(abi.encodeWithSelector(IFxOracle.FxPairHalted.selector, bytes6("EURCHF")));
+        fx.latest("EUR", "CHF");
+    }
+
+    // ─── Chainlink adapter: direct pairs only ────────────────────────────────────────────
+
+    /// @dev Regression (Informational): an adapter on a derived pair returned packed round ids that
+    ///      getRoundData could not find.
+    function test_adapter_RevertWhen_PairNotDirect() external {
+        vm.prank(operator);
+        fx.configureCross("CNYTHB", BREAKER, true);
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("CNYTHB"))
+        );
+        new FxAggregatorV3Adapter(fx, "CNY", "THB");
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("CNYEUR"))
+        );
+        new FxAggregatorV3Adapter(fx, "CNY", "EUR");
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("EURSGD"))
+        );
+        new FxAggregatorV3Adapter(fx, "EUR", "SGD");
+    }
+
+    function test_adapter_LatestRoundIdIsFoundByGetRoundData() external {
+        FxAggregatorV3Adapter feed = new FxAggregatorV3Adapter(fx, "EUR", "CNY");
+        for (uint256 i; i < 3; ++i) {
+            _publish("EURCNY", EUR_CNY + i);
+            vm.warp(vm.getBlockTimestamp() + 1 hours);
+        }
+        (uint80 roundId, int256 answer,,,) = feed.latestRoundData();
+        (uint80 foundId, int256 foundAnswer,,,) = feed.getRoundData(roundId);
+        assertEq(foundId, roundId);
+        assertEq(foundAnswer, answer);
+    }
+
+    function test_adapter_RevertWhen_PairServedOnlyAsInverse() external {
+        FxAggregatorV3Adapter feed = new FxAggregatorV3Adapter(fx, "EUR", "CNY");
+        vm.startPrank(operator);
+        fx.configurePair("EURCNY", MAX_AGE, BAND, BREAKER, false);
+        fx.configurePair("CNYEUR", MAX_AGE, BAND, BREAKER, true);
+        vm.stopPrank();
+        _publish("CNYEUR", 1282_0512);
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxAggregatorV3Adapter.FxAdapterNotDirectPair.selector, bytes6("EURCNY"))
+        );
+        feed.latestRoundData();
     }
 
     // ─── helpers ─────────────────────────────────────────────────────────────────────────
 
     function publishSpread(bytes6 pairId, uint256[] memory mids, uint256[] memory who) external {
         _publishSpread(pairId, mids, who);
+    }
+
+    function publishReports(
+        bytes6 pairId,
+        uint256[] memory who,
+        uint256[] memory mids,
+        uint256[] memory times,
+        uint256[] memory seqs
+    ) external {
+        _publishReports(pairId, who, mids, times, seqs);
+    }
+
+    /// @dev Publishes `mid` for `pairId` signed with each of `keys`, sequence 1, observed now.
+    function publishSignedBy(bytes6 pairId, uint256 mid, uint256[] memory keys) external {
+        uint256[] memory observations = new uint256[](keys.length);
+        IFxOracle.Signature[] memory signatures = new IFxOracle.Signature[](keys.length);
+        for (uint256 r; r < keys.length; ++r) {
+            uint256[] memory report = new uint256[](1);
+            report[0] = _obs(pairId, mid, vm.getBlockTimestamp(), 1);
+            observations[r] = report[0];
+            signatures[r] = _signReportWith(keys[r], report);
+        }
+        fx.publish(observations, signatures);
+    }
+
+    function _slice(uint256[] memory values, uint256 n) internal pure returns (uint256[] memory out) {
+        out = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            out[i] = values[i];
+        }
     }
 
     function _expectPublishRevert(uint256[] memory report, bytes memory error) internal {
@@ -467,7 +880,8 @@ contract FxOracleTest is OracleBase {
         pure
         returns (uint256)
     {
-        return (uint256(uint48(pairId)) << 208) | (mid << 160) | (bid << 112) | (ask << 64) | (at << 32) | (1 << 24) | seq;
+        return
+            (uint256(uint48(pairId)) << 208) | (mid << 160) | (bid << 112) | (ask << 64) | (at << 32) | (1 << 24) | seq;
     }
 }
 

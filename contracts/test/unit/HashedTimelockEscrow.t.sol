@@ -399,6 +399,27 @@ contract HashedTimelockEscrowTest is SettlementBase {
         htlc.lock(retry, _proof(retry));
     }
 
+    // ─── delisting the escrow never strands what it holds ────────────────────────────────
+
+    /// @dev Finding: delisting an escrow made it ineligible, so every open lock in it was stranded.
+    function test_delistedEscrow_StillPaysOutClaimsAndRefundsButTakesNoNewLocks() external {
+        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+        IHashedTimelockEscrow.LockRequest memory other = _request(carol, bob, AMOUNT, keccak256("other"), expiry);
+        vm.prank(carol);
+        htlc.lock(other, _proof(other));
+        vm.prank(operator);
+        registry.setSettlementContract(address(htlc), false);
+        htlc.claim(request.terms, SECRET);
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT, "claim paid out of the delisted escrow");
+        vm.warp(expiry);
+        htlc.refund(other.terms);
+        assertEq(cny.balanceOf(carol), OPENING, "refund paid out of the delisted escrow");
+        IHashedTimelockEscrow.LockRequest memory fresh = _request(alice, bob, AMOUNT, keccak256("fresh"), expiry + 1 hours);
+        vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenIneligibleAccount.selector, address(htlc)));
+        vm.prank(alice);
+        htlc.lock(fresh, _proof(fresh));
+    }
+
     // ─── freezes reach locked funds ──────────────────────────────────────────────────────
 
     /// @dev Finding: a payer frozen after locking still paid out through claim.

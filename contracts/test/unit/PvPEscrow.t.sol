@@ -513,6 +513,21 @@ contract PvPEscrowTest is SettlementBase {
         assertEq(cny.balanceOf(address(pvp)), AMOUNT, "parked leg stays in escrow");
     }
 
+    /// @dev Finding: delisting the escrow stranded legs parked in it.
+    function test_delistedEscrow_ParkedLegStillReclaimable() external {
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
+        vm.prank(alice);
+        pvp.fund(swap, IPvPEscrow.Leg.A, "");
+        vm.prank(operator);
+        registry.setSettlementContract(address(pvp), false);
+        vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenIneligibleAccount.selector, address(pvp)));
+        vm.prank(bob);
+        pvp.fund(swap, IPvPEscrow.Leg.B, ""); // nothing new goes into a delisted escrow
+        vm.warp(swap.deadline + 1);
+        pvp.reclaim(swap, IPvPEscrow.Leg.A);
+        assertEq(cny.balanceOf(alice), OPENING, "parked leg returned from the delisted escrow");
+    }
+
     // ─── price checks that rounding cannot dodge ─────────────────────────────────────────
 
     /// @dev Finding: with ±1 minor unit of rounding, 0.01 CNY for 0.02 HKD (a rate of 2.0 against a mid

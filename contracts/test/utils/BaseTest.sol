@@ -6,7 +6,8 @@ import {ParticipantRegistry} from "../../src/registry/ParticipantRegistry.sol";
 import {SettlementToken} from "../../src/tokens/SettlementToken.sol";
 
 /// @notice Shared fixture: a registry, three currencies (CNY, HKD, THB), four banks, a regulator
-///         and one issuer (central bank) per currency, as on the default Corridor network.
+///         and one issuer (central bank) per currency, as on the default Corridor network. Five
+///         reporter keys exist; the first four form the registry's initial reporter set.
 abstract contract BaseTest is Test {
     ParticipantRegistry internal registry;
     SettlementToken internal cny;
@@ -27,8 +28,12 @@ abstract contract BaseTest is Test {
     address internal dave; // bank D (CN)
     uint256 internal daveKey;
     address internal outsider = makeAddr("outsider");
+    uint256[5] internal reporterKeys;
+    address[5] internal reporters;
 
     uint256 internal constant OPENING = 1_000_000_00; // 1,000,000.00 in minor units
+    uint256 internal constant INITIAL_REPORTERS = 4;
+    uint256 internal constant GOVERNANCE_DELAY = 2 days;
 
     function setUp() public virtual {
         (alice, aliceKey) = makeAddrAndKey("alice");
@@ -36,9 +41,14 @@ abstract contract BaseTest is Test {
         (carol, carolKey) = makeAddrAndKey("carol");
         (dave, daveKey) = makeAddrAndKey("dave");
 
-        registry = new ParticipantRegistry(operator);
+        address[] memory initialReporters = new address[](INITIAL_REPORTERS);
+        for (uint256 i; i < 5; ++i) {
+            (reporters[i], reporterKeys[i]) = makeAddrAndKey(string(abi.encodePacked("reporter", vm.toString(i))));
+            if (i < INITIAL_REPORTERS) initialReporters[i] = reporters[i];
+        }
+
+        registry = new ParticipantRegistry(operator, regulator, initialReporters, GOVERNANCE_DELAY);
         vm.startPrank(operator);
-        registry.grantRole(registry.REGULATOR_ROLE(), regulator);
         registry.registerCurrency("CNY", pboc);
         registry.registerCurrency("HKD", hkma);
         registry.registerCurrency("THB", bot);
@@ -72,6 +82,15 @@ abstract contract BaseTest is Test {
         token.mint(carol, OPENING);
         token.mint(dave, OPENING);
         vm.stopPrank();
+    }
+
+    /// @dev Adds (or removes) a reporter the only way there is: the operator proposes, the delay passes
+    ///      (the clock moves forward by it), anyone executes.
+    function _changeReporter(address reporter, bool add) internal returns (uint256 id) {
+        vm.prank(operator);
+        id = registry.proposeReporterChange(reporter, add);
+        vm.warp(vm.getBlockTimestamp() + GOVERNANCE_DELAY);
+        registry.execute(id);
     }
 
     function _bic(string memory text) internal pure returns (bytes11 out) {

@@ -6,13 +6,11 @@ import {ObservationCodec} from "../../src/libraries/ObservationCodec.sol";
 import {FxOracle} from "../../src/oracle/FxOracle.sol";
 import {BaseTest} from "./BaseTest.sol";
 
-/// @notice BaseTest plus an FxOracle quoting against EUR, five reporters holding REPORTER_ROLE (four
-///         authorised, quorum 3), and EUR/CNY, EUR/HKD, EUR/THB, EUR/CHF listed: max age 26 open hours,
-///         band 50 bps, breaker 500 bps. The clock starts on Wednesday 2025-04-16 15:00 UTC.
+/// @notice BaseTest plus an FxOracle quoting against EUR with quorum 3 of the registry's four reporters
+///         (reporter 4 holds no role), and EUR/CNY, EUR/HKD, EUR/THB, EUR/CHF listed: max age 26 open
+///         hours, band 50 bps, breaker 500 bps. The clock starts on Wednesday 2025-04-16 15:00 UTC.
 abstract contract OracleBase is BaseTest {
     FxOracle internal fx;
-    uint256[5] internal reporterKeys;
-    address[5] internal reporters;
 
     uint256 internal constant WED_2025_04_16_1500 = 1_744_815_600;
     uint32 internal constant MAX_AGE = 26 hours;
@@ -23,14 +21,8 @@ abstract contract OracleBase is BaseTest {
     function setUp() public virtual override {
         super.setUp();
         vm.warp(WED_2025_04_16_1500);
-        fx = new FxOracle(registry, "EUR");
+        fx = new FxOracle(registry, "EUR", 3);
         vm.startPrank(operator);
-        for (uint256 i; i < 5; ++i) {
-            (reporters[i], reporterKeys[i]) = makeAddrAndKey(string(abi.encodePacked("reporter", vm.toString(i))));
-            registry.grantRole(registry.REPORTER_ROLE(), reporters[i]);
-            if (i < 4) fx.setReporter(reporters[i], true);
-        }
-        fx.setQuorum(3);
         fx.configurePair("EURCNY", MAX_AGE, BAND, BREAKER, true);
         fx.configurePair("EURHKD", MAX_AGE, BAND, BREAKER, true);
         fx.configurePair("EURTHB", MAX_AGE, BAND, BREAKER, true);
@@ -44,7 +36,13 @@ abstract contract OracleBase is BaseTest {
 
     /// @dev Signs `report` as reporter `index`, locally (no call into the oracle).
     function _signReport(uint256 index, uint256[] memory report) internal view returns (IFxOracle.Signature memory) {
-        bytes32 structHash = keccak256(abi.encode(keccak256("Report(uint256[] observations)"), keccak256(abi.encodePacked(report))));
+        return _signReportWith(reporterKeys[index], report);
+    }
+
+    /// @dev Signs `report` with `key`, locally.
+    function _signReportWith(uint256 key, uint256[] memory report) internal view returns (IFxOracle.Signature memory) {
+        bytes32 structHash =
+            keccak256(abi.encode(keccak256("Report(uint256[] observations)"), keccak256(abi.encodePacked(report))));
         bytes32 domain = keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
@@ -54,7 +52,7 @@ abstract contract OracleBase is BaseTest {
                 address(fx)
             )
         );
-        (bytes32 r, bytes32 vs) = vm.signCompact(reporterKeys[index], keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
         return IFxOracle.Signature(r, vs);
     }
 
@@ -84,6 +82,66 @@ abstract contract OracleBase is BaseTest {
         mids[0] = mid;
         (uint256[] memory o, IFxOracle.Signature[] memory s) = _round(pairs, mids, _who(3));
         fx.publish(o, s);
+    }
+
+    /// @dev One single-pair report by reporter `who`, with every field chosen by the test.
+    function _report(uint256 who, bytes6 pairId, uint256 mid, uint256 observedAt, uint256 seq)
+        internal
+        view
+        returns (uint256 word, IFxOracle.Signature memory signature)
+    {
+        uint256[] memory report = new uint256[](1);
+        report[0] = _obs(pairId, mid, observedAt, seq);
+        return (report[0], _signReport(who, report));
+    }
+
+    /// @dev Publishes one pair: reporter who[r] reports mids[r] at time times[r] with sequence seqs[r].
+    function _publishReports(
+        bytes6 pairId,
+        uint256[] memory who,
+        uint256[] memory mids,
+        uint256[] memory times,
+        uint256[] memory seqs
+    ) internal {
+        (uint256[] memory observations, IFxOracle.Signature[] memory signatures) =
+            _reports(pairId, who, mids, times, seqs);
+        fx.publish(observations, signatures);
+    }
+
+    function _reports(
+        bytes6 pairId,
+        uint256[] memory who,
+        uint256[] memory mids,
+        uint256[] memory times,
+        uint256[] memory seqs
+    ) internal view returns (uint256[] memory observations, IFxOracle.Signature[] memory signatures) {
+        observations = new uint256[](who.length);
+        signatures = new IFxOracle.Signature[](who.length);
+        for (uint256 r; r < who.length; ++r) {
+            (observations[r], signatures[r]) = _report(who[r], pairId, mids[r], times[r], seqs[r]);
+        }
+    }
+
+    /// @dev Publishes EUR/`a` and EUR/`b` in one round signed by reporters 0-2.
+    function _publishTwo(bytes6 a, uint256 midA, bytes6 b, uint256 midB) internal {
+        bytes6[] memory pairs = new bytes6[](2);
+        (pairs[0], pairs[1]) = (a, b);
+        uint256[] memory mids = new uint256[](2);
+        (mids[0], mids[1]) = (midA, midB);
+        (uint256[] memory o, IFxOracle.Signature[] memory s) = _round(pairs, mids, _who(3));
+        fx.publish(o, s);
+    }
+
+    /// @dev Publishes `pairId` at 1.0, then 20 % lower an hour later: the breaker halts it.
+    function _halt(bytes6 pairId) internal {
+        _publish(pairId, 1_0000_0000);
+        vm.warp(vm.getBlockTimestamp() + 1 hours);
+        _publish(pairId, 8000_0000);
+    }
+
+    function _three(uint256 a, uint256 b, uint256 c) internal pure returns (uint256[] memory values) {
+        values = new uint256[](3);
+        (values[0], values[1], values[2]) = (a, b, c);
     }
 
     function _who(uint256 n) internal pure returns (uint256[] memory who) {

@@ -7,7 +7,8 @@ import {SettlementToken} from "../../../src/tokens/SettlementToken.sol";
 import {SettlementHandlerBase, SettlementWorld} from "./SettlementHandlerBase.sol";
 
 /// @notice The supervisory side of an invariant run: the regulator freezes and unfreezes banks per
-///         currency and pauses currencies; the operator suspends and reinstates banks; and a hostile
+///         currency and pauses currencies; the operator suspends and reinstates banks and delists and
+///         relists the escrows (whose open locks and parked legs must stay payable); and a hostile
 ///         operator and a stranger try to exercise the regulator's powers (which must always fail).
 ///         Every restriction is lifted again by {release}, so runs spend most of their time with a
 ///         few restrictions in force rather than with everything frozen.
@@ -22,6 +23,19 @@ contract SupervisionHandler is SettlementHandlerBase {
         _declare(ISettlementToken.unpause.selector, "SettlementToken.unpause");
         _declare(IParticipantRegistry.suspend.selector, "ParticipantRegistry.suspend");
         _declare(IParticipantRegistry.reinstate.selector, "ParticipantRegistry.reinstate");
+        _declare(IParticipantRegistry.setSettlementContract.selector, "ParticipantRegistry.setSettlementContract");
+    }
+
+    /// @notice The operator delists an escrow (or lists it again): what it holds must stay payable.
+    function delist(bool htlc) external observed {
+        address escrow = htlc ? address(_world.htlc) : address(_world.pvp);
+        bool listed = _world.registry.isSettlementContract(escrow);
+        vm.prank(_world.operator);
+        try _world.registry.setSettlementContract(escrow, !listed) {
+            _record(IParticipantRegistry.setSettlementContract.selector, true);
+        } catch {
+            _record(IParticipantRegistry.setSettlementContract.selector, false);
+        }
     }
 
     /// @notice The regulator freezes a bank in one currency.
@@ -74,6 +88,16 @@ contract SupervisionHandler is SettlementHandlerBase {
         for (uint256 b; b < _world.banks.length; ++b) {
             if (_world.registry.participant(_world.banks[b]).status == IParticipantRegistry.Status.Suspended) {
                 _reinstate(_world.banks[b]);
+            }
+        }
+        address[2] memory escrows = [address(_world.pvp), address(_world.htlc)];
+        for (uint256 e; e < 2; ++e) {
+            if (_world.registry.isSettlementContract(escrows[e])) continue;
+            vm.prank(_world.operator);
+            try _world.registry.setSettlementContract(escrows[e], true) {
+                _record(IParticipantRegistry.setSettlementContract.selector, true);
+            } catch {
+                _record(IParticipantRegistry.setSettlementContract.selector, false);
             }
         }
     }

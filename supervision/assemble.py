@@ -4,12 +4,11 @@ What the regulator API, ``corridor report`` and the demo call; the console will 
 from __future__ import annotations
 
 from corridor.network import Network
-from supervision.build import DEFAULT_PAGE, build_model, counts_view
+from supervision.build import DEFAULT_PAGE, build_model, counts_view, oracle_view
 from supervision.chain import ChainReader, network_facts
 from supervision.context import Context
 from supervision.inputs import ChainFacts, Evidence, JournalFacts, Period, SwapAggregates
 from supervision.model import BankPosition, Overview, SupervisionModel
-from supervision.build import oracle_view
 
 
 def model_for(network: Network, journal: JournalFacts, *, evidence: Evidence | None = None, opening: dict[str, int] | None = None,

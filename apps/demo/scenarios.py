@@ -14,7 +14,7 @@ from web3 import Web3
 from apps.demo.context import DemoContext, outcome
 from corridor.errors import ChainRejected
 from corridor.keys import REGULATOR
-from supervision.inputs import ScenarioOutcome
+from supervision.inputs import BalanceCheck, ScenarioOutcome
 
 
 def foundation(ctx: DemoContext) -> ScenarioOutcome:
@@ -59,9 +59,7 @@ def foundation(ctx: DemoContext) -> ScenarioOutcome:
                    checks, ok=refused, refusals=[refusal])  # fmt: skip
 
 
-def _outsider_check(ctx: DemoContext, outsider: str):  # noqa: ANN202 - BalanceCheck
-    from supervision.inputs import BalanceCheck
-
+def _outsider_check(ctx: DemoContext, outsider: str) -> BalanceCheck:
     held = int(ctx.network.token("CNY").functions.balanceOf(outsider).call())
     return BalanceCheck(holder=outsider, currency="CNY", decimals=ctx.network.settings.currencies["CNY"].decimals, expected_change=0,
                         observed_change=held)  # fmt: skip

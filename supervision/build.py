@@ -18,7 +18,7 @@ from supervision.context import Context, iso, wall_iso
 from supervision.inputs import ChainFacts, Evidence, JournalFacts, NetworkFacts, OracleEvent
 from supervision.model import (BreakerEvent, CheckView, CurrencyView, DrillView, LedgerTime, LedgerView, NetworkView, OperationsView,
                                OracleRow, OracleView, ParticipantView, ScenarioView, SupervisionModel, SwapCounts, page_of)  # fmt: skip
-from supervision.units import duration_text, money
+from supervision.units import duration_text, money, round_label
 
 DEFAULT_PAGE = 100
 
@@ -100,7 +100,7 @@ def _breaker(event: OracleEvent) -> BreakerEvent:
         return None if value is None else f"{value / 10**8:.4f}"
 
     return BreakerEvent(network=event.network, ledger=event.ledger, chain_id=event.chain_id, kind=event.kind, pair=event.pair,
-                        round=f"#{event.round}" if event.round else None, previous_mid=mid(event.previous_mid), mid=mid(event.mid),
+                        round=round_label(event.round) if event.round else None, previous_mid=mid(event.previous_mid), mid=mid(event.mid),
                         jump_bps=event.jump_bps, block=event.block, tx_hash=event.tx_hash, ledger_time=iso(event.ledger_time))  # fmt: skip
 
 

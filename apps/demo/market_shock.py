@@ -18,6 +18,7 @@ from oracle.replay import replay, start_of
 from oracle.status import describe_rejection, read_pair
 from supervision.chain import ChainReader, network_facts
 from supervision.inputs import ScenarioOutcome
+from supervision.units import round_label
 
 REPLAY = "replay network (ECB fixings from 2015-01-12)"
 
@@ -94,7 +95,7 @@ def market_shock(ctx: DemoContext) -> ScenarioOutcome:
         ctx.gathered.oracle_events += events
         for event in events:
             if event.kind == "tripped":
-                ctx.say(f"from the chain: BreakerTripped {event.pair} round #{event.round} on ledger {event.ledger}, "
+                ctx.say(f"from the chain: BreakerTripped {event.pair} round {round_label(event.round)} on ledger {event.ledger}, "
                         f"{(event.previous_mid or 0) / 10**8:.4f} → {(event.mid or 0) / 10**8:.4f} ({event.jump_bps:,} bps), tx {event.tx_hash[:18]}…")  # fmt: skip
     tripped = sorted({e.pair for e in events if e.kind == "tripped"})
     ok = tripped_on == date(2015, 1, 15) and isinstance(refused, ChainRejected) and refused.error == "FxPairHalted" and settled_tx is not None

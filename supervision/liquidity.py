@@ -8,8 +8,8 @@ counted from its opening position. Two sequences are measured:
 
 - **netted, as it settled**: the ledger's own transfers in block order; a netted batch moved only each
   bank's net position (debtors paid in before creditors were paid out, all in one transaction);
-- **gross, one by one**: the same payments, each swap of a netted batch settled on its own in the
-  batch's order (every other transaction as it was).
+- **gross, one by one**: the same payments, each swap of a netted batch settled on its own, in the
+  order the bridge received them (every other transaction as it was).
 
 An HTLC lock counts as a debit when it locks (the escrow holds the payer's funds) and a refund as a
 credit when it returns them.
@@ -21,7 +21,7 @@ from collections import defaultdict
 
 from supervision.context import ZERO_ADDRESS, Context
 from supervision.flows import Attributed
-from supervision.inputs import GrossSimulation
+from supervision.inputs import GrossSimulation, SwapRecord
 from supervision.model import BankLiquidity, BankShare, BatchView, ConcentrationView, CurrencyLiquidity, GasComparison, LiquidityView
 
 
@@ -39,8 +39,7 @@ def _steps(ctx: Context, gross: bool) -> list[dict[tuple[str, str], int]]:
             continue
         batch = ctx.batch_swaps.get((ledger, tx_hash))
         if gross and batch and all(event.swap_id in ctx.swaps for event in batch):
-            for event in batch:
-                swap = ctx.swaps[event.swap_id]
+            for swap in sorted((ctx.swaps[event.swap_id] for event in batch), key=_received_order):
                 step: dict[tuple[str, str], int] = defaultdict(int)
                 for leg in (swap.leg_a, swap.leg_b):
                     step[(leg.payer, leg.currency)] -= leg.amount
@@ -55,6 +54,11 @@ def _steps(ctx: Context, gross: bool) -> list[dict[tuple[str, str], int]]:
                 step[(banks[t.receiver.lower()], t.currency)] += t.amount
         steps.append(step)
     return steps
+
+
+def _received_order(swap: SwapRecord) -> tuple[int, str]:
+    """The order the bridge received the swaps in: its journal's first entry for each (the order)."""
+    return (swap.transitions[0].seq if swap.transitions else 0, swap.id)
 
 
 def peak_net_debit(steps: list[dict[tuple[str, str], int]]) -> dict[tuple[str, str], int]:

@@ -93,7 +93,7 @@ def recompute(network: Network, model: SupervisionModel, database_url: str) -> T
     banks = {keys.address(name).lower(): p.name for name, p in settings.participants.items() if p.kind != "central_bank"}
     opening = {view.name: view.opening.block for view in model.network.ledgers}
     heads = {view.name: view.closing.block for view in model.network.ledgers}
-    rows = _journal(database_url)
+    rows, received = _journal(database_url)
     times: dict[tuple[str, int], int] = {}
 
     def time_of(ledger: str, block: int) -> int:
@@ -147,11 +147,12 @@ def recompute(network: Network, model: SupervisionModel, database_url: str) -> T
         for (ledger, tx), items in sorted(by_tx.items(), key=lambda kv: (kv[0][0], tx_block[kv[0]], min(i[0] for i in kv[1]))):
             if all(s == ZERO for _, _, s, _, _ in items):
                 continue
-            if gross and tx in batches:
+            if gross and tx in batches:  # one by one, in the order the bridge received the orders
                 steps = [[(rows[s]["leg_a"]["payer"], rows[s]["leg_a"]["currency"], -int(rows[s]["leg_a"]["amount"])),
                           (rows[s]["leg_a"]["receiver"], rows[s]["leg_a"]["currency"], int(rows[s]["leg_a"]["amount"])),
                           (rows[s]["leg_b"]["payer"], rows[s]["leg_b"]["currency"], -int(rows[s]["leg_b"]["amount"])),
-                          (rows[s]["leg_b"]["receiver"], rows[s]["leg_b"]["currency"], int(rows[s]["leg_b"]["amount"]))] for s in batches[tx]]
+                          (rows[s]["leg_b"]["receiver"], rows[s]["leg_b"]["currency"], int(rows[s]["leg_b"]["amount"]))]
+                         for s in sorted(batches[tx], key=lambda s: received[s])]
                 steps = [[(settings.participants[p].name, c, d) for p, c, d in step] for step in steps]
             else:
                 step = []
@@ -216,10 +217,13 @@ def recompute(network: Network, model: SupervisionModel, database_url: str) -> T
     return truth
 
 
-def _journal(database_url: str) -> dict[str, dict[str, Any]]:
-    """The swaps as the bridge stored them (its own table, read with sqlite3)."""
+def _journal(database_url: str) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """The swaps as the bridge stored them (its own tables, read with sqlite3), and the journal position
+    of each one's first entry (the order the bridge received them in)."""
     with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
-        return {row[0]: json.loads(row[1]) for row in db.execute("select id, body from swaps")}
+        bodies = {row[0]: json.loads(row[1]) for row in db.execute("select id, body from swaps")}
+        first = {row[0]: int(row[1]) for row in db.execute("select swap_id, min(seq) from transitions group by swap_id")}
+    return bodies, first
 
 
 # ─── the figures, against the recomputation ───────────────────────────────────────────────

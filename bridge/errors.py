@@ -22,9 +22,11 @@ class BridgeError(CorridorError):
     status = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, rule: str | None = None, swap_id: str | None = None) -> None:
         self.detail = detail
         self.field = field
+        self.rule = rule  # which rule refused, in a few words ("account frozen"), for the supervisor's refusals by rule
+        self.swap_id = swap_id  # the swap the refused instruction named, when known
         super().__init__(detail if field is None else f"{field}: {detail}")
 
 

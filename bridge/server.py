@@ -45,7 +45,7 @@ class ServerThread:
 
 
 class BridgeProcess:
-    """`corridor bridge serve` as a separate process on a free port, optionally armed to kill itself
+    """`python -m bridge serve` (as `corridor bridge serve`) as a separate process on a free port, optionally armed to kill itself
     at a fault point (``CORRIDOR_FAULT_KILL_AFTER``, see :mod:`bridge.faults`)."""
 
     def __init__(self, deployment: Path, database: str, state_dir: Path, fault: str | None = None) -> None:
@@ -58,7 +58,7 @@ class BridgeProcess:
         self.log_path = state_dir / f"bridge-{self.port}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "corridor.cli", "bridge", "serve", "--deployment", str(deployment),
+            [sys.executable, "-m", "bridge", "serve", "--deployment", str(deployment),
              "--database", database, "--port", str(self.port)],
             cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._log,
         )  # fmt: skip

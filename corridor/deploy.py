@@ -21,7 +21,7 @@ from corridor.artifacts import BuildResult
 from corridor.chain import LedgerClient
 from corridor.config import Settings
 from corridor.keys import OPERATOR, REGULATOR, RELAYER, KeyRing
-from oracle.calendar import holiday_years, unix_days
+from corridor.calendar import holiday_years, unix_days
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,17 @@ class Deployment:
 
 def _bytes(text: str, size: int) -> bytes:
     return text.encode("ascii").ljust(size, b"\0")
+
+
+def mark_holidays(client: LedgerClient, oracle: Contract, keys: KeyRing, days: list[int]) -> None:
+    """Marks market holidays on one ledger's oracle: days after today by the operator, today and past days
+    by the regulator (a past holiday changes which rates are stale now, which the operator may not do)."""
+    today = int(client.w3.eth.get_block("latest")["timestamp"]) // 86_400
+    ahead, behind = [d for d in days if d > today], [d for d in days if d <= today]
+    if ahead:
+        client.transact(keys.account(OPERATOR), oracle.functions.setHolidays(ahead, True))
+    if behind:
+        client.transact(keys.account(REGULATOR), oracle.functions.setHolidays(behind, True))
 
 
 class Deployer:
@@ -122,7 +133,7 @@ class Deployer:
             client.transact(operator, oracle.functions.configureCross(_bytes(base + quote, 6), breaker, True))
         # TARGET closing days for the years around the ledger's clock (a replay of older history marks its own)
         clock = datetime.fromtimestamp(client.w3.eth.get_block("latest")["timestamp"], timezone.utc).date()
-        client.transact(operator, oracle.functions.setHolidays(unix_days(holiday_years(clock)), True))
+        mark_holidays(client, oracle, self.keys, unix_days(holiday_years(clock)))
         return oracle
 
     def _deploy_registry(self, client: LedgerClient) -> Contract:

@@ -47,6 +47,8 @@ class LedgerSpec:
     accounts: int = 20
     mnemonic: str = DEV_MNEMONIC
     genesis_timestamp: int | None = None  # start the chain's clock here (history replays)
+    fork_url: str | None = None  # a copy of another ledger (its state at ``fork_block``), for simulations
+    fork_block: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,10 @@ class LedgerLauncher:
             command += ["--block-time", str(spec.block_time)]
         if spec.genesis_timestamp is not None:
             command += ["--timestamp", str(spec.genesis_timestamp)]
+        if spec.fork_url is not None:
+            command += ["--fork-url", spec.fork_url, "--no-rate-limit"]
+            if spec.fork_block is not None:
+                command += ["--fork-block-number", str(spec.fork_block)]
         if spec.state_file is not None:
             spec.state_file.parent.mkdir(parents=True, exist_ok=True)
             command += ["--state", str(spec.state_file), "--state-interval", "1"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from corridor.deploy import mark_holidays as mark_ledger_holidays
 from corridor.errors import ChainRejected
 from corridor.keys import OPERATOR, REGULATOR, RELAYER
 from corridor.network import Network
@@ -54,13 +55,20 @@ def publication_time(day: date) -> datetime:
     return fixing_time(day) + PUBLISH_DELAY
 
 
+def fixing_day(on: date | None = None, history: EcbHistoryFeed | None = None) -> date:
+    """The ECB fixing day :func:`publish_current` publishes: ``on``, or the last day the shipped history has."""
+    if on is not None:
+        return on
+    return max((history or EcbHistoryFeed()).fixing_dates(date(2026, 1, 1), date(2100, 1, 1)) or [date(2026, 10, 30)])
+
+
 def publish_current(network: Network, on: date | None = None) -> Publication:
     """A development network's opening rates: the ECB fixings in force on ``on`` (default: the last
     day the shipped history has), re-observed at the ledgers' current time so the oracle treats them
     as fresh. A currency without a usable fixing on that day (the ECB stopped fixing it, or never
     did) is left out and reported: its pair reads as unavailable, and nothing else is held up."""
     history = EcbHistoryFeed()
-    day = on or max(history.fixing_dates(date(2026, 1, 1), date(2100, 1, 1)) or [date(2026, 10, 30)])
+    day = fixing_day(on, history)
     oracle = network.settings.oracle
     # the earliest ledger clock: an observation may not be in the future on any ledger
     now = min(int(c.w3.eth.get_block("latest")["timestamp"]) for c in network.clients.values())
@@ -151,9 +159,8 @@ def mark_holidays(network: Network, start: date, end: date) -> None:
     missing = [year for year in range(start.year, end.year + 1) if year not in marked]
     if not missing:
         return
-    operator = network.keys.account(OPERATOR)
     for name, client in network.clients.items():
-        client.transact(operator, network.contract(name, "oracle").functions.setHolidays(unix_days(missing), True))
+        mark_ledger_holidays(client, network.contract(name, "oracle"), network.keys, unix_days(missing))
 
 
 def resume_pair(network: Network, pair: str) -> None:

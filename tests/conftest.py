@@ -81,3 +81,13 @@ def repo(tmp_path: Path):  # noqa: ANN201 - bridge.store.swaps.SwapRepository
     url = f"sqlite:///{tmp_path / 'bridge.db'}"
     migrate(url)
     return SwapRepository(session_factory(make_engine(url)))
+
+
+@pytest.fixture(scope="session")
+def headless_browser():  # noqa: ANN201 - tests.support.browser.render
+    """Renders a page (file path or URL) in the project's offline headless Chromium; see tests/support/browser.py."""
+    from tests.support.browser import available, render
+
+    if not available():
+        pytest.fail("headless Chromium missing: run `make setup` (npm ci installs @sparticuz/chromium and puppeteer-core)")
+    return render

@@ -24,6 +24,7 @@ from bridge.engine.intake import Policy
 from bridge.engine.operations import Operations
 from bridge.store.alerts import AlertRepository
 from bridge.store.db import make_engine, migrate, session_factory
+from bridge.store.refusals import RefusalRepository
 from bridge.store.swaps import SwapRepository
 from corridor.config import Settings
 from corridor.network import Network
@@ -67,6 +68,8 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         engine = make_engine(database_url)
         sessions = session_factory(engine)
         repo, alerts = SwapRepository(sessions), AlertRepository(sessions)
+        app.state.refusals = RefusalRepository(sessions)
+        app.state.sessions, app.state.database_url = sessions, database_url
         for client in network.clients.values():
             client.set_timeouts(RpcTimeouts(connect=min(2.0, rpc_timeout), read=rpc_timeout))
         app.state.changes = ChangeFeed()

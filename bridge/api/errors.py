@@ -34,6 +34,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from web3.exceptions import Web3Exception
 
+from bridge.api.refusals import record_refusal
 from bridge.errors import BridgeError
 from corridor.errors import ChainError, ChainRejected, CorridorError, LedgerUnavailable
 from corridor.statelog import StateLog
@@ -74,7 +75,8 @@ def stream_error(exc: SQLAlchemyError) -> dict[str, str | None]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(BridgeError)
-    async def bridge_error(_: Request, exc: BridgeError) -> JSONResponse:
+    async def bridge_error(request: Request, exc: BridgeError) -> JSONResponse:
+        await record_refusal(request, exc)  # for the supervisor's refusals by rule
         return JSONResponse(body(exc.code, exc.detail, exc.field), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)

@@ -162,6 +162,9 @@ class Swap:
     oracle_mid: int | None = None
     oracle_round: int | None = None
     failure: dict[str, Any] | None = None  # see :func:`failure`: why a swap failed (or went to refunds)
+    # each ledger's clock (its next block's time) when the bridge recorded the order: the start of the
+    # swap's time to final in ledger time (empty for swaps recorded before it was kept)
+    received_at: dict[str, int] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property

@@ -366,7 +366,8 @@ class Coordinator:
         client, pvp = self.chain.client(ledger), self.chain.contract(ledger, "pvp")
         terms = pvp_terms(swap.terms)
         if swap.state is SwapState.PROPOSED:
-            if self.chain.now(ledger) > swap.deadline:
+            # the ledger's clock as its next block will read it: a proposal expires on time even while no block is mined
+            if self.chain.clock(ledger) > swap.deadline:
                 self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
         elif swap.state is SwapState.ACCEPTED:
             if self._nonce_used(swap, pvp, terms):  # relayed by a party itself while the bridge was away
@@ -425,7 +426,7 @@ class Coordinator:
         """One step; each state reads only the ledgers it needs (see :meth:`needs`)."""
         state, leg_a, leg_b = swap.state, swap.leg_a, swap.leg_b
         if state is SwapState.PROPOSED:
-            if self.chain.now(leg_a.ledger) > swap.deadline:
+            if self.chain.clock(leg_a.ledger) > swap.deadline:  # on time even while no block is mined
                 self.repo.transition(swap, SwapState.EXPIRED, detail="the counterparty did not accept before the deadline")
         elif state is SwapState.ACCEPTED:
             self.repo.transition(swap, SwapState.LOCKING_A, ledger=leg_a.ledger)

@@ -31,6 +31,8 @@ from bridge.engine.chain import ChainView
 from bridge.engine.facts import LedgerFacts
 from bridge.errors import BridgeError, Conflict, Forbidden, InvalidInstruction, NotFound, SignatureInvalid
 from bridge.store.swaps import IssuedQuote, SwapRepository
+from supervision.units import major_text, round_label
+from supervision.units import rate as rate_text
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,19 @@ def fields_under(prefix: str) -> Iterator[None]:
     except BridgeError as exc:
         if not prefix:
             raise
-        raise type(exc)(exc.detail, field=prefix + exc.field if exc.field else prefix.rstrip(".")) from exc
+        raise type(exc)(exc.detail, field=prefix + exc.field if exc.field else prefix.rstrip("."), rule=exc.rule,
+                        swap_id=exc.swap_id) from exc
+
+
+@contextmanager
+def naming(swap_id: str) -> Iterator[None]:
+    """A refusal raised inside names ``swap_id`` (the supervisor links refusals to the swaps they refused)."""
+    try:
+        yield
+    except BridgeError as exc:
+        if exc.swap_id is None:
+            exc.swap_id = swap_id
+        raise
 
 
 @dataclass(frozen=True)
@@ -109,8 +123,12 @@ class Intake:
         facts.load()
         committed: Counter[tuple[str, str, str]] = Counter()
         for index, order in enumerate(orders):
-            with fields_under(prefix(index)):
+            with fields_under(prefix(index)), naming(order.swap.id):
                 self._check_against_ledgers(order, facts, committed)
+        # each ledger's own clock when the order was recorded: where its time to final (ledger time) starts
+        clocks = {ledger: self.chain.clock(ledger) for ledger in sorted({l for o in orders for l in (o.swap.leg_a.ledger, o.swap.leg_b.ledger)})}
+        for order in orders:
+            order.swap.received_at = {ledger: clocks[ledger] for ledger in sorted({order.swap.leg_a.ledger, order.swap.leg_b.ledger})}
         swaps = self.repo.create_many([order.swap for order in orders], field=lambda i: prefix(i).rstrip(".") or "order")
         for swap in swaps:
             logger.info("swap proposed swap=%s model=%s %s->%s", swap.id, swap.model, swap.initiator, swap.counterparty)
@@ -242,7 +260,7 @@ class Intake:
         swaps = self._swaps(acceptances, prefix)
         facts = LedgerFacts(self.chain)
         for index, (swap, acceptance) in enumerate(zip(swaps, acceptances, strict=True)):
-            with fields_under(prefix(index)):
+            with fields_under(prefix(index)), naming(swap.id):
                 if participant != swap.counterparty:
                     raise Forbidden("only the counterparty can accept", field="participant")
                 if swap.state is not SwapState.PROPOSED:
@@ -256,7 +274,7 @@ class Intake:
         facts.load()
         committed: Counter[tuple[str, str, str]] = Counter()
         for index, (swap, acceptance) in enumerate(zip(swaps, acceptances, strict=True)):
-            with fields_under(prefix(index)):
+            with fields_under(prefix(index)), naming(swap.id):
                 self._check_acceptance(swap, acceptance, facts, committed)
         with self.repo.together([swap.id for swap in swaps]):
             for swap in swaps:
@@ -303,7 +321,7 @@ class Intake:
             return clocks[ledger]
 
         for index, (swap, reveal) in enumerate(zip(swaps, reveals, strict=True)):
-            with fields_under(prefix(index)):
+            with fields_under(prefix(index)), naming(swap.id):
                 if participant != swap.initiator:
                     raise Forbidden("only the initiator holds the secret", field="participant")
                 if swap.model is not Model.HTLC:
@@ -342,7 +360,7 @@ class Intake:
         found = self.repo.get_many(ids)
         seen: set[str] = set()
         for index, swap_id in enumerate(ids):
-            with fields_under(prefix(index)):
+            with fields_under(prefix(index)), naming(swap_id):
                 if swap_id not in found:
                     raise NotFound(f"no swap {swap_id}", field="id")
                 if swap_id in seen:
@@ -359,15 +377,40 @@ class Intake:
         what earlier instructions of the same request already commit."""
         permitted, balance, allowance = facts.funding(currency, payer, receiver, escrow)
         if not permitted:
-            raise Conflict(f"{currency} refuses transfers from {payer} to {receiver} now (paused, frozen or not a participant)",
-                           field=field)  # fmt: skip
+            rule, reason = self._not_permitted(currency, payer, receiver)
+            raise Conflict(f"{currency} refuses transfers from {self._name(payer)} to {self._name(receiver)} now: {reason}",
+                           field=field, rule=rule)  # fmt: skip
         key = (currency, payer.lower(), escrow)
         committed[key] += amount
         total, also = committed[key], ("" if committed[key] == amount else " together with this request's earlier legs")
+        decimals = self.network.settings.currencies[currency].decimals
         if balance < total:
-            raise Conflict(f"{payer} holds less than {total} {currency}{also}", field=field)
+            raise Conflict(f"{self._name(payer)} holds less than {major_text(total, decimals)} {currency}{also}", field=field,
+                           rule="insufficient funds")  # fmt: skip
         if allowance < total:
-            raise Conflict(f"{payer} has not approved the {escrow} escrow for {total} {currency}{also}", field=field)
+            raise Conflict(f"{self._name(payer)} has not approved the {escrow} escrow for {major_text(total, decimals)} {currency}{also}",
+                           field=field, rule="escrow not approved")  # fmt: skip
+
+    def _not_permitted(self, currency: str, payer: str, receiver: str) -> tuple[str, str]:
+        """Which of the token's rules refuses ``payer`` → ``receiver`` now (the rare path: read one by one)."""
+        ledger, token = self.chain.ledger_of(currency), self.chain.token(currency)
+        if token.functions.paused().call():
+            return "currency paused", f"the regulator has paused {currency} on ledger {ledger}"
+        for who in (payer, receiver):
+            if token.functions.isFrozen(who).call():
+                return "account frozen", f"the regulator has frozen {self._name(who)} in {currency}"
+        registry = self.chain.contract(ledger, "registry")
+        for who in (payer, receiver):
+            if not registry.functions.isActiveParticipant(who).call():
+                return "not a participant", f"{self._name(who)} is not an active participant on ledger {ledger}"
+        return "transfer not permitted", "the token's policy refuses it"
+
+    def _name(self, address: str) -> str:
+        """A participant's name for an address (the address itself when it is nobody's)."""
+        for name, participant in self.network.settings.participants.items():
+            if self.network.keys.address(name).lower() == address.lower():
+                return participant.name
+        return address
 
     def _named(self, address: str, *, field: str) -> str:
         for name in self.network.settings.participants:
@@ -421,11 +464,14 @@ class Intake:
         try:
             mid, round_ref = facts.rate(ledger, base, quote)
         except ChainRejected as exc:
-            raise Conflict(f"the oracle cannot price {base}/{quote} now: {exc.error} {exc.args_by_name}", field="rate") from exc
+            raise Conflict(f"the oracle cannot price {base}/{quote} now: {exc.error} {exc.args_by_name}", field="rate",
+                           rule="oracle rate unavailable") from exc  # fmt: skip
         deviation = abs(rate - mid) * 10_000 / mid
         if deviation > max_deviation_bps:
-            raise InvalidInstruction(f"rate deviates {deviation:.1f} bps from the oracle mid {mid} (round {round_ref}); "
-                                     f"the swap allows {max_deviation_bps}", field="rate")  # fmt: skip
+            pair, per = f"{base}/{quote}", f"{quote} per {base}"
+            raise InvalidInstruction(f"rate {rate_text(rate, pair).display} {per} deviates {deviation:.1f} bps from the oracle mid "
+                                     f"{rate_text(mid, pair).display} {per} (round {round_label(round_ref)}); the swap allows "
+                                     f"{max_deviation_bps} bps", field="rate", rule="rate outside tolerance")  # fmt: skip
         return mid, round_ref
 
     def _check_expiries(self, order: SwapOrder, now: int) -> None:

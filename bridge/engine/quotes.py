@@ -39,7 +39,8 @@ class QuoteDesk:
         self.repo.save_quote(IssuedQuote(
             hash="0x" + priced.hash.hex(), participant=participant, base=base, quote=quote, side=priced.side,
             amount=priced.amount, rate=priced.rate, valid_until=priced.valid_until,
-            terms_hash="0x" + priced.terms_hash.hex(), signature="0x" + signed.signature.hex()))  # fmt: skip
+            terms_hash="0x" + priced.terms_hash.hex(), signature="0x" + signed.signature.hex(), mid=priced.mid,
+            spread_bps=priced.spread_bps, oracle_round=priced.oracle_round))  # fmt: skip
         logger.info("quote issued participant=%s pair=%s/%s side=%s valid_until=%s", participant, base, quote, side,
                     priced.valid_until)  # fmt: skip
         return signed

@@ -136,7 +136,7 @@ class Worker:
             if swap.id in batched:
                 continue
             try:
-                if swap.state is SwapState.PROPOSED and chain.now(swap.leg_a.ledger) <= swap.deadline:
+                if swap.state is SwapState.PROPOSED and chain.clock(swap.leg_a.ledger) <= swap.deadline:
                     continue  # waiting for the counterparty; nothing to do until its deadline
                 # a swap that moved since the pass began (an instruction, another step) waits for the
                 # next pass, where it can join a batch; the worker was woken for it already

@@ -74,6 +74,9 @@ class QuoteRow(Base):
     terms_hash: Mapped[str] = mapped_column(String(66))
     signature: Mapped[str] = mapped_column(String(132))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    mid: Mapped[str | None] = mapped_column(String(80), nullable=True)  # the oracle mid it was priced from
+    spread_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    oracle_round: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class SeenRequestRow(Base):
@@ -112,6 +115,22 @@ class AlertRow(Base):
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RefusalRow(Base):
+    """An instruction the bridge refused: who, what, the rule that refused it, and the swap it named."""
+
+    __tablename__ = "refusals"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    participant: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    field: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    swap_id: Mapped[str | None] = mapped_column(String(66), nullable=True, index=True)
 
 
 def make_engine(url: str) -> Engine:

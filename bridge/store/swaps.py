@@ -65,6 +65,9 @@ class IssuedQuote:
     valid_until: int
     terms_hash: str
     signature: str
+    mid: int | None = None  # the oracle mid the quote was priced from
+    spread_bps: int | None = None
+    oracle_round: int | None = None
 
 
 @dataclass(frozen=True)
@@ -376,7 +379,8 @@ class SwapRepository:
             session.merge(QuoteRow(hash=quote.hash, participant=quote.participant, base=quote.base, quote=quote.quote,
                                    side=quote.side, amount=str(quote.amount), rate=str(quote.rate),
                                    valid_until=quote.valid_until, terms_hash=quote.terms_hash, signature=quote.signature,
-                                   created_at=_now()))  # fmt: skip
+                                   created_at=_now(), mid=None if quote.mid is None else str(quote.mid), spread_bps=quote.spread_bps,
+                                   oracle_round=None if quote.oracle_round is None else str(quote.oracle_round)))  # fmt: skip
 
     def quote(self, quote_hash: str) -> IssuedQuote | None:
         """The quote issued under ``quote_hash`` (0x-prefixed, any case), if the bridge issued one."""

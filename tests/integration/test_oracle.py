@@ -146,7 +146,7 @@ def test_publisher_never_reuses_a_sequence(settings: Settings) -> None:
 
 
 def test_cli_replay_shows_the_halt_per_day_and_pair_and_exits_0() -> None:
-    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-14",
+    result = subprocess.run([sys.executable, "-m", "apps.cli", "oracle", "replay", "--from", "2015-01-14",
                              "--to", "2015-01-19", "--json"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -162,7 +162,7 @@ def test_cli_replay_shows_the_halt_per_day_and_pair_and_exits_0() -> None:
 
 
 def test_cli_replay_table_shows_halted_since_and_resumed() -> None:
-    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-14",
+    result = subprocess.run([sys.executable, "-m", "apps.cli", "oracle", "replay", "--from", "2015-01-14",
                              "--to", "2015-01-19", "--resume", "EURCHF@2015-01-19"],
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -173,7 +173,7 @@ def test_cli_replay_table_shows_halted_since_and_resumed() -> None:
 
 
 def test_cli_replay_refuses_reversed_dates() -> None:
-    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-20",
+    result = subprocess.run([sys.executable, "-m", "apps.cli", "oracle", "replay", "--from", "2015-01-20",
                              "--to", "2015-01-12"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 2
     assert "--to" in result.stderr and "Traceback" not in result.stderr

@@ -185,7 +185,7 @@ def test_the_regulator_overview_lists_the_pairs_without_data(bridge: dict[str, A
     unavailable = {(row["ledger"], row["pair"]): row for row in overview["oracle_unavailable"]}
     assert set(unavailable) == {(ledger, pair) for ledger in ("A", "B") for pair in ("EUR/LTL", "EUR/CHF")}
     ltl, chf = unavailable["A", "EUR/LTL"], unavailable["A", "EUR/CHF"]
-    assert (ltl["state"], ltl["last_fixing"], ltl["round"]) == ("stale", "2014-12-31", 3)
+    assert (ltl["state"], ltl["fixing_date"], ltl["round"]) == ("stale", "2014-12-31", "#3")
     assert ltl["detail"].startswith("no ECB fixing for LTL since 2014-12-31")
     assert (chf["state"], chf["halted_since"]) == ("halted", "2015-01-15")
     assert len(overview["oracle"]) == 2 * len(PAIRS)
@@ -210,7 +210,7 @@ def test_bridge_serve_starts_and_serves_with_a_pair_that_has_no_data(tmp_path: P
     port = free_port()
     env = {**os.environ, "CORRIDOR_STATE_DIR": str(tmp_path), "CORRIDOR_ORACLE__PAIRS": "CNY,HKD,THB,CHF,RUB"}
     log = (tmp_path / "bridge.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "corridor.cli", "bridge", "serve", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "apps.cli", "bridge", "serve", "--port", str(port),
                                 "--database", f"sqlite:///{tmp_path / 'bridge.db'}"],
                                cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -177,7 +177,7 @@ def test_bad_pair_list_from_the_command_line_is_one_clean_message() -> None:
 
     from corridor.toolchain import REPO_ROOT
 
-    result = subprocess.run([sys.executable, "-m", "corridor.cli", "oracle", "replay", "--from", "2015-01-12", "--to", "2015-01-12"],
+    result = subprocess.run([sys.executable, "-m", "apps.cli", "oracle", "replay", "--from", "2015-01-12", "--to", "2015-01-12"],
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
                             env={**os.environ, "CORRIDOR_ORACLE__PAIRS": "CNY,HKD,THB,GBP,GBP"})  # fmt: skip
     assert result.returncode == 2

@@ -1,18 +1,25 @@
-"""The regulator's read-only views: overview, one swap's timeline across both ledgers, the report data.
-Readable only with the regulator's key."""
+"""The regulator's read-only views: the overview, the supervision model (the report's data, paged),
+one swap's timeline across both ledgers, the alerts. Readable only with the regulator's key.
+
+Every figure comes from the supervision model (:mod:`supervision`); these routes only read the
+journal and hand it over."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from bridge.api.deps import Caller, CoordinatorDep, RepoDep, get_caller
-from bridge.api.routes.swaps import to_public, to_public_many
-from bridge.engine.network_info import network_info
+from bridge.api.routes.swaps import to_public
 from bridge.errors import Forbidden
-from oracle.status import PairState, read_statuses
 from bridge.store.alerts import KINDS
+from bridge.store.journal_reader import JournalReader
+from supervision.assemble import model_for, overview_for
+from supervision.build import DEFAULT_PAGE
+from supervision.inputs import Evidence
+from supervision.model import Overview, SupervisionModel
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
 
@@ -26,49 +33,24 @@ async def get_regulator(caller: Annotated[Caller, Depends(get_caller)]) -> Calle
 RegulatorDep = Annotated[Caller, Depends(get_regulator)]
 
 
-@router.get("/overview", responses={401: {}, 403: {}})
-def overview(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
-    """Swaps by state and model, value settled per currency, positions by bank and currency, every oracle
-    pair's state on every ledger (``oracle``) and the pairs without a usable rate, with why (``oracle_unavailable``)."""
-    return _overview(repo.list(limit=10_000), coordinator, repo)
+def _reader(request: Request) -> JournalReader:
+    return JournalReader(request.app.state.sessions, database_url=request.app.state.database_url)
 
 
-def _overview(swaps: list[Any], coordinator: Any, repo: Any) -> dict[str, Any]:
-    settled: dict[str, int] = {}
-    by_model: dict[str, int] = {}
-    for swap in swaps:
-        by_model[swap.model.value] = by_model.get(swap.model.value, 0) + 1
-        if swap.state.value == "settled":
-            for leg in (swap.leg_a, swap.leg_b):
-                settled[leg.currency] = settled.get(leg.currency, 0) + leg.amount
-    network = coordinator.network
-    positions: dict[str, dict[str, int]] = {bank: {} for bank in network.settings.banks}
-    for ledger, client in network.clients.items():  # one batched read per ledger
-        held = [(bank, code) for bank in network.settings.banks for code in network.settings.currencies_on(ledger)]
-        if not held:
-            continue
-        balances = client.call_many(*(network.token(code).functions.balanceOf(network.keys.address(bank)) for bank, code in held))
-        for (bank, code), balance in zip(held, balances, strict=True):
-            positions[bank][code] = int(balance)
-    positions = {bank: {code: held_by[code] for code in network.settings.currencies} for bank, held_by in positions.items()}
-    oracle = _oracle_pairs(coordinator)
-    return {"swaps_by_state": repo.count_by_state(), "swaps_by_model": by_model, "settled_value_minor_units": settled,
-            "positions": positions, "oracle": oracle,
-            "oracle_unavailable": [row for row in oracle if row["state"] != PairState.FRESH.value]}  # fmt: skip
+def _evidence(request: Request) -> Evidence:
+    """What the application serving this bridge knows beyond the journal and the chains (``corridor up``:
+    where its oracle fixings came from)."""
+    evidence = getattr(request.app.state, "evidence", None)
+    return evidence if isinstance(evidence, Evidence) else Evidence()
 
 
-def _oracle_pairs(coordinator: Any) -> list[dict[str, Any]]:
-    """Every configured pair on every ledger: its state (fresh, stale, halted, no_data, not_listed),
-    round, mid, last fixing and, when it has no usable rate, why, in words."""
-    settings = coordinator.network.settings.oracle
-    rows = []
-    for ledger in coordinator.network.settings.ledgers:
-        contract = coordinator.chain.contract(ledger, "oracle")
-        for status in read_statuses(coordinator.chain.client(ledger), contract, settings.base_currency, list(settings.pairs)):
-            row = status.as_dict()
-            rows.append({**row, "halted": status.state is PairState.HALTED,
-                         "mid": float(status.mid) if status.mid is not None else None})  # fmt: skip
-    return rows
+@router.get("/overview", response_model=Overview, responses={401: {}, 403: {}})
+async def overview(caller: RegulatorDep, coordinator: CoordinatorDep, request: Request) -> Overview:
+    """Swaps by state and model and the value settled per currency, counted in the database over every
+    swap; each bank's balances now (major units); every oracle pair's state on every ledger (``oracle``)
+    and the pairs without a usable rate, with why (``oracle_unavailable``)."""
+    reader = _reader(request)
+    return await run_in_threadpool(lambda: overview_for(coordinator.network, reader.aggregates(), evidence=_evidence(request)))
 
 
 @router.get("/swaps/{swap_id}/timeline", responses={401: {}, 403: {}, 404: {}})
@@ -80,16 +62,17 @@ def timeline(swap_id: str, caller: RegulatorDep, repo: RepoDep) -> dict[str, Any
             "oracle_mid": swap["oracle_mid"], "steps": swap["transitions"]}  # fmt: skip
 
 
-@router.get("/report", responses={401: {}, 403: {}})
-def report(caller: RegulatorDep, coordinator: CoordinatorDep, repo: RepoDep) -> dict[str, Any]:
-    """The supervisory report's data for this bridge: swaps with timelines and indicators, positions, oracle."""
-    from corridor.report import build_report
-
-    listed = repo.list(limit=10_000)
-    view = _overview(listed, coordinator, repo)
-    swaps = to_public_many(listed, repo)
-    return build_report(scenarios=[], swaps=swaps, positions=view["positions"], oracle=view["oracle"],
-                        network=network_info(coordinator.network))  # fmt: skip
+@router.get("/report", response_model=SupervisionModel, responses={401: {}, 403: {}})
+async def report(caller: RegulatorDep, coordinator: CoordinatorDep, request: Request,
+                 offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=1_000)] = DEFAULT_PAGE) -> SupervisionModel:  # fmt: skip
+    """The supervision model over every swap of this bridge and the ledgers from genesis: verdicts (PFMI
+    P8, P12, P17, G20), indicators, finality in ledger time, cost, positions, movements, reconciliation
+    with the chains, liquidity, concentration, risk, exceptions, refusals, the oracle. The long listings
+    (swaps, timelines, movements) are pages: ``offset`` and ``limit`` choose one, ``holds`` says which."""
+    reader = _reader(request)
+    return await run_in_threadpool(lambda: model_for(coordinator.network, reader.facts(), evidence=_evidence(request),
+                                                     offset=offset, limit=limit))  # fmt: skip
 
 
 @router.get("/alerts", responses={401: {}, 403: {}})

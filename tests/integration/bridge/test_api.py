@@ -194,17 +194,21 @@ def test_regulator_views_are_for_the_regulator_only(clients: dict[str, BridgeCli
     b.accept(swap)
     a.wait_for(swap["id"], {"settled"}, timeout=30)
     overview = regulator.request("GET", "/v1/regulator/overview")
-    assert overview["swaps_by_state"] == {"settled": 1}
-    assert overview["settled_value_minor_units"] == {"CNY": 7_00, "HKD": swap["leg_b"]["amount"]}
-    assert set(overview["positions"]) == {"yangtze", "harbour", "chaophraya", "pearlriver"}
-    assert {(bank, code): amount for bank, held in overview["positions"].items() for code, amount in held.items()} == balances(bridge_network)
+    assert overview["counts"]["by_state"] == {"settled": 1}
+    settled = {m["currency"]: m["minor_units"] for m in overview["counts"]["settled_value"]}
+    assert settled == {"CNY": 7_00, "HKD": swap["leg_b"]["amount"]}
+    assert {m["display"] for m in overview["counts"]["settled_value"]} >= {"7.00 CNY"}
+    assert {p["participant"] for p in overview["positions"]} == {"yangtze", "harbour", "chaophraya", "pearlriver"}
+    assert {(p["participant"], p["currency"]): p["balance"]["minor_units"] for p in overview["positions"]} == balances(bridge_network)
     timeline = regulator.request("GET", f"/v1/regulator/swaps/{swap['id']}/timeline")
     assert [s["to"] for s in timeline["steps"] if s["from"] != s["to"]][-1] == "settled"
     assert timeline["oracle_round"] == swap["oracle_round"]
     report = regulator.request("GET", "/v1/regulator/report")
-    assert [i["swap"] for i in report["indicators"]] == [swap["id"]]
-    assert report["flows"]["yangtze"]["CNY"] == {"paid": 7_00, "received": 0}
-    assert report["flows"]["harbour"]["CNY"] == {"paid": 0, "received": 7_00}
+    assert [i["id"] for i in report["indicators"]["items"]] == [swap["id"]]
+    assert report["indicators"]["holds"] == "swaps 1–1 of 1, in the order the bridge received them"
+    legs = [m for m in report["movements"]["items"] if m["swap_id"] == swap["id"] and m["currency"] == "CNY"]
+    assert {(m["holder"], m["change"]["display"]) for m in legs} == {("Yangtze Commercial Bank", "-7.00 CNY"), ("Harbour Bank", "7.00 CNY")}
+    assert report["reconciliation"]["ok"] is True, report["reconciliation"]
     with pytest.raises(BridgeRequestError) as caught:
         a.request("GET", "/v1/regulator/overview")
     assert caught.value.status == 403
@@ -219,3 +223,23 @@ def test_positions_beyond_the_database_range_are_refused(clients: dict[str, Brid
     with pytest.raises(BridgeRequestError) as caught:
         clients["yangtze"].request("GET", path)
     assert caught.value.status == 422 and caught.value.field == field
+
+
+def test_refused_instructions_are_recorded_by_rule_with_the_swap_they_named(clients: dict[str, BridgeClient], bridge_network: Network) -> None:
+    a, b, regulator = clients["yangtze"], clients["harbour"], clients["regulator"]
+    off = _rate(a, "CNY", "HKD") * 103 // 100
+    with pytest.raises(BridgeRequestError) as refused:
+        a.submit_pvp(counterparty=b.account.address, sell="CNY", sell_amount=3_00, buy="HKD", rate=off, deadline=now(bridge_network) + 600,
+                     max_deviation_bps=50)  # fmt: skip
+    assert refused.value.status == 422 and "HKD per CNY" in (refused.value.detail or "") and "round #" in (refused.value.detail or "")
+    swap = a.submit_pvp(counterparty=b.account.address, sell="CNY", sell_amount=3_00, buy="HKD", rate=_rate(a, "CNY", "HKD"),
+                        deadline=now(bridge_network) + 600)  # fmt: skip
+    with pytest.raises(BridgeRequestError):
+        a.accept(swap)  # only the counterparty may accept
+    report = regulator.request("GET", "/v1/regulator/report")
+    by_rule = {r["rule"]: r for r in report["refusals"]}
+    assert set(by_rule) == {"rate outside tolerance", "not permitted"}
+    assert by_rule["rate outside tolerance"]["status"] == "422" and by_rule["rate outside tolerance"]["swap_state"] == "never recorded"
+    assert by_rule["not permitted"]["swap_id"] == swap["id"] and by_rule["not permitted"]["swap_state"] == "proposed"
+    assert by_rule["not permitted"]["participant"] == "Yangtze Commercial Bank" and by_rule["not permitted"]["action"] == "accept"
+    assert {r["rule"]: r["count"] for r in report["refusals_by_rule"]} == {"rate outside tolerance": 1, "not permitted": 1}

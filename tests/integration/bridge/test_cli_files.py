@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from corridor.cli import cli
+from apps.cli import cli
 
 pytestmark = pytest.mark.integration
 

@@ -200,3 +200,30 @@ def test_proposals_are_read_for_expiry_every_few_seconds_not_every_pass(coordina
     time.sleep(1.1)
     worker.run_once()
     assert coordinator.repo.get(swap.id).state.value == "expired"
+
+
+def test_a_proposal_expires_on_time_while_no_block_is_mined(coordinator: Coordinator, signers: dict[str, BankSigner],
+                                                            bridge_network: Network, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The acceptance deadline is judged on the ledger's clock as its next block will read it: an idle
+    ledger (no block mined since the proposal) does not keep an expired proposal "proposed"."""
+    import time
+
+    from bridge.engine import coordinator as coordinator_module
+    from bridge.engine.coordinator import Worker
+
+    monkeypatch.setattr(coordinator_module, "PROPOSED_SCAN_SECONDS", 0.0)
+    net = bridge_network
+    client = net.clients["A"]
+    deadline = client.clock() + 3
+    ledger, terms, signature = signers["yangtze"].pvp_order(counterparty=signers["harbour"].address, sell="CNY", sell_amount=100_00,
+                                                            buy="HKD", rate=mid(net, "A", "CNY", "HKD"), deadline=deadline)  # fmt: skip
+    swap = coordinator.submit_pvp("yangtze", ledger, terms, signature)
+    head = client.w3.eth.block_number
+    while client.clock() <= deadline:
+        time.sleep(0.25)
+    assert client.w3.eth.block_number == head  # nothing was mined: the latest block's time is still before the deadline
+    assert int(client.w3.eth.get_block("latest")["timestamp"]) <= deadline
+    Worker(coordinator).run_once()
+    expired = coordinator.repo.get(swap.id)
+    assert expired.state.value == "expired"
+    assert swap.received_at == {"A": expired.received_at["A"]} and expired.received_at["A"] <= deadline

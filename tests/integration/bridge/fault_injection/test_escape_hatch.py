@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from bridge.sdk.client import BridgeClient
 from bridge.sdk.signer import HtlcOrder
 from bridge.sdk.store import OrderStore
-from corridor.cli import cli
+from apps.cli import cli
 from corridor.config import Settings
 from corridor.network import Network
 from tests.integration.bridge.conftest import balances, supply

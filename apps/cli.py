@@ -102,7 +102,7 @@ def ledgers_down() -> None:
 def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | None, heartbeat_seconds: float,
        info_file: Path | None) -> None:  # fmt: skip
     """Start a local network pilot banks can integrate against; Ctrl-C stops it."""
-    from corridor.up import run_up
+    from apps.up import run_up
 
     settings = _settings(ctx)
     run_up(settings, console, state_dir=state_dir, rates_on=rates_date.date() if rates_date else None,
@@ -116,7 +116,7 @@ def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | 
 @click.pass_context
 def demo(ctx: click.Context, reports_dir: Path | None) -> None:
     """Run the regulator demo on a fresh local network; exit non-zero if any check fails."""
-    from corridor.demo import REPORTS_DIR, run_demo
+    from apps.demo import REPORTS_DIR, run_demo
 
     if not run_demo(_settings(ctx), console, reports_dir=reports_dir or REPORTS_DIR):
         sys.exit(1)
@@ -130,13 +130,32 @@ def report(ctx: click.Context, url: str | None, out_dir: Path) -> None:
     """Write the supervisory report (HTML, JSON, CSV) for a running network, read with the regulator's key."""
     from bridge.sdk.client import BridgeClient
     from corridor.keys import KeyRing
-    from corridor.report import write_report
+    from apps.report import write_report
 
     settings = _settings(ctx)
     client = BridgeClient(url or f"http://{settings.bridge.host}:{settings.bridge.port}", "regulator",
                           KeyRing(settings).account("regulator"))  # fmt: skip
-    paths = write_report(client.request("GET", "/v1/regulator/report"), out_dir)
+    paths = write_report(fetch_model(client), out_dir)
     console.print(f"report written: {paths['html']} (+ {paths['json'].name}, {paths['csv'].name})")
+
+
+def fetch_model(client: Any, page: int = 1_000) -> Any:
+    """The bridge's supervision model with every swap, timeline and movement (read page by page)."""
+    from supervision.model import SupervisionModel
+
+    first = SupervisionModel.model_validate(client.request("GET", f"/v1/regulator/report?offset=0&limit={page}"))
+    listings = {name: list(getattr(first, name).items) for name in ("indicators", "timelines", "movements")}
+    offset = page
+    while any(offset < getattr(first, name).total for name in ("indicators", "timelines")) or offset * 4 < first.movements.total:
+        more = SupervisionModel.model_validate(client.request("GET", f"/v1/regulator/report?offset={offset}&limit={page}"))
+        for name in listings:
+            listings[name] += getattr(more, name).items
+        offset += page
+    from supervision.model import page_of
+
+    pages = {name: page_of(items, offset=0, limit=max(1, len(items)), noun=name if name != "indicators" else "swaps",
+                           order=getattr(first, name).order) for name, items in listings.items()}  # fmt: skip
+    return first.model_copy(update=pages)
 
 
 def _register_subcommands() -> None:

@@ -23,6 +23,8 @@ from corridor.config import Settings
 from corridor.deploy import Deployment
 from corridor.keys import KeyRing
 from corridor.network import Network, open_network
+from oracle.replay import fixing_day
+from supervision.inputs import Evidence, OracleProvenance
 
 
 def _reuse_deployment(network: Network, path: Path) -> bool:
@@ -85,10 +87,15 @@ def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rate
             assert network.deployment is not None
             network.deployment.save(deployment_file)
             approve_development_banks(network)
-        publish_current_rates(network, rates_on)
+        publication = publish_current_rates(network, rates_on)
         policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
         app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps,
-                     **bridge_timing(settings))
+                         **bridge_timing(settings))
+        # the regulator's report says where the oracle's opening fixings came from (re-stamped as fresh)
+        day = fixing_day(rates_on)
+        app.state.evidence = Evidence(oracle_provenance=tuple(
+            OracleProvenance(pair=f"{pair[:3]}/{pair[3:]}", source="ECB", fixing_date=day.isoformat(), restamped=True,
+                             note="republished on every heartbeat") for pair in sorted(publication.published_pairs)))  # fmt: skip
         with ServerThread(app, host=host, port=port) as server:
             info = describe(network, server.url, database_url)
             info_file.parent.mkdir(parents=True, exist_ok=True)

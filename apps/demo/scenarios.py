@@ -204,9 +204,11 @@ def supervisory_powers(ctx: DemoContext) -> ScenarioOutcome:
     ctx.worker.resume()
     failed = a.wait_for(late["id"], {"failed", "settled"}, timeout=60)
     net.clients["A"].transact(regulator, hkd.functions.unfreeze(net.keys.address("harbour")))
-    error = re.search(r"\b(PvP[A-Za-z]+|SettlementToken[A-Za-z]+)", failed.get("failure") or _last_detail(failed))
+    failure = failed.get("failure") or {}  # {"step", "reason", "ledger", "error", ...}: the escrow's own refusal
+    found = re.search(r"\b(PvP[A-Za-z]+|SettlementToken[A-Za-z]+)", str(failure.get("reason") or "") + _last_detail(failed))
+    error = failure.get("error") or (found.group(1) if found else "refused")
     ctx.say(f"the regulator freezes {ctx.name('harbour')} again after both banks agreed a swap: the PvP escrow refuses it at settlement "
-            f"({error.group(1) if error else 'refused'}: {ctx.name('harbour')} is frozen in HKD); the swap is [bold]{failed['state']}[/], nothing moved")  # fmt: skip
+            f"({error}: {ctx.name('harbour')} is frozen in HKD); the swap is [bold]{failed['state']}[/], nothing moved")  # fmt: skip
     # (d) lifted: the same kind of swap settles again
     after_lift = pvp(10_000_00)
     swaps.append(after_lift["id"])

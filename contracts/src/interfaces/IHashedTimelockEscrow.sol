@@ -27,10 +27,20 @@ pragma solidity 0.8.30;
 ///      QUOTE_SIGNER_ROLE. A lock is refused when the quote has expired or stays valid beyond the
 ///      lock's expiry (a free option).
 ///
-///      Supervisory powers reach locked funds: a claim requires the token policy to permit the sender
-///      (not frozen or suspended, currency not paused) as well as the receiver (checked by the token on
-///      transfer). A refund only ever pays the sender; if the sender is frozen, the token holds the
+///      Supervisory powers reach locked funds without ever breaking atomicity: a claim pays only while the
+///      token policy lets this escrow pay the receiver for the sender ({ITransferPolicy-canRelease}: no
+///      party frozen or suspended, currency not paused). A claim with the right preimage made during a
+///      hold is recorded as **pending** ({ClaimHeld}, which carries the preimage like {Claimed}): from
+///      then on the funds are the receiver's, the refund is closed for good, and any later claim pays
+///      them the moment the hold lifts, before or after expiry. So a hold delays a swap, never leaves it
+///      one-legged. A refund only ever pays the sender; if the sender is frozen, the token holds the
 ///      refund until the freeze is lifted (refunds stay open forever after expiry).
+///
+///      ```
+///      lock ──┬── claim (policy allows) ──────────────► Claimed: paid, settled
+///             ├── claim (policy holds) ─► ClaimHeld ──► claim once the hold lifts ─► Claimed
+///             └── expiry, no claim ─────► refund ─────► Refunded
+///      ```
 interface IHashedTimelockEscrow {
     /// @notice The terms a lock pays out on; their hash is the only thing stored.
     struct LockTerms {
@@ -94,6 +104,10 @@ interface IHashedTimelockEscrow {
     error HtlcLockNotOpen(bytes32 lockId);
     /// @notice Thrown when the terms passed do not hash to the open lock's commitment.
     error HtlcTermsMismatch(bytes32 lockId);
+    /// @notice Thrown by {claim} when a pending claim still cannot be paid (the hold is in force).
+    error HtlcClaimHeld(bytes32 lockId);
+    /// @notice Thrown when refunding a lock whose claim is pending: its funds are the receiver's.
+    error HtlcClaimPending(bytes32 lockId);
     /// @notice Thrown when claiming at or after expiry.
     error HtlcLockExpired(bytes32 lockId, uint64 expiry);
     /// @notice Thrown when refunding before expiry.
@@ -123,6 +137,9 @@ interface IHashedTimelockEscrow {
     /// @notice Emitted when a lock is claimed; carries the preimage so the other ledger learns it.
     /// @dev A watcher that knows the hashlock and the lock's sender derives the lock id with {lockIdOf}.
     event Claimed(bytes32 indexed lockId, bytes32 secret);
+    /// @notice Emitted when a claim with the right preimage is held by the token policy: the lock becomes the
+    ///         receiver's (no refund), paid by a later claim once the hold lifts. Carries the preimage.
+    event ClaimHeld(bytes32 indexed lockId, bytes32 secret);
     /// @notice Emitted when a lock is refunded to its sender.
     event Refunded(bytes32 indexed lockId);
     /// @notice Emitted by {lockForBatch} for an item whose authorisation was already used (typically
@@ -168,43 +185,52 @@ interface IHashedTimelockEscrow {
         bytes[] calldata signatures
     ) external returns (bytes32[] memory lockIds);
 
-    /// @notice Pays an open lock to its receiver, by anyone holding the preimage.
-    /// @dev Requirements: the lock is open and `terms` match it; now < expiry; sha256(secret) == hashlock;
-    ///      the token policy permits the sender and the receiver. Marks the lock settled. Emits {Claimed}.
+    /// @notice Pays an open lock to its receiver, by anyone holding the preimage; during a supervisory hold
+    ///         records the claim as pending instead (see the contract notes).
+    /// @dev Requirements: the lock is live and `terms` match it; now < expiry unless a claim is pending;
+    ///      sha256(secret) == hashlock. Pays and marks the lock settled (emits {Claimed}) when the token
+    ///      policy lets this escrow release it; otherwise records the claim as pending (emits {ClaimHeld});
+    ///      reverts {HtlcClaimHeld} when a pending claim still cannot be paid.
     /// @param terms The lock's terms.
     /// @param secret The 32-byte preimage of the hashlock.
     function claim(LockTerms calldata terms, bytes32 secret) external;
 
-    /// @notice Claims several locks. Locks already settled are skipped; an open lock whose parties the
-    ///         token policy refuses now is left open ({SettlementHeld}); any other failure reverts.
+    /// @notice Claims several locks. Locks already settled are skipped; a claim the token policy holds is
+    ///         recorded as pending ({ClaimHeld}) or stays pending; any other failure reverts.
     /// @return claimed How many locks this call paid out.
     function claimBatch(LockTerms[] calldata terms, bytes32[] calldata secrets) external returns (uint256 claimed);
 
     /// @notice Returns an expired lock to its sender, by anyone.
-    /// @dev Requirements: the lock is open and `terms` match it; now >= expiry. Marks the lock settled.
-    ///      Emits {Refunded}.
+    /// @dev Requirements: the lock is open (no claim pending) and `terms` match it; now >= expiry. Marks the
+    ///      lock settled. Emits {Refunded}.
     /// @param terms The lock's terms.
     function refund(LockTerms calldata terms) external;
 
-    /// @notice Refunds several locks. Locks already settled are skipped; a lock whose sender the token
-    ///         policy refuses now is left open ({SettlementHeld}); any other failure reverts.
+    /// @notice Refunds several locks. Locks already settled or with a claim pending are skipped; a lock whose
+    ///         sender the token policy refuses now is left open ({SettlementHeld}); any other failure reverts.
     /// @return refunded How many locks this call paid back.
     function refundBatch(LockTerms[] calldata terms) external returns (uint256 refunded);
 
     /// @notice The id of the lock `sender` holds under `hashlock`.
     function lockIdOf(address sender, bytes32 hashlock) external pure returns (bytes32);
 
-    /// @notice True while the lock is open (locked, neither claimed nor refunded).
+    /// @notice True while the lock holds funds (locked, neither paid out nor refunded; a pending claim
+    ///         included).
     function isOpen(bytes32 lockId) external view returns (bool);
 
     /// @notice True once the lock has been claimed or refunded (its id can never be locked again).
     function isSettled(bytes32 lockId) external view returns (bool);
 
-    /// @notice The hash of `terms` that an open lock stores.
+    /// @notice True while a claim of the lock is pending: the preimage was shown during a hold; the funds
+    ///         are the receiver's and are paid by a claim once the hold lifts.
+    function isClaimPending(bytes32 lockId) external view returns (bool);
+
+    /// @notice The hash of `terms` (lowest bit cleared) that an open lock stores.
     function commitmentOf(LockTerms calldata terms) external pure returns (bytes32);
 
-    /// @notice What lock `lockId` stores: the hash of its terms while open, {SETTLED} once claimed or
-    ///         refunded, zero if never locked. A party compares it with {commitmentOf} of the terms it
+    /// @notice What lock `lockId` stores: the hash of its terms (lowest bit cleared) while open, the same
+    ///         with the lowest bit set while a claim is pending, {SETTLED} once claimed or refunded, zero if
+    ///         never locked. A party compares it with {commitmentOf} of the terms it
     ///         agreed to before revealing a secret.
     function storedCommitment(bytes32 lockId) external view returns (bytes32);
 

@@ -14,4 +14,10 @@ interface ITransferPolicy {
     /// @dev Escrows ask this of both parties before releasing funds they already hold, so a freeze or a
     ///      suspension reaches value in escrow, not only value still in the party's account.
     function isPermitted(address account) external view returns (bool);
+
+    /// @notice True when the caller (an escrow) may now pay `receiver` funds it holds for `payer`: the token
+    ///         is not paused, neither `payer` nor `receiver` is frozen or ineligible, and the caller may send.
+    /// @dev What an escrow asks before releasing a locked leg, so a hold on any party of the payment (not
+    ///      only the two sides of the transfer itself) reaches funds already in escrow.
+    function canRelease(address payer, address receiver) external view returns (bool);
 }

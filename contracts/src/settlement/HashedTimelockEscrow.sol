@@ -35,6 +35,8 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
 
     /// @inheritdoc IHashedTimelockEscrow
     bytes32 public constant SETTLED = bytes32(uint256(1));
+    /// @dev The bit of a live lock's stored commitment that marks a claim held by the token policy.
+    bytes32 private constant _PENDING = bytes32(uint256(1));
 
     /// @notice The registry holding QUOTE_SIGNER_ROLE.
     IParticipantRegistry public immutable registry;
@@ -108,9 +110,9 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         }
         _checkQuote(request, quote);
         lockId = _lockId(terms.sender, terms.hashlock);
-        bytes32 stored = _commitments[lockId];
-        if (stored == SETTLED) revert HtlcHashlockUsed(lockId);
-        if (stored != bytes32(0)) revert HtlcLockExists(lockId);
+        bytes32 existing = _commitments[lockId];
+        if (existing == SETTLED) revert HtlcHashlockUsed(lockId);
+        if (existing != bytes32(0)) revert HtlcLockExists(lockId);
         _commitments[lockId] = _commit(terms); // before any external call (see the contract's @dev)
         // Refuse up front what the token would refuse at claim time, so funds are never parked for a
         // receiver who cannot be paid.
@@ -172,18 +174,15 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         _usedAuthorisations[sender][nonce >> 8] = bits | bit;
     }
 
-    // ─── Claim (before expiry) ───────────────────────────────────────────────────────────
+    // ─── Claim (before expiry; a held claim completes whenever its hold lifts) ──────────
 
     /// @inheritdoc IHashedTimelockEscrow
     function claim(LockTerms calldata terms, bytes32 secret) external {
         bytes32 lockId = _lockId(terms.sender, terms.hashlock);
-        _checkOpen(lockId, terms);
-        // The funds left the sender at lock time, so its token would not look at it again: a freeze or
-        // suspension of the payer since then must still stop the payment. The token checks the receiver.
-        if (!ITransferPolicy(terms.token).isPermitted(terms.sender)) {
-            revert HtlcTransferNotPermitted(terms.token, terms.sender, terms.receiver);
-        }
-        _claim(lockId, terms, secret);
+        bytes32 stored = _liveCommitment(lockId, terms);
+        // A first claim during a hold records it (ClaimHeld) and succeeds; a claim that still cannot pay
+        // reverts, so a caller never mistakes it for a payment.
+        if (!_claim(lockId, stored, terms, secret) && stored & _PENDING != 0) revert HtlcClaimHeld(lockId);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
@@ -197,30 +196,38 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
             LockTerms calldata item = terms[i];
             bytes32 lockId = _lockId(item.sender, item.hashlock);
             if (_commitments[lockId] == SETTLED) continue; // settled meanwhile, e.g. by the receiver
-            _checkOpen(lockId, item);
-            if (!ITransferPolicy(item.token).canTransfer(item.sender, item.receiver)) {
-                emit SettlementHeld(lockId, item.token);
-                continue;
-            }
-            _claim(lockId, item, secrets[i]);
-            ++claimed;
+            if (_claim(lockId, _liveCommitment(lockId, item), item, secrets[i])) ++claimed;
         }
     }
 
-    function _claim(bytes32 lockId, LockTerms calldata terms, bytes32 secret) private {
-        if (block.timestamp >= terms.expiry) revert HtlcLockExpired(lockId, terms.expiry);
+    /// @dev Pays the receiver, or, when the token policy refuses the payment now (a party frozen or
+    ///      suspended, the currency paused), records the claim as pending: the preimage is then public
+    ///      (the swap's other leg can be claimed), the refund is closed for good, and the payment is made
+    ///      by a later claim whenever the hold lifts, expiry or not. So a supervisory hold delays a swap
+    ///      but can never leave it one-legged. Returns false when the payment is held.
+    function _claim(bytes32 lockId, bytes32 stored, LockTerms calldata terms, bytes32 secret) private returns (bool) {
+        bool pending = stored & _PENDING != 0;
+        if (!pending && block.timestamp >= terms.expiry) revert HtlcLockExpired(lockId, terms.expiry);
         if (sha256(abi.encodePacked(secret)) != terms.hashlock) revert HtlcWrongSecret(lockId);
+        if (!ITransferPolicy(terms.token).canRelease(terms.sender, terms.receiver)) {
+            if (pending) return false; // still held
+            _commitments[lockId] = stored | _PENDING;
+            emit ClaimHeld(lockId, secret);
+            return false;
+        }
         _commitments[lockId] = SETTLED;
         emit Claimed(lockId, secret);
         IERC20(terms.token).safeTransfer(terms.receiver, terms.amount);
+        return true;
     }
 
-    // ─── Refund (from expiry on) ─────────────────────────────────────────────────────────
+    // ─── Refund (from expiry on, unless a claim is pending) ──────────────────────────────
 
     /// @inheritdoc IHashedTimelockEscrow
     function refund(LockTerms calldata terms) external {
         bytes32 lockId = _lockId(terms.sender, terms.hashlock);
-        _checkOpen(lockId, terms);
+        bytes32 stored = _liveCommitment(lockId, terms);
+        if (stored & _PENDING != 0) revert HtlcClaimPending(lockId);
         _refund(lockId, terms);
     }
 
@@ -231,8 +238,9 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         for (uint256 i; i < n; ++i) {
             LockTerms calldata item = terms[i];
             bytes32 lockId = _lockId(item.sender, item.hashlock);
-            if (_commitments[lockId] == SETTLED) continue; // settled meanwhile
-            _checkOpen(lockId, item);
+            bytes32 stored = _commitments[lockId];
+            if (stored == SETTLED) continue; // settled meanwhile
+            if (_liveCommitment(lockId, item) & _PENDING != 0) continue; // the receiver's, once the hold lifts
             if (!ITransferPolicy(item.token).isPermitted(item.sender)) {
                 emit SettlementHeld(lockId, item.token); // the token would refuse the sender now
                 continue;
@@ -268,6 +276,12 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     }
 
     /// @inheritdoc IHashedTimelockEscrow
+    function isClaimPending(bytes32 lockId) external view returns (bool) {
+        bytes32 stored = _commitments[lockId];
+        return stored != SETTLED && stored & _PENDING != 0;
+    }
+
+    /// @inheritdoc IHashedTimelockEscrow
     function quoteDigest(bytes32 termsHash, uint64 validUntil) external pure returns (bytes32) {
         return _quoteDigest(termsHash, validUntil);
     }
@@ -298,17 +312,19 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         return _usedAuthorisations[sender][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
-    function _checkOpen(bytes32 lockId, LockTerms calldata terms) private view {
-        bytes32 stored = _commitments[lockId];
+    /// @dev The lock's stored word while it is live (open, or with a claim pending), checked against `terms`.
+    function _liveCommitment(bytes32 lockId, LockTerms calldata terms) private view returns (bytes32 stored) {
+        stored = _commitments[lockId];
         if (stored == bytes32(0) || stored == SETTLED) revert HtlcLockNotOpen(lockId);
-        if (stored != _commit(terms)) revert HtlcTermsMismatch(lockId);
+        if (stored & ~_PENDING != _commit(terms)) revert HtlcTermsMismatch(lockId);
     }
 
     function _lockId(address sender, bytes32 hashlock) private pure returns (bytes32) {
         return keccak256(abi.encode(sender, hashlock));
     }
 
+    /// @dev The hash of the terms with its lowest bit cleared: that bit marks a pending claim.
     function _commit(LockTerms calldata terms) private pure returns (bytes32) {
-        return keccak256(abi.encode(terms));
+        return keccak256(abi.encode(terms)) & ~_PENDING;
     }
 }

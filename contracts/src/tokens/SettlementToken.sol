@@ -107,6 +107,12 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     }
 
     /// @inheritdoc ITransferPolicy
+    function canRelease(address payer, address receiver) external view returns (bool) {
+        if (paused() || _frozen[msg.sender] || !registry.isEligibleSender(msg.sender)) return false;
+        return payer != address(0) && _allowed(payer) && receiver != address(0) && _allowed(receiver);
+    }
+
+    /// @inheritdoc ITransferPolicy
     function isPermitted(address account) external view returns (bool) {
         return !paused() && account != address(0) && _allowed(account);
     }

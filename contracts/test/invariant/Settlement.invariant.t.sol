@@ -166,6 +166,7 @@ contract SettlementInvariantTest is SettlementSystemBase {
     ///         quotes, genuine authorisations and exact deposits are accepted.
     function _locksSettleOnceToTheirOwnParty() private view {
         assertEq(htlcHandler.ghostDoubleSettlements(), 0, "a lock settled twice");
+        assertEq(htlcHandler.ghostRefundedPending(), 0, "a lock with a held claim went back to its sender");
         assertEq(htlcHandler.ghostMisdirected(), 0, "funds went to the wrong party");
         assertEq(htlcHandler.ghostWronglyAccepted(), 0, "a lock that should have been refused was accepted");
         assertEq(pvpHandler.ghostFeeTokenAccepted(), 0, "the PvP escrow took a fee-on-transfer deposit");

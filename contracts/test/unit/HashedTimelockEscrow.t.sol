@@ -422,34 +422,66 @@ contract HashedTimelockEscrowTest is SettlementBase {
 
     // ─── freezes reach locked funds ──────────────────────────────────────────────────────
 
-    /// @dev Finding: a payer frozen after locking still paid out through claim.
-    function test_claim_RevertWhen_SenderFrozenAfterLock() external {
-        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+    /// @dev Finding: a payer frozen after locking still paid out through claim. Now the claim is held: the
+    ///      preimage is recorded, nothing moves, the refund is closed, and the receiver is paid once the
+    ///      freeze lifts (even after expiry).
+    function test_claim_HeldWhileSenderFrozen_PaidWhenLifted() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
         vm.prank(regulator);
         cny.freeze(alice);
-        vm.expectRevert(
-            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
-        );
+        vm.expectEmit(address(htlc));
+        emit IHashedTimelockEscrow.ClaimHeld(lockId, SECRET);
         htlc.claim(request.terms, SECRET);
         assertEq(cny.balanceOf(address(htlc)), AMOUNT, "funds stay in escrow");
+        assertTrue(htlc.isClaimPending(lockId) && htlc.isOpen(lockId));
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcClaimHeld.selector, lockId));
+        htlc.claim(request.terms, SECRET); // still held
+        vm.warp(expiry + 1 days);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcClaimPending.selector, lockId));
+        htlc.refund(request.terms); // the funds are bob's now
+        vm.prank(regulator);
+        cny.unfreeze(alice);
+        vm.expectEmit(address(htlc));
+        emit IHashedTimelockEscrow.Claimed(lockId, SECRET);
+        htlc.claim(request.terms, SECRET);
+        assertEq(cny.balanceOf(bob), OPENING + AMOUNT, "paid once the hold lifted, after expiry");
+        assertTrue(htlc.isSettled(lockId));
     }
 
-    function test_claim_RevertWhen_SenderSuspendedAfterLock() external {
-        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+    function test_claim_HeldWhileSenderSuspended() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
         vm.prank(operator);
         registry.suspend(alice);
-        vm.expectRevert(
-            abi.encodeWithSelector(IHashedTimelockEscrow.HtlcTransferNotPermitted.selector, address(cny), alice, bob)
-        );
         htlc.claim(request.terms, SECRET);
+        assertTrue(htlc.isClaimPending(lockId));
+        assertEq(cny.balanceOf(bob), OPENING);
     }
 
-    function test_claim_RevertWhen_ReceiverFrozenAfterLock() external {
-        (IHashedTimelockEscrow.LockRequest memory request,) = _open();
+    function test_claim_HeldWhileReceiverFrozen() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
         vm.prank(regulator);
         cny.freeze(bob);
-        vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountFrozen.selector, bob));
         htlc.claim(request.terms, SECRET);
+        assertTrue(htlc.isClaimPending(lockId));
+        assertEq(cny.balanceOf(bob), OPENING);
+    }
+
+    function test_claim_RevertWhen_WrongSecretDuringHold() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.prank(regulator);
+        cny.freeze(bob);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcWrongSecret.selector, lockId));
+        htlc.claim(request.terms, keccak256("guess")); // a hold never lets a wrong preimage close the refund
+        assertFalse(htlc.isClaimPending(lockId));
+    }
+
+    function test_claim_RevertWhen_ExpiredAndNothingPending() external {
+        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _open();
+        vm.prank(regulator);
+        cny.freeze(bob);
+        vm.warp(expiry);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockExpired.selector, lockId, expiry));
+        htlc.claim(request.terms, SECRET); // a hold after expiry opens nothing: the refund is the sender's
     }
 
     function test_refund_WaitsForUnfreezeThenReturnsToSender() external {
@@ -480,10 +512,16 @@ contract HashedTimelockEscrowTest is SettlementBase {
         (terms[0], terms[1]) = (held.terms, paid.terms);
         (secrets[0], secrets[1]) = (SECRET, keccak256("other"));
         vm.expectEmit(address(htlc));
-        emit IHashedTimelockEscrow.SettlementHeld(heldId, address(cny));
+        emit IHashedTimelockEscrow.ClaimHeld(heldId, SECRET);
         assertEq(htlc.claimBatch(terms, secrets), 1);
-        assertTrue(htlc.isOpen(heldId), "the frozen payer's lock stays open");
+        assertTrue(htlc.isClaimPending(heldId), "the frozen payer's lock is held for its receiver");
         assertEq(cny.balanceOf(bob), OPENING + AMOUNT);
+        assertEq(htlc.claimBatch(terms, secrets), 0, "a batch retries a held claim without reverting");
+        vm.prank(regulator);
+        cny.unfreeze(carol);
+        vm.warp(expiry + 1);
+        assertEq(htlc.claimBatch(terms, secrets), 1, "the held claim pays once the hold lifts");
+        assertEq(cny.balanceOf(bob), OPENING + 2 * AMOUNT);
     }
 
     function test_refundBatch_HoldsLockOfFrozenSenderAndRefundsTheRest() external {

@@ -15,7 +15,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     struct Lock {
         IHashedTimelockEscrow.LockTerms terms;
         bytes32 secret;
-        uint8 fate; // 0 open, 1 claimed, 2 refunded
+        uint8 fate; // 0 open, 1 claimed, 2 refunded, 3 claim held (pending: the receiver's once the hold lifts)
     }
 
     FeeOnTransferToken public immutable feeToken;
@@ -34,6 +34,8 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     uint256 public ghostDoubleSettlements;
     /// @notice Payouts to anyone but the receiver (claim) or the sender (refund) (must stay 0).
     uint256 public ghostMisdirected;
+    /// @notice Locks with a pending claim that were refunded (must stay 0: a held claim is the receiver's).
+    uint256 public ghostRefundedPending;
     /// @notice Locks accepted that should have been refused: used hashlock, unsigned quote, forged
     ///         authorisation, fee-on-transfer token (must stay 0).
     uint256 public ghostWronglyAccepted;
@@ -53,10 +55,11 @@ contract HashedTimelockHandler is SettlementHandlerBase {
 
     /// @notice The sender locks its own funds; sometimes with a quote signed by someone other than the
     ///         quote service (must be refused).
-    function lock(uint256 senderSeed, uint256 receiverSeed, uint256 amount, uint256 ttl, uint256 tokenSeed, bool forgeQuote)
+    function lock(uint256 senderSeed, uint256 receiverSeed, uint256 amount, uint256 ttl, uint256 tokenSeed, uint8 forgeSeed)
         external
         observed
     {
+        bool forgeQuote = forgeSeed % 4 == 0; // one call in four offers a quote the quote service never signed
         (IHashedTimelockEscrow.LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, ttl, tokenSeed);
         uint256 key = forgeQuote ? _world.strangerKey : _world.quoterKey;
         vm.prank(request.terms.sender);
@@ -71,10 +74,11 @@ contract HashedTimelockHandler is SettlementHandlerBase {
 
     /// @notice A relayer (a bank or a stranger) locks with the sender's authorisation; sometimes the
     ///         authorisation is forged by the stranger for a nonce the sender never signed.
-    function lockFor(uint256 senderSeed, uint256 receiverSeed, uint256 amount, uint256 ttl, uint256 callerSeed, bool forge)
+    function lockFor(uint256 senderSeed, uint256 receiverSeed, uint256 amount, uint256 ttl, uint256 callerSeed, uint8 forgeSeed)
         external
         observed
     {
+        bool forge = forgeSeed % 4 == 0; // one call in four carries an authorisation the sender never signed
         (IHashedTimelockEscrow.LockRequest memory request, uint256 senderKey) =
             _newRequest(senderSeed, receiverSeed, amount, ttl, 0);
         address sender = request.terms.sender;
@@ -168,6 +172,11 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         vm.prank(_caller(callerSeed));
         try _world.htlc.claim(entry.terms, secret) {
             _record(IHashedTimelockEscrow.claim.selector, true);
+            if (_world.htlc.isClaimPending(_idOf(entry.terms))) {
+                _locks[i].fate = 3; // held by the token policy: nothing moved, the refund is closed
+                if (IERC20(entry.terms.token).balanceOf(entry.terms.receiver) != before) ++ghostMisdirected;
+                return;
+            }
             if (IERC20(entry.terms.token).balanceOf(entry.terms.receiver) != before + entry.terms.amount) {
                 ++ghostMisdirected;
             }
@@ -186,6 +195,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         vm.prank(_caller(callerSeed));
         try _world.htlc.refund(entry.terms) {
             _record(IHashedTimelockEscrow.refund.selector, true);
+            if (entry.fate == 3) ++ghostRefundedPending;
             if (IERC20(entry.terms.token).balanceOf(entry.terms.sender) != before + entry.terms.amount) {
                 ++ghostMisdirected;
             }
@@ -243,8 +253,10 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     function openFlagsMatchFates() external view returns (bool) {
         for (uint256 i; i < _locks.length; ++i) {
             bytes32 id = _world.htlc.lockIdOf(_locks[i].terms.sender, _locks[i].terms.hashlock);
-            if (_world.htlc.isOpen(id) != (_locks[i].fate == 0)) return false;
-            if (_world.htlc.isSettled(id) != (_locks[i].fate != 0)) return false;
+            uint8 fate = _locks[i].fate;
+            if (_world.htlc.isOpen(id) != (fate == 0 || fate == 3)) return false;
+            if (_world.htlc.isSettled(id) != (fate == 1 || fate == 2)) return false;
+            if (_world.htlc.isClaimPending(id) != (fate == 3)) return false;
         }
         return true;
     }
@@ -306,7 +318,8 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     }
 
     function _settled(uint256 i, uint8 fate) private {
-        if (_locks[i].fate != 0) ++ghostDoubleSettlements;
+        if (_locks[i].fate == 1 || _locks[i].fate == 2) ++ghostDoubleSettlements;
+        if (_locks[i].fate == 3 && fate == 2) ++ghostRefundedPending;
         _locks[i].fate = fate;
         ghostOpen[_locks[i].terms.token] -= _locks[i].terms.amount;
         if (fate == 1) ++ghostClaims;
@@ -328,7 +341,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         uint256 count;
         for (uint256 k; k < n && count < want; ++k) {
             uint256 i = (seed % n + k) % n;
-            if (_locks[i].fate != 0 && count > 0) continue; // at most the first one may be settled
+            if ((_locks[i].fate == 1 || _locks[i].fate == 2) && count > 0) continue; // at most the first one may be settled
             picked[count] = i;
             terms[count] = _locks[i].terms;
             ++count;
@@ -354,7 +367,8 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         for (uint256 k; k < picked.length; ++k) {
             IHashedTimelockEscrow.LockTerms memory terms = _locks[picked[k]].terms;
             bool open = _world.htlc.isOpen(_world.htlc.lockIdOf(terms.sender, terms.hashlock));
-            newlySettled[k] = _locks[picked[k]].fate == 0 && !open;
+            uint8 fate = _locks[picked[k]].fate;
+            newlySettled[k] = (fate == 0 || fate == 3) && !open;
         }
         for (uint256 k; k < picked.length; ++k) {
             IHashedTimelockEscrow.LockTerms memory terms = _locks[picked[k]].terms;
@@ -369,6 +383,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         }
         for (uint256 k; k < picked.length; ++k) {
             if (newlySettled[k]) _settled(picked[k], fate);
+            else if (_world.htlc.isClaimPending(_idOf(_locks[picked[k]].terms))) _locks[picked[k]].fate = 3;
         }
     }
 
@@ -377,7 +392,8 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         uint256 n = _locks.length;
         for (uint256 k; k < n; ++k) {
             uint256 i = (seed % n + k) % n;
-            if (_locks[i].fate == 0 && vm.getBlockTimestamp() < _locks[i].terms.expiry) return (true, i);
+            uint8 fate = _locks[i].fate;
+            if (fate == 3 || (fate == 0 && vm.getBlockTimestamp() < _locks[i].terms.expiry)) return (true, i);
         }
         return _lockWithFate(seed, true);
     }
@@ -387,9 +403,14 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         uint256 n = _locks.length;
         for (uint256 k; k < n; ++k) {
             uint256 i = (seed % n + k) % n;
-            if ((_locks[i].fate == 0) == open) return (true, i);
+            uint8 fate = _locks[i].fate;
+            if ((fate == 0 || fate == 3) == open) return (true, i);
         }
         return (false, 0);
+    }
+
+    function _idOf(IHashedTimelockEscrow.LockTerms memory terms) private view returns (bytes32) {
+        return _world.htlc.lockIdOf(terms.sender, terms.hashlock);
     }
 
     function _keyOf(address bank) private view returns (uint256) {

@@ -28,7 +28,7 @@ from bridge.sdk.signer import NetworkInfo
 from bridge.sdk.store import OrderStore
 from corridor.artifacts import build
 from corridor.chain import ErrorDecoder, LedgerClient
-from corridor.errors import CorridorError
+from corridor.errors import ChainRejected, CorridorError
 from corridor.typed_data import LockTerms, lock_id_of
 
 logger = logging.getLogger(__name__)
@@ -93,13 +93,15 @@ def refund(account: LocalAccount, order: SwapOrder, network: NetworkInfo, leg: s
 
 
 def claim(account: LocalAccount, order: SwapOrder, network: NetworkInfo, leg: str, secret: bytes) -> str:
-    """Claims ``leg`` for its receiver with the preimage (before its expiry); returns the tx hash.
-    Leg B only under the clock rule (:func:`check_clock_rule`): claiming it publishes the secret."""
+    """Claims ``leg`` for its receiver with the preimage (before its expiry, or any time once a claim is
+    pending); returns the tx hash. Leg B only under the clock rule (:func:`check_clock_rule`): claiming it
+    publishes the secret (unless a held claim already did). A claim the token policy holds (a party
+    frozen or suspended, a currency paused) is recorded pending on chain and paid by a later claim."""
     ledgers = _Ledgers(network)
-    if leg == "b":
-        check_clock_rule(order, network, ledgers)
     ledger, terms = leg_terms(order, network, leg)
     client, htlc = ledgers.htlc(ledger)
+    if leg == "b" and not htlc.functions.isClaimPending(lock_id_of(terms.sender, terms.hashlock)).call():
+        check_clock_rule(order, network, ledgers)
     receipt = client.transact(account, htlc.functions.claim(terms.as_tuple(), secret))
     return Web3.to_hex(receipt["transactionHash"])
 
@@ -120,7 +122,8 @@ def revealed_secret(network: NetworkInfo, swap_id: str, ledgers: _Ledgers | None
         _, htlc = ledgers.htlc(name)
         for locked in htlc.events.Locked().get_logs(from_block=0, argument_filters={"swapId": raw}):
             lock_id = lock_id_of(locked["args"]["sender"], bytes(locked["args"]["hashlock"]))
-            claims = htlc.events.Claimed().get_logs(from_block=int(locked["blockNumber"]), argument_filters={"lockId": lock_id})
+            claims = [log for event in (htlc.events.Claimed, htlc.events.ClaimHeld)  # a held claim reveals it too
+                      for log in event().get_logs(from_block=int(locked["blockNumber"]), argument_filters={"lockId": lock_id})]
             if claims:
                 return Revealed(bytes(claims[-1]["args"]["secret"]), name, Web3.to_hex(claims[-1]["transactionHash"]))
     return None
@@ -132,7 +135,7 @@ def revealed_secret(network: NetworkInfo, swap_id: str, ledgers: _Ledgers | None
 @dataclass
 class LegState:
     ledger: str
-    status: str  # "open", "claimed", "refunded" or "unlocked" (never locked, or not yet)
+    status: str  # "open", "held" (a claim pending on chain), "claimed", "refunded" or "unlocked" (never locked, or not yet)
     expiry: int
     clock: int
     secret: bytes | None = None  # the preimage a claim of this leg published
@@ -163,6 +166,9 @@ def _leg_state(ledgers: _Ledgers, network: NetworkInfo, order: SwapOrder, leg: s
     client, htlc = ledgers.htlc(name)
     lock_id = lock_id_of(terms.sender, terms.hashlock)
     clock = client.clock()
+    if htlc.functions.isClaimPending(lock_id).call():
+        held = htlc.events.ClaimHeld().get_logs(from_block=0, argument_filters={"lockId": lock_id})
+        return LegState(name, "held", terms.expiry, clock, bytes(held[-1]["args"]["secret"]) if held else None)
     if htlc.functions.isOpen(lock_id).call():
         return LegState(name, "open", terms.expiry, clock)
     claims = htlc.events.Claimed().get_logs(from_block=0, argument_filters={"lockId": lock_id})
@@ -200,6 +206,18 @@ def _recover_one(account: LocalAccount, ledgers: _Ledgers, network: NetworkInfo,
     result = Recovery(record["swap_id"], record["role"], "htlc")
     a, b = _leg_state(ledgers, network, order, "a"), _leg_state(ledgers, network, order, "b")
     secret = bytes.fromhex(record["secret"][2:]) if record.get("secret") else b.secret or a.secret
+    # A held leg (claimed during a supervisory hold) is its receiver's: claimed again, it pays once the
+    # hold lifts; it is never refunded.
+    for name in ("b", "a"):
+        leg_state = b if name == "b" else a
+        if leg_state.status == "held":
+            try:
+                tx = claim(account, order, network, name, leg_state.secret or secret or b"")
+                result.actions.append(f"claimed held leg {name.upper()} on ledger {leg_state.ledger}: {tx}")
+                leg_state = LegState(leg_state.ledger, "claimed", leg_state.expiry, leg_state.clock, leg_state.secret)
+            except (ChainRejected, EscapeRefused):
+                pass  # the hold is still in force
+            a, b = (a, leg_state) if name == "b" else (leg_state, b)
     # Leg B first: claiming it (the initiator, with its secret) is what completes a swap, and only
     # while leg A keeps the margin; past its expiry it goes back to the counterparty.
     if b.status == "open":
@@ -217,7 +235,7 @@ def _recover_one(account: LocalAccount, ledgers: _Ledgers, network: NetworkInfo,
     # the initiator past its expiry. Never claimed while leg B is not: that would pay the
     # counterparty for nothing.
     if a.status == "open":
-        if b.status == "claimed" and not a.expired:
+        if b.status in ("claimed", "held") and not a.expired:
             tx = claim(account, order, network, "a", b.secret or secret or b"")
             result.actions.append(f"claimed leg A on ledger {a.ledger}: {tx}")
             a = LegState(a.ledger, "claimed", a.expiry, a.clock)
@@ -234,6 +252,8 @@ def _outcome(a: LegState, b: LegState) -> tuple[str, str]:
         return "settled", "both legs claimed"
     waits = [f"leg {name} open on ledger {leg.ledger} until {leg.expiry} (its clock: {leg.clock})"
              for name, leg in (("A", a), ("B", b)) if leg.status == "open"]  # fmt: skip
+    waits += [f"leg {name}'s claim is held on ledger {leg.ledger} (a party frozen or suspended, or the currency paused): "
+              "it is paid when the hold lifts" for name, leg in (("A", a), ("B", b)) if leg.status == "held"]  # fmt: skip
     if a.status == "unlocked" and not a.expired:
         waits.append(f"leg A not locked, but its authorisation could still be relayed until {a.expiry} (its clock: {a.clock})")
     if waits:

@@ -140,15 +140,25 @@ class ChainView:
         return dict(logs[-1]) if logs else None
 
     def revealed_secrets(self, ledger: str, lock_ids: list[bytes], from_block: int = 0) -> dict[bytes, bytes]:
-        """The preimages ``Claimed`` events revealed for any of ``lock_ids``, in one log query."""
-        logs = self.contract(ledger, "htlc").events.Claimed().get_logs(from_block=from_block, argument_filters={"lockId": lock_ids})
-        return {bytes(log["args"]["lockId"]): bytes(log["args"]["secret"]) for log in logs}
+        """The preimages revealed for any of ``lock_ids``: by a ``Claimed`` event, or by a ``ClaimHeld`` (a claim
+        the token policy held: its preimage is public all the same)."""
+        htlc = self.contract(ledger, "htlc")
+        revealed: dict[bytes, bytes] = {}
+        for event in (htlc.events.Claimed, htlc.events.ClaimHeld):
+            for log in event().get_logs(from_block=from_block, argument_filters={"lockId": lock_ids}):
+                revealed[bytes(log["args"]["lockId"])] = bytes(log["args"]["secret"])
+        return revealed
+
+    def claim_pending(self, ledger: str, terms: LockTerms) -> bool:
+        """Whether a claim of this lock is pending: made during a hold, the funds are the receiver's, the
+        refund is closed, and the next claim after the hold lifts pays them."""
+        return bool(self.contract(ledger, "htlc").functions.isClaimPending(lock_id_of(terms.sender, terms.hashlock)).call())
 
     def htlc_events(self, ledger: str, lock_id: bytes, *, from_block: int = 0) -> dict[str, dict[str, Any]]:
-        """The ``Claimed`` and ``Refunded`` events of one lock (each at most once), by name."""
+        """The ``Claimed``, ``ClaimHeld`` and ``Refunded`` events of one lock (each at most once), by name."""
         htlc = self.contract(ledger, "htlc")
         found: dict[str, dict[str, Any]] = {}
-        for name in ("Claimed", "Refunded"):
+        for name in ("Claimed", "ClaimHeld", "Refunded"):
             logs = getattr(htlc.events, name)().get_logs(from_block=from_block, argument_filters={"lockId": lock_id})
             if logs:
                 found[name] = dict(logs[-1])

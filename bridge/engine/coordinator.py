@@ -327,12 +327,21 @@ class Coordinator:
                     self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent in a {batch}")
             receipt = client.wait(tx_hash)
             claimed = {bytes(e["args"]["lockId"]) for e in htlc.events.Claimed().process_receipt(receipt, errors=_DISCARD)}
+            held = {bytes(e["args"]["lockId"]) for e in htlc.events.ClaimHeld().process_receipt(receipt, errors=_DISCARD)}
             moved = []
             with self.repo.together([swap.id for swap, *_ in legs]):
                 for (swap, leg, done), lock_terms in zip(legs, terms, strict=True):
-                    if lock_id_of(lock_terms.sender, lock_terms.hashlock) in claimed:
-                        self.repo.transition(swap, done, ledger=ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
-                                             detail=f"{leg.currency} {leg.amount} paid to {leg.receiver} ({batch})")  # fmt: skip
+                    lock_id = lock_id_of(lock_terms.sender, lock_terms.hashlock)
+                    if lock_id in claimed:
+                        leg.outcome = "claimed"
+                        self._finish_claims(swap, leg, done, tx_hash=tx_hash, block=receipt["blockNumber"],
+                                            detail=f"{leg.currency} {leg.amount} paid to {leg.receiver} ({batch})")  # fmt: skip
+                        moved.append(swap)
+                    elif lock_id in held:  # held by the token policy: the receiver's once the hold lifts
+                        self._held(swap, leg, tx_hash)
+                        if leg is swap.leg_b:
+                            self.repo.transition(swap, SwapState.CLAIMING_A, ledger=ledger, tx_hash=tx_hash,
+                                                 detail=f"{leg.currency} claim held; the secret is public: claiming leg A")  # fmt: skip
                         moved.append(swap)
             for swap in moved:
                 self._on_change(swap)
@@ -535,6 +544,16 @@ class Coordinator:
                                  detail=f"the secret may no longer move: {self._rule_detail(swap)}")  # fmt: skip
 
     def _claim(self, swap: Swap, leg: Leg, done: SwapState) -> None:
+        """Claims ``leg``. A claim the token policy holds (a party frozen or suspended, a currency paused)
+        becomes pending on chain: the funds are the receiver's and the refund is closed, so the swap
+        waits (the leg's outcome ``held``) and the claim is sent again each pass until the hold lifts,
+        expiry or not. A held leg B has published the secret all the same: leg A is claimed meanwhile."""
+        if leg is swap.leg_a and swap.leg_b.outcome == "held" and not self._claim_held(swap, swap.leg_b):
+            if leg.outcome == "claimed":
+                return  # leg A paid; leg B still held for the initiator: the swap waits
+        if leg.outcome == "claimed":
+            self._finish_claims(swap, leg, done)
+            return
         client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
         terms = self.chain.request_for(leg, swap).terms
         # Leg B unclaimable: nothing was paid, both legs go back. Leg A unclaimable: the initiator
@@ -544,9 +563,15 @@ class Coordinator:
             claimed = self.chain.claimed_event(leg.ledger, terms, from_block=leg.lock_block or 0)
             if claimed is not None:
                 leg.settle_tx = "0x" + bytes(claimed["transactionHash"]).hex()  # the claim that landed, whoever sent it
-                self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} leg claimed")
+                leg.outcome = "claimed"
+                self._finish_claims(swap, leg, done, detail=f"{leg.currency} leg claimed")
             else:
                 self._unclaimable(swap, leg, unclaimable, f"{leg.currency} leg was refunded before it was claimed")
+            return
+        if self.chain.claim_pending(leg.ledger, terms):
+            self._claim_held(swap, leg)
+            if leg.outcome == "claimed":
+                self._finish_claims(swap, leg, done)
             return
         if leg is swap.leg_b:  # the secret is about to go public: only while leg A has the margin left
             check = self._reveal_check(swap, fresh=True)
@@ -561,8 +586,57 @@ class Coordinator:
         leg.settle_tx = tx_hash
         self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent")
         receipt = client.wait(tx_hash)
-        self.repo.transition(swap, done, ledger=leg.ledger, tx_hash=tx_hash, block=receipt["blockNumber"],
-                             detail=f"{leg.currency} {leg.amount} paid to {leg.receiver}")  # fmt: skip
+        if htlc.events.ClaimHeld().process_receipt(receipt, errors=_DISCARD):
+            self._held(swap, leg, tx_hash)
+            if leg is swap.leg_b:  # the secret is public now: leg A is claimed for the counterparty meanwhile
+                self.repo.transition(swap, SwapState.CLAIMING_A, ledger=leg.ledger, tx_hash=tx_hash,
+                                     detail=f"{leg.currency} claim held; the secret is public: claiming leg A")  # fmt: skip
+            return
+        leg.outcome = "claimed"
+        self._finish_claims(swap, leg, done, tx_hash=tx_hash, block=receipt["blockNumber"],
+                            detail=f"{leg.currency} {leg.amount} paid to {leg.receiver}")  # fmt: skip
+
+    def _finish_claims(self, swap: Swap, leg: Leg, done: SwapState, **journal: Any) -> None:
+        """Moves to ``done`` once ``leg`` is paid, unless it is leg A and leg B is still held (the swap
+        is final only when both legs reached their receivers)."""
+        if done is SwapState.SETTLED and swap.leg_b.outcome == "held":
+            self.repo.save(swap)
+            return
+        self.repo.transition(swap, done, ledger=leg.ledger, **{"tx_hash": leg.settle_tx, **journal})
+
+    def _held(self, swap: Swap, leg: Leg, tx_hash: str | None) -> None:
+        leg.outcome, leg.settle_tx = "held", None
+        detail = (f"{leg.currency} claim held by the token policy on ledger {leg.ledger} ({leg.payer} or {leg.receiver} "
+                  f"frozen or suspended, or {leg.currency} paused): the funds are {leg.receiver}'s, paid when the hold lifts")  # fmt: skip
+        self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=detail)
+        self._alert("claim_held", f"claim_held:{swap.id}:{leg.ledger}", detail, severity="warning", ledger=leg.ledger,
+                    swap_id=swap.id, tx_hash=tx_hash)  # fmt: skip
+
+    def _claim_held(self, swap: Swap, leg: Leg) -> bool:
+        """Sends the claim of a pending (held) lock again; True once it paid. While the hold lasts the
+        escrow refuses with HtlcClaimHeld and nothing is sent."""
+        client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")
+        terms = self.chain.request_for(leg, swap).terms
+        if not self.chain.lock_open(leg.ledger, terms):  # paid by someone else's claim meanwhile
+            claimed = self.chain.claimed_event(leg.ledger, terms, from_block=leg.lock_block or 0)
+            leg.outcome = "claimed" if claimed is not None else leg.outcome
+            if claimed is not None:
+                leg.settle_tx = "0x" + bytes(claimed["transactionHash"]).hex()
+                self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=leg.settle_tx, detail=f"{leg.currency} held claim paid")
+            return leg.outcome == "claimed"
+        leg.outcome = "held"
+        try:
+            tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), decode_hex(swap.secret or "")))
+        except ChainRejected as exc:
+            if exc.error == "HtlcClaimHeld":
+                self.repo.save(swap)
+                return False  # the hold is still in force: tried again next pass
+            raise
+        receipt = client.wait(tx_hash)
+        leg.outcome, leg.settle_tx = "claimed", tx_hash
+        self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, block=int(receipt["blockNumber"]),
+                            detail=f"{leg.currency} {leg.amount} paid to {leg.receiver}: the hold was lifted")  # fmt: skip
+        return True
 
     def _unclaimable(self, swap: Swap, leg: Leg, to: SwapState, detail: str) -> None:
         self.repo.transition(swap, to, ledger=leg.ledger, detail=detail)
@@ -615,6 +689,17 @@ class Coordinator:
             leg.outcome = "claimed" if "Claimed" in events else "refunded"
             self.repo.save(swap)
             return False
+        if self.chain.claim_pending(leg.ledger, terms):
+            # A claim made during a hold: the secret is public and this leg is its receiver's (the escrow
+            # refuses the refund for good). Leg A is claimed for the counterparty; a held leg B pays the
+            # initiator when its hold lifts.
+            held = self.chain.htlc_events(leg.ledger, lock_id_of(terms.sender, terms.hashlock), from_block=leg.lock_block or 0)
+            if "ClaimHeld" in held:
+                swap.secret = "0x" + bytes(held["ClaimHeld"]["args"]["secret"]).hex()
+            leg.outcome = "held"
+            self.repo.transition(swap, SwapState.CLAIMING_A, ledger=leg.ledger,
+                                 detail=f"{leg.currency} claim held on chain (the secret is public): no refund; claiming")  # fmt: skip
+            return True
         if now < (leg.expiry or 0):
             return False
         client, htlc = self.chain.client(leg.ledger), self.chain.contract(leg.ledger, "htlc")

@@ -27,6 +27,8 @@ KINDS = {
     "one_legged": "one leg of a linked-ledger swap was claimed and the other could not be: a party's principal is at risk",
     "nonce_reused": "a party's signed nonce was used on chain by another instruction",
     "clock_skew": "two ledgers' clocks differ by more than half the safety margin",
+    "claim_held": "a claim was held by the token policy (a party frozen or suspended, a currency paused): the funds are "
+                  "the receiver's and are paid when the hold lifts",
 }
 
 

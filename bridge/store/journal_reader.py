@@ -145,3 +145,10 @@ def alert_record(a: AlertRow) -> AlertRecord:
                        evidence=dict(a.evidence) if a.evidence else None,
                        acknowledged_at=_utc(a.acknowledged_at) if a.acknowledged_at else None, acknowledged_by=a.acknowledged_by,
                        acknowledgement=a.acknowledgement)  # fmt: skip
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy parses: say where without it
+        return "(database)"

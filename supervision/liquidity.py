@@ -112,7 +112,12 @@ def paid_legs(ctx: Context) -> list[tuple[str, str, str, int]]:
             ending = ctx.htlc_endings.get(lock.lock_id) if lock is not None else None
             if ending is not None and ending.kind == "claimed":
                 payments.append((leg.payer, leg.receiver, leg.currency, leg.amount))
-    for transfers in ctx.transfers_by_tx.values():
+    # a swap's PvP ``settle`` moves each leg straight from payer to receiver: those transfers are the legs
+    # counted above, not payments of their own
+    counted = {(e.ledger, e.tx_hash) for e in ctx.chain.pvp_settlements if e.batch_id is None and e.swap_id in ctx.swaps}
+    for key, transfers in ctx.transfers_by_tx.items():
+        if key in counted:
+            continue
         for t in transfers:
             sender, receiver = ctx.network.name_of(t.sender), ctx.network.name_of(t.receiver)
             if sender and receiver:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Copies the front-end assets the bridge serves (``tools/web-assets.json``) from ``node_modules`` into the
 Python packages, and writes ``VENDORED.json`` next to each set (package, version, license, file, sha256).
+An asset the manifest gives ``replace`` pairs for is edited as copied (ReDoc's CDN logo: see the manifest).
 Run by ``make setup`` after ``npm ci``; the copies are not committed (the lock file pins them)."""
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ def main() -> int:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+        for old, new in asset.get("replace", []):  # an asset that would fetch from a CDN by itself: pointed at nothing instead
+            text = target.read_text()
+            if old not in text:
+                print(f"{asset['package']}/{asset['file']}: {old!r} not found; the manifest's replacement is stale", file=sys.stderr)
+                return 1
+            target.write_text(text.replace(old, new))
         meta = json.loads((package_dir / "package.json").read_text())
         root = next(parent for parent in target.parents if parent.name == "vendor")
         records[root].append({"package": asset["package"], "version": meta.get("version", "?"), "license": str(meta.get("license", "?")),

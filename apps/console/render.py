@@ -17,6 +17,7 @@ from supervision.model import Distribution, Money, PositionCurve
 from supervision.units import duration_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+FLOOR_SECONDS = 0.1
 PALETTE = ("#1f5fa8", "#b24a12", "#2c7a3f", "#7b3f8c", "#8a6d00", "#00707a")
 
 
@@ -53,6 +54,19 @@ def _when(value: str | None) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _clock(value: str | None) -> str:
+    """A wall-clock time to the millisecond: ``2026-12-01 17:46:15.404 UTC``."""
+    if not value:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+
+
 def chart(chart_id: str, label: str, config: dict[str, Any], *, size: str = "md") -> Markup:
     """A canvas drawn by console.js from ``config`` (a Chart.js configuration); ``label`` says in words
     what it shows (screen readers read it; the table next to it has the figures)."""
@@ -65,7 +79,7 @@ def chart(chart_id: str, label: str, config: dict[str, Any], *, size: str = "md"
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
-    env.filters.update(seconds=_seconds, bps=_bps, pct=_pct, short=_short, when=_when)
+    env.filters.update(seconds=_seconds, bps=_bps, pct=_pct, short=_short, when=_when, clock=_clock)
     env.globals["chart"] = chart
     return env
 
@@ -86,12 +100,17 @@ def counts_chart(by_state: dict[str, int]) -> dict[str, Any]:
 def finality_chart(by_model: dict[str, Distribution], target_seconds: int = 3600) -> dict[str, Any]:
     """Median, 90th percentile and longest time to final per model, against the one-hour target (log scale)."""
     labels = [model.upper() for model in by_model]
-    datasets = [{"label": name, "data": [getattr(d, field) for d in by_model.values()], "backgroundColor": PALETTE[i]}
+
+    def drawn(value: float | None) -> float | None:  # a log scale has no 0: under 0.1 s is drawn at 0.1 s (the table is exact)
+        return None if value is None else max(value, FLOOR_SECONDS)
+
+    datasets = [{"label": name, "data": [drawn(getattr(d, field)) for d in by_model.values()], "backgroundColor": PALETTE[i]}
                 for i, (name, field) in enumerate((("median", "p50_seconds"), ("90th percentile", "p90_seconds"), ("longest", "max_seconds")))]  # fmt: skip
     datasets.append({"type": "line", "label": "target: 1 hour", "data": [target_seconds] * len(labels), "borderColor": "#a32a1f",
                      "borderDash": [6, 4], "pointRadius": 0, "fill": False})  # fmt: skip
     return {"type": "bar", "data": {"labels": labels, "datasets": datasets},
-            "options": {"scales": {"y": {"type": "logarithmic", "title": {"display": True, "text": "seconds of ledger time (log)"}}}}}  # fmt: skip
+            "options": {"scales": {"y": {"type": "logarithmic", "min": FLOOR_SECONDS,
+                                         "title": {"display": True, "text": "seconds of ledger time (log; under 0.1 s drawn at 0.1 s)"}}}}}  # fmt: skip
 
 
 def margin_chart(corridors: list[Any]) -> dict[str, Any]:
@@ -104,23 +123,26 @@ def margin_chart(corridors: list[Any]) -> dict[str, Any]:
 
 
 def curve_chart(curve: PositionCurve) -> dict[str, Any]:
-    """Net debit after each step, gross (one by one) and netted (as settled), with each peak marked."""
+    """The bank's position after each step (its change since the period opened; below zero it is a net
+    debit), gross (one by one) and netted (as settled), each from 0 at the opening, with its deepest
+    point (the peak net debit) marked."""
     scale = Decimal(10) ** -curve.decimals
 
     def points(items: list[Any]) -> list[dict[str, float]]:
-        return [{"x": p.step, "y": _number(Decimal(p.net_debit_minor) * scale)} for p in items]
+        return [{"x": 0, "y": 0.0}] + [{"x": p.step + 1, "y": _number(Decimal(p.position_minor) * scale)} for p in items]
 
     datasets: list[dict[str, Any]] = [
-        {"label": "net debit, one by one", "data": points(curve.gross), "borderColor": PALETTE[1], "stepped": True, "pointRadius": 0},
-        {"label": "net debit, netted as settled", "data": points(curve.netted), "borderColor": PALETTE[0], "stepped": True, "pointRadius": 0},
+        {"label": "position, one by one", "data": points(curve.gross), "borderColor": PALETTE[1], "stepped": True, "pointRadius": 0},
+        {"label": "position, netted as settled", "data": points(curve.netted), "borderColor": PALETTE[0], "stepped": True, "pointRadius": 0,
+         "borderDash": [5, 3]},
     ]  # fmt: skip
-    for peak, name, colour in ((curve.peak_gross, "peak, one by one", PALETTE[1]), (curve.peak_netted, "peak, netted", PALETTE[0])):
+    for peak, name, colour in ((curve.peak_gross, "peak net debit, one by one", PALETTE[1]), (curve.peak_netted, "peak net debit, netted", PALETTE[0])):
         if peak is not None:
-            datasets.append({"type": "scatter", "label": name, "data": [{"x": peak.step, "y": _number(Decimal(peak.net_debit_minor) * scale)}],
+            datasets.append({"type": "scatter", "label": name, "data": [{"x": peak.step + 1, "y": _number(Decimal(peak.position_minor) * scale)}],
                              "backgroundColor": colour, "pointRadius": 6, "pointStyle": "triangle"})  # fmt: skip
     return {"type": "line", "data": {"datasets": datasets},
-            "options": {"parsing": True, "scales": {"x": {"type": "linear", "title": {"display": True, "text": "step"}},
-                                                    "y": {"beginAtZero": True, "title": {"display": True, "text": f"{curve.currency}"}}}}}  # fmt: skip
+            "options": {"scales": {"x": {"type": "linear", "title": {"display": True, "text": "step of the period"}, "ticks": {"precision": 0}},
+                                   "y": {"title": {"display": True, "text": f"{curve.currency} (below 0: net debit)"}}}}}  # fmt: skip
 
 
 def ageing_chart(buckets: list[Any]) -> dict[str, Any]:

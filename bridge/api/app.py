@@ -28,7 +28,7 @@ from bridge.store.alerts import AlertRepository
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.refusals import RefusalRepository
 from bridge.store.swaps import SwapRepository
-from corridor.config import Settings
+from corridor.config import AlertsConfig, Settings
 from corridor.errors import CorridorError
 from corridor.keys import REGULATOR
 from corridor.network import Network
@@ -58,13 +58,15 @@ def bridge_timing(settings: Settings) -> dict[str, float]:
 
 def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,
                max_batch: int = 100, start_worker: bool = True, probe_interval: float = 1.0, reconcile_interval: float = 30.0,
-               rpc_timeout: float = 5.0, extensions: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:  # fmt: skip
+               rpc_timeout: float = 5.0, extensions: Sequence[Callable[[FastAPI], None]] = (),
+               alert_config: AlertsConfig | None = None) -> FastAPI:  # fmt: skip
     """The bridge for ``network`` (deployed), persisting to ``database_url`` (migrated on start).
 
     ``rpc_timeout``: seconds any one ledger call may take (each ledger's circuit breaker opens on a
     timeout); ``probe_interval``: how often each ledger and the database are probed (health and the
     breakers follow these probes); ``reconcile_interval``: how often the journal is compared with the
-    chains (and once at start). ``extensions``: called with the app once its routes are in place (the
+    chains (and once at start). ``alert_config``: the supervisor's alert checks and webhook (default: the
+    network's ``[alerts]``). ``extensions``: called with the app once its routes are in place (the
     applications mount the console this way); one may append to ``app.state.on_start`` and
     ``app.state.on_stop``, called with the app once the bridge's services are up and before they stop."""
 
@@ -81,7 +83,8 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         app.state.changes = ChangeFeed()
         coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap), alerts=alerts)
         worker = Worker(coordinator, interval=worker_interval, max_batch=max_batch)
-        operations = Operations(coordinator, worker, alerts, probe_interval=probe_interval, reconcile_interval=reconcile_interval)
+        operations = Operations(coordinator, worker, alerts, probe_interval=probe_interval, reconcile_interval=reconcile_interval,
+                                alert_config=alert_config)  # fmt: skip
         metrics = Metrics(operations, oracle=oracle_statuses(network))
         app.state.db_engine, app.state.repo, app.state.alerts, app.state.metrics = engine, repo, alerts, metrics
         app.state.coordinator, app.state.worker, app.state.operations = coordinator, worker, operations

@@ -38,7 +38,7 @@ def install(app: FastAPI) -> None:
             openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API (Swagger UI)", oauth2_redirect_url=None,
             swagger_js_url=f"{PREFIX}/vendor/swagger-ui/swagger-ui-bundle.js", swagger_css_url=f"{PREFIX}/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url=f"{PREFIX}/vendor/swagger-ui/favicon-32x32.png")  # fmt: skip
-        return page
+        return _with_language(page)
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> Response:
@@ -47,4 +47,10 @@ def install(app: FastAPI) -> None:
         page: HTMLResponse = get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API (ReDoc)",
                                             redoc_js_url=f"{PREFIX}/vendor/redoc/redoc.standalone.js",
                                             redoc_favicon_url=f"{PREFIX}/vendor/swagger-ui/favicon-32x32.png", with_google_fonts=False)  # fmt: skip
-        return page
+        return _with_language(page)
+
+
+def _with_language(page: HTMLResponse) -> HTMLResponse:
+    """FastAPI's pages declare no language (screen readers then guess): English."""
+    body = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)
+    return HTMLResponse(body, status_code=page.status_code)

@@ -4,9 +4,13 @@ live streams as the swap feed does."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from fastapi import FastAPI, Request
 
@@ -31,10 +35,28 @@ class ConsoleState:
     names: NetworkFacts  # participants, currencies, ledgers (no head read)
     feed: ChangeFeed
     reader: JournalReader
+    streams: int = 0  # live streams open now
 
-    @property
-    def app_ready(self) -> bool:
-        return True
+
+class ConsoleCollector(Collector):
+    """``/metrics`` for the console: open live streams, model rebuilds and how long the last took."""
+
+    def __init__(self, state: ConsoleState) -> None:
+        self.state = state
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        cache = self.state.cache
+        yield GaugeMetricFamily("corridor_console_streams", "Console live streams open now", value=float(self.state.streams))
+        yield CounterMetricFamily("corridor_console_model_builds", "Rebuilds of the supervision model behind the console", value=float(cache.builds))
+        yield CounterMetricFamily("corridor_console_model_build_failures", "Rebuilds that failed (the last model stays)", value=float(cache.failures))
+        latest = cache.latest
+        seconds = GaugeMetricFamily("corridor_console_model_build_seconds", "How long the last rebuild took")
+        if latest is not None:
+            seconds.add_metric([], latest.seconds)
+        yield seconds
 
 
 def console_state(request: Request) -> ConsoleState:
@@ -67,6 +89,7 @@ def start(app: FastAPI, *, evidence: Evidence | None = None, opening: dict[str, 
     app.state.alerts.listen(lambda *_: feed.publish(ALERTS))
     app.state.actions.listen(lambda *_: feed.publish(ACTIONS))
     app.state.console = state
+    app.state.metrics.registry.register(ConsoleCollector(state))
     cache.start()
     return state
 

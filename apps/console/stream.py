@@ -69,6 +69,15 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
     rows = ENV.get_template("_feed_row.html.j2")
 
     async def events() -> AsyncIterator[str]:
+        yield "retry: 500\n\n"
+        state.streams += 1
+        try:
+            async for event in follow():
+                yield event
+        finally:
+            state.streams -= 1
+
+    async def follow() -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         seq = start
         began = loop.time()
@@ -77,7 +86,6 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         seen_model = latest.version if latest is not None else 0
         counts_due, counts_sent = False, 0.0
         checked, beat = began, began
-        yield "retry: 500\n\n"
         with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
             while True:
                 swaps_changed.clear()

@@ -18,7 +18,9 @@ ledger_lagging         warning   a ledger's head is older than ``alerts.ledger_l
                                  due (an interval-mining ledger, or transactions waiting on an automining one)
 worker_stalled         critical  a worker lane has not completed a pass for ``alerts.worker_stall_seconds``
 net_debit_high         warning   a bank's net debit in a currency since the day opened (UTC, the bridge's
-                                 clock) is above ``alerts.net_debit_share`` of its opening balance
+                                 clock) is above ``alerts.net_debit_share`` of its opening balance (its
+                                 balance at the first look of the day, kept in the database: every bridge
+                                 process sharing it counts from the same opening)
 =====================  ========  ===========================================================================
 
 Each check reads what the bridge already caches (probes, lanes) or one JSON-RPC batch per ledger (the
@@ -286,7 +288,9 @@ class AlertWatch:
                                       ledger=ledger))  # fmt: skip
                 if isinstance(balance, ChainRejected):
                     continue
-                opening = self._opening.setdefault((bank, code), int(balance))
+                if (bank, code) not in self._opening:
+                    self._opening[(bank, code)] = self.alerts.day_opening(self._day.isoformat(), bank, code, int(balance))  # type: ignore[union-attr]
+                opening = self._opening[(bank, code)]
                 debit = opening - int(balance)
                 if opening > 0 and debit > self.config.net_debit_share * opening:
                     share = 100 * debit / opening

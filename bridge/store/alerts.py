@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from bridge.store.db import AlertRow
+from bridge.store.db import AlertRow, DayOpeningRow
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,16 @@ class AlertRepository:
             query = query.where(AlertRow.kind == kind)
         with self._sessions() as session:
             return [_public(row) for row in session.scalars(query.offset(offset).limit(limit))]
+
+    def day_opening(self, day: str, participant: str, currency: str, observed: int) -> int:
+        """``participant``'s ``currency`` balance when ``day`` opened: the first observation recorded (by
+        any bridge process), or ``observed`` if this is the first."""
+        with self._guard, self._sessions.begin() as session:
+            row = session.get(DayOpeningRow, (day, participant, currency))
+            if row is None:
+                session.add(DayOpeningRow(day=day, participant=participant, currency=currency, balance=str(observed), observed_at=_now()))
+                return observed
+            return int(row.balance)
 
     def open_by_kind(self, *, unacknowledged: bool = False) -> dict[tuple[str, str], int]:
         query = select(AlertRow.kind, AlertRow.severity, func.count()).where(AlertRow.resolved_at.is_(None))

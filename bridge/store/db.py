@@ -137,6 +137,18 @@ class RefusalRow(Base):
     swap_id: Mapped[str | None] = mapped_column(String(66), nullable=True, index=True)
 
 
+class DayOpeningRow(Base):
+    """A bank's balance in a currency when the bridge first looked on a (UTC) day: what its net debit
+    alert counts from. The first observation of the day wins, whichever bridge process made it."""
+
+    __tablename__ = "day_openings"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    balance: Mapped[str] = mapped_column(String(80))  # decimal text: integers beyond 64 bits
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class WebChallengeRow(Base):
     """A one-time sign-in challenge for the console: the exact text the participant's key must sign."""
 

@@ -175,8 +175,9 @@ class BrowserSession:
         """axe-core's violations on the page (from the npm package ``axe-core``, nothing fetched)."""
         return self.command("axe", ctx=ctx, axePath=str(AXE))  # type: ignore[return-value]
 
-    def screenshot(self, path: Path, *, ctx: str = "default", full_page: bool = False) -> None:
-        self.command("screenshot", ctx=ctx, path=str(path), fullPage=full_page)
+    def screenshot(self, path: Path, *, ctx: str = "default", full_page: bool = False, clip_height: int = 0) -> None:
+        """The page as shown (or all of it, or its first ``clip_height`` pixels)."""
+        self.command("screenshot", ctx=ctx, path=str(path), fullPage=full_page, clipHeight=clip_height)
 
     def cookies(self, *, ctx: str = "default") -> list[dict[str, object]]:
         return self.command("cookies", ctx=ctx)  # type: ignore[return-value]

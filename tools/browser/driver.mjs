@@ -9,7 +9,7 @@
 // selector, name}; attrs {ctx, selector, name}; count {ctx, selector}; click {ctx, selector, navigate?};
 // type {ctx, selector, text}; select {ctx, selector, value}; waitFor {ctx, selector, text?, wait_ms?};
 // waitGone {ctx, selector, wait_ms?}; eval {ctx, expression}; press {ctx, key}; focused {ctx}; axe {ctx, axePath};
-// screenshot {ctx, path, fullPage?}; cookies {ctx}; report {ctx, reset?}; url {ctx}; close.
+// screenshot {ctx, path, fullPage?, clipHeight?}; cookies {ctx}; report {ctx, reset?}; url {ctx}; close.
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { launch } from "./launch.mjs";
@@ -121,9 +121,16 @@ async function run(command) {
         return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
       });
     }
-    case "screenshot":
-      await page.screenshot({ path: command.path, fullPage: !!command.fullPage });
+    case "screenshot": {
+      if (command.clipHeight) {
+        const full = await page.evaluate(() => document.documentElement.scrollHeight);
+        const clip = { x: 0, y: 0, width: page.viewport().width, height: Math.min(full, command.clipHeight) };
+        await page.screenshot({ path: command.path, clip, captureBeyondViewport: true });
+      } else {
+        await page.screenshot({ path: command.path, fullPage: !!command.fullPage });
+      }
       return command.path;
+    }
     case "cookies":
       return (await page.cookies()).map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path, secure: c.secure, expires: c.expires }));
     case "report": {

@@ -1,6 +1,7 @@
 """The supervision console: browser sign-in challenges and sessions (cookie sessions, stored hashed), the
-regulator's supervisory actions (the audit trail: who, when, what, the transaction), and alerts the
-regulator acknowledges, with their evidence.
+regulator's supervisory actions (the audit trail: who, when, what, the transaction), alerts the
+regulator acknowledges, with their evidence, and each bank's balance when the day opened (what its net
+debit alert counts from, the same for every bridge process sharing the database).
 
 Revision ID: 0005
 Revises: 0004
@@ -21,6 +22,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("acknowledged_by", sa.String(64), nullable=True))
         batch.add_column(sa.Column("acknowledgement", sa.Text, nullable=True))
+    op.create_table(
+        "day_openings",
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("participant", sa.String(64), primary_key=True),
+        sa.Column("currency", sa.String(3), primary_key=True),
+        sa.Column("balance", sa.String(80), nullable=False),
+        sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
+    )
     op.create_table(
         "web_challenges",
         sa.Column("id", sa.String(64), primary_key=True),
@@ -67,6 +76,7 @@ def downgrade() -> None:
     op.drop_table("supervisory_actions")
     op.drop_table("web_sessions")
     op.drop_table("web_challenges")
+    op.drop_table("day_openings")
     with op.batch_alter_table("alerts") as batch:
         batch.drop_column("acknowledgement")
         batch.drop_column("acknowledged_by")

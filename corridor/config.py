@@ -285,6 +285,7 @@ class ConsoleConfig(_Strict):
     # never spends more than model_cpu_share of the time rebuilding (a longer build waits longer)
     model_refresh_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0
     model_cpu_share: Annotated[float, Field(gt=0, le=1)] = 0.05
+    model_process: bool = True  # rebuild it in a low-priority process of its own (False: a thread of the bridge's)
 
 
 class KeysConfig(_Strict):

@@ -97,6 +97,9 @@ def main() -> int:
                                      "sse_lag_worst_run": max(all_lags, key=lambda f: f.get("max_ms", 0))}  # fmt: skip
                 scraped = httpx.get(f"{server.url}/metrics").text.splitlines()
                 result["metrics_at_the_end"] = [line for line in scraped if line.startswith(("corridor_console_", "corridor_alerts_open"))]
+        except BaseException:
+            print(f"bridge log (tail):\n{server.log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
+            raise
         finally:
             server.stop()
     json.dump(result, sys.stdout, indent=2)

@@ -3,19 +3,25 @@
 A rebuild reads the journal and the chains for the whole period (``supervision.assemble.model_for``,
 the report's own function), so it is kept off the request path and bounded: after a change it waits
 at least ``min_interval`` since the last build began and so long that rebuilding never takes more than
-``cpu_share`` of the time (a build of 0.5 s with a share of 5 % waits 10 s). Pages render the latest
-model with the time it was built; each build is announced (``on_built``) so open pages refresh.
-What must be live within a second (counts, the journal feed, alerts, one swap) does not wait for
-this: the console computes those with the model's own functions on each change.
+``cpu_share`` of the time (a build of 0.5 s with a share of 5 % waits 10 s). It runs in a process of
+its own at a low priority (:class:`ProcessBuilder`): not under the bridge's GIL, and on a busy machine
+only with the CPU the bridge leaves. Pages render the latest model with the time it was built; each
+build is announced (``on_built``) so open pages refresh. What must be live within a second (counts,
+the journal feed, alerts, one swap) does not wait for this: the console computes those with the
+model's own functions on each change.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from supervision.model import SupervisionModel
 
@@ -128,3 +134,62 @@ class ModelCache:
         if self.on_built is not None:
             self.on_built(built)
         return built
+
+
+# ─── building in a process of its own ─────────────────────────────────────────────────────
+
+_CHILD: dict[str, Any] = {}
+
+
+def _start_child(settings: Any, deployment: Any, database_url: str, nice: int) -> None:
+    """In the builder process: lower its priority, connect to the ledgers and the database once."""
+    from bridge.store.db import make_engine, session_factory
+    from bridge.store.journal_reader import JournalReader
+    from corridor.network import connect_network
+
+    if nice:
+        os.nice(nice)
+    _CHILD["network"] = connect_network(settings, deployment)
+    _CHILD["reader"] = JournalReader(session_factory(make_engine(database_url)), database_url=database_url)
+
+
+def _build_in_child(evidence: Any, opening: Any) -> str:
+    from supervision.assemble import model_for
+
+    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=10**9)
+    return model.model_dump_json()
+
+
+def _ready() -> bool:
+    return "network" in _CHILD
+
+
+class ProcessBuilder:
+    """Builds the model in one worker process (spawned, so it shares nothing with the bridge's threads),
+    niced by ``nice``; the parent only parses the result."""
+
+    def __init__(self, settings: Any, deployment: Any, database_url: str, *, nice: int = 10) -> None:
+        self._args = (settings, deployment, database_url, nice)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Spawns the worker and lets it connect in the background (the first page does not wait for that)."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_child,
+                                             initargs=self._args)  # fmt: skip
+            self._pool.submit(_ready)
+
+    def __call__(self, evidence: Any, opening: Any) -> SupervisionModel:
+        self.start()
+        assert self._pool is not None
+        try:
+            payload = self._pool.submit(_build_in_child, evidence, opening).result(timeout=600)
+        except Exception:
+            self.close()  # a broken worker is replaced on the next build
+            raise
+        return SupervisionModel.model_validate_json(payload)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

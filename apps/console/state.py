@@ -14,7 +14,7 @@ from prometheus_client.registry import Collector
 
 from fastapi import FastAPI, Request
 
-from apps.console.model_cache import Built, ModelCache
+from apps.console.model_cache import Built, ModelCache, ProcessBuilder
 from bridge.api.changes import ChangeFeed
 from bridge.store.journal_reader import JournalReader
 from bridge.store.web_sessions import WebSessionRepository
@@ -35,6 +35,7 @@ class ConsoleState:
     names: NetworkFacts  # participants, currencies, ledgers (no head read)
     feed: ChangeFeed
     reader: JournalReader
+    builder: ProcessBuilder | None = None
     streams: int = 0  # live streams open now
 
 
@@ -74,7 +75,11 @@ def start(app: FastAPI, *, evidence: Evidence | None = None, opening: dict[str, 
     reader = JournalReader(app.state.sessions, database_url=app.state.database_url)
     repo = app.state.repo
 
+    builder = ProcessBuilder(network.settings, network.deployment, app.state.database_url) if config.model_process else None
+
     def build() -> Any:
+        if builder is not None:
+            return builder(_evidence(app, evidence), _opening(app, opening))
         return model_for(network, reader.facts(), evidence=_evidence(app, evidence), opening=_opening(app, opening), limit=10**9)
 
     def built(_: Built) -> None:
@@ -85,7 +90,9 @@ def start(app: FastAPI, *, evidence: Evidence | None = None, opening: dict[str, 
                                     lifetime=timedelta(hours=config.session_max_hours),
                                     challenge_ttl=timedelta(seconds=config.challenge_seconds))  # fmt: skip
     state = ConsoleState(config=config, sessions=sessions, cache=cache, names=network_facts(network, read_heads=False), feed=feed,
-                         reader=reader)  # fmt: skip
+                         reader=reader, builder=builder)  # fmt: skip
+    if builder is not None:
+        builder.start()
     app.state.alerts.listen(lambda *_: feed.publish(ALERTS))
     app.state.actions.listen(lambda *_: feed.publish(ACTIONS))
     app.state.console = state
@@ -98,6 +105,8 @@ def stop(app: FastAPI) -> None:
     state: ConsoleState | None = getattr(app.state, "console", None)
     if state is not None:
         state.cache.stop()
+        if state.builder is not None:
+            state.builder.close()
 
 
 def _evidence(app: FastAPI, given: Evidence | None) -> Evidence | None:

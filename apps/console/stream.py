@@ -3,11 +3,12 @@
 Woken by the bridge's swap change feed (every journal entry) and the console's own (alerts, the audit
 trail, a rebuilt model), it sends:
 
-- ``transition``: a journal entry, as the feed's table row (a bank's session: only its own swaps);
-  ``id`` is the journal position, so a reconnecting browser resumes where it stopped;
+- ``transition``: the journal entries since the last event, as the feed's table rows, newest first (a
+  bank's session: only its own swaps); ``id`` is the last one's journal position, so a reconnecting
+  browser resumes where it stopped;
 - ``swap``: the swap the page shows (``?swap=``) moved: its page re-fetches it;
 - ``counts`` (regulator): the counts panel, the model's counts over the journal's aggregates, at most
-  every half second under load;
+  once a second under load;
 - ``alerts`` (regulator): the alerts banner, whenever an alert is raised, resolved or acknowledged;
 - ``actions`` (regulator): the audit trail moved; ``model``: a rebuilt model (its version);
 - ``session-expired``: the session ended; the page goes to the sign-in page.
@@ -33,7 +34,8 @@ from bridge.api.sessions import COOKIE
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 MAX_STREAM_SECONDS = 300.0
-COUNTS_EVERY = 0.5  # the counts panel is re-sent at most this often
+COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often
+GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event
 SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
 PAGE = 500
@@ -91,10 +93,10 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                 swaps_changed.clear()
                 console_changed.clear()
                 page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=PAGE)
-                moved = False
-                for entry in page.entries:
-                    yield sse("transition", rows.render(row=feed_row(entry)), event_id=entry["seq"])
-                    moved = moved or entry["swap_id"] == swap
+                moved = any(entry["swap_id"] == swap for entry in page.entries)
+                if page.entries:  # one event for what one wake-up read: its rows, newest first (the feed's order)
+                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(page.entries))
+                    yield sse("transition", html, event_id=page.entries[-1]["seq"])
                 seq = max(seq, page.read_to)
                 if moved:
                     yield sse("swap", swap or "")
@@ -133,6 +135,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                 if counts_due:
                     wait = min(wait, COUNTS_EVERY - (now - counts_sent))
                 await _either(swaps_changed, console_changed, wait)
+                await asyncio.sleep(GATHER_SECONDS)  # a burst (a batch settling a hundred swaps) is read, and sent, at once
                 if loop.time() - beat >= HEARTBEAT_SECONDS:
                     beat = loop.time()
                     yield ": keepalive\n\n"

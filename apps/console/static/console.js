@@ -32,14 +32,24 @@
     if (box) box.classList.toggle("on", !!live);
   }
 
+  var FEED_ROWS = 60;  // the feed keeps its latest rows only: a page open all day stays light
+
   function onTransition(event) {
-    var found = /data-at="(\d+)"/.exec(event.data || "");
-    if (!found) return;
-    var lag = Date.now() - Number(found[1]);
-    state.transitions += 1;
-    state.lags.push(lag);
-    if (state.lags.length > 20000) state.lags.shift();
-    status("live · last journal entry shown " + lag + " ms after it was written", true);
+    var pattern = /data-at="(\d+)"/g, found, now = Date.now(), lag = null;
+    while ((found = pattern.exec(event.data || "")) !== null) {
+      lag = now - Number(found[1]);
+      state.transitions += 1;
+      state.lags.push(lag);
+    }
+    if (state.lags.length > 20000) state.lags.splice(0, state.lags.length - 20000);
+    if (lag !== null) status("live · latest journal entry shown " + lag + " ms after it was written", true);
+    window.setTimeout(trimFeed, 0);
+  }
+
+  function trimFeed() {
+    document.querySelectorAll("tbody#feed").forEach(function (body) {
+      while (body.rows.length > FEED_ROWS) body.deleteRow(body.rows.length - 1);
+    });
   }
 
   document.addEventListener("htmx:configRequest", function (event) {

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import httpx  # noqa: E402
-from bench_bridge import percentile, run_files  # noqa: E402
+from bench_bridge import cpu_seconds, ledger_pids, percentile, run_files  # noqa: E402
 
 from bridge.engine.rates import approve_development_banks, publish_current_rates  # noqa: E402
 from bridge.sdk.client import BridgeClient  # noqa: E402
@@ -38,6 +38,26 @@ from bridge.server import BridgeProcess  # noqa: E402
 from corridor.config import load_settings  # noqa: E402
 from corridor.network import open_network  # noqa: E402
 from tests.support.browser import BrowserSession  # noqa: E402
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it (the headless Chromium's processes under its driver)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def cpu(bridge: int, browser: int) -> dict[str, float | None]:
+    return {"bridge": cpu_seconds([bridge]), "browser": cpu_seconds(descendants(browser)), "ledgers": cpu_seconds(ledger_pids()),
+            "clients": time.process_time()}  # fmt: skip
 
 
 def lag_figures(lags: list[float]) -> dict[str, Any]:
@@ -84,16 +104,25 @@ def main() -> int:
                             else:
                                 browser.goto("about:blank", ctx="console")
                             time.sleep(1.0)
+                            before = cpu(server.process.pid, browser._process.pid)
                             figures = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight)
+                            after = cpu(server.process.pid, browser._process.pid)
+                            figures["cpu_ms_per_swap"] = {part: None if before[part] is None or after[part] is None
+                                                          else round(1000 * (after[part] - before[part]) / args.file_swaps, 2)  # type: ignore[operator]
+                                                          for part in before}  # fmt: skip
                             if mode == "with":
                                 time.sleep(1.0)  # the last entries reach the page
                                 figures["sse_lag"] = lag_figures(list(browser.evaluate("window.corridorConsole.lags", ctx="console")))  # type: ignore[arg-type]
                             runs[mode].append(figures)
-                            print(f"{model} {mode} console: {figures['swaps_per_s']} swaps/s {figures.get('sse_lag', '')}", file=sys.stderr)
+                            print(f"{model} {mode} console: {figures['swaps_per_s']} swaps/s cpu {figures['cpu_ms_per_swap']} "
+                                  f"{figures.get('sse_lag', '')}", file=sys.stderr)  # fmt: skip
                     mean = {mode: statistics.fmean(r["swaps_per_s"] for r in items) for mode, items in runs.items()}
+                    cpu_mean = {mode: {part: round(statistics.fmean(r["cpu_ms_per_swap"][part] for r in items), 2)
+                                       for part in items[0]["cpu_ms_per_swap"]} for mode, items in runs.items()}  # fmt: skip
                     all_lags = [r["sse_lag"] for r in runs["with"]]
                     result[model] = {"runs": runs, "swaps_per_s_without": round(mean["without"], 1), "swaps_per_s_with": round(mean["with"], 1),
                                      "change_percent": round(100 * (mean["with"] - mean["without"]) / mean["without"], 1),
+                                     "cpu_ms_per_swap_without": cpu_mean["without"], "cpu_ms_per_swap_with": cpu_mean["with"],
                                      "sse_lag_worst_run": max(all_lags, key=lambda f: f.get("max_ms", 0))}  # fmt: skip
                 scraped = httpx.get(f"{server.url}/metrics").text.splitlines()
                 result["metrics_at_the_end"] = [line for line in scraped if line.startswith(("corridor_console_", "corridor_alerts_open"))]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
@@ -45,22 +45,27 @@ class JournalReader:
         self._database = _redacted(database_url) if database_url else "(not named)"
 
     def aggregates(self) -> SwapAggregates:
-        """Counts by state and by model, and the value of settled swaps per currency, over every swap."""
+        """Counts by state and by model, and the value of settled swaps per currency (all of them, and those
+        settled since 00:00 UTC today), over every swap: three grouped queries."""
+        midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        by_state: dict[str, int] = {}
+        by_model: dict[str, int] = {}
+        settled: dict[str, int] = {}
+        today: dict[str, int] = {}
         with self._sessions() as session:
-            by_state = {str(state): int(n) for state, n in session.execute(select(SwapRow.state, func.count()).group_by(SwapRow.state))}
-            by_model = {str(model): int(n) for model, n in session.execute(select(SwapRow.model, func.count()).group_by(SwapRow.model))}
-            midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-            settled: dict[str, int] = {}
-            today: dict[str, int] = {}
+            for state, model, n in session.execute(select(SwapRow.state, SwapRow.model, func.count()).group_by(SwapRow.state, SwapRow.model)):
+                by_state[str(state)] = by_state.get(str(state), 0) + int(n)
+                by_model[str(model)] = by_model.get(str(model), 0) + int(n)
             for leg in ("leg_a", "leg_b"):
                 currency = SwapRow.body[leg]["currency"].as_string()
-                amount = func.sum(SwapRow.body[leg]["amount"].as_numeric(78, 0))
-                for into, query in ((settled, select(currency, amount).where(SwapRow.state == "settled").group_by(currency)),
-                                    (today, select(currency, amount).where(SwapRow.state == "settled", SwapRow.updated_at >= midnight)
-                                     .group_by(currency))):  # fmt: skip
-                    for code, total in session.execute(query):
-                        into[str(code)] = into.get(str(code), 0) + int(total or 0)
-        return SwapAggregates(by_state=by_state, by_model=by_model, settled_value=settled, settled_today=today, day=midnight.date().isoformat())
+                amount = SwapRow.body[leg]["amount"].as_numeric(78, 0)
+                recent = func.sum(case((SwapRow.updated_at >= midnight, amount), else_=0))
+                query = select(currency, func.sum(amount), recent).where(SwapRow.state == "settled").group_by(currency)
+                for code, total, since_midnight in session.execute(query):
+                    settled[str(code)] = settled.get(str(code), 0) + int(total or 0)
+                    today[str(code)] = today.get(str(code), 0) + int(since_midnight or 0)
+        return SwapAggregates(by_state=by_state, by_model=by_model, settled_value=settled,
+                              settled_today={code: value for code, value in today.items() if value}, day=midnight.date().isoformat())  # fmt: skip
 
     def swaps(self, *, page: int = PAGE) -> Iterator[SwapRecord]:
         """Every swap, oldest first (by when the bridge received it), read ``page`` at a time with its steps."""

@@ -21,10 +21,19 @@ help:
 	@echo "make fuzz   - long fuzz and invariant runs (profile deep: 2048 runs x depth 256)"
 
 # ─── setup: npm toolchain (anvil, forge, solc, OpenZeppelin, forge-std) and the Python venv ───
+# --ignore-scripts: no package needs its install script (npm 11 skips them anyway; npm 10 would run, among
+# others, swagger-ui-dist's analytics dependency, which phones home)
 node_modules/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	SCARF_ANALYTICS=false npm ci --no-audit --no-fund --ignore-scripts
 	@test -x "$(FORGE)" || { echo "native forge binary missing at $(FORGE)"; exit 1; }
 	touch $@
+
+# the front-end assets the bridge serves (Swagger UI, ReDoc, htmx, Chart.js), copied from node_modules into
+# the Python packages (tools/web-assets.json): the console and /docs work offline
+WEB_ASSETS := .corridor/web-assets.stamp
+$(WEB_ASSETS): node_modules/.stamp tools/web-assets.json tools/vendor_web_assets.py
+	$(PYTHON) tools/vendor_web_assets.py
+	mkdir -p $(dir $@) && touch $@
 
 $(BIN)/.stamp: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +41,7 @@ $(BIN)/.stamp: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: node_modules/.stamp $(BIN)/.stamp
+setup: node_modules/.stamp $(BIN)/.stamp $(WEB_ASSETS)
 
 # ─── the two commands ──────────────────────────────────────────────────────────────────────
 demo: setup

@@ -42,7 +42,14 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     """Corridor: permissioned cross-border PvP settlement."""
     logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
-    ctx.obj = {"config_path": config_path, "settings": lambda: load_settings(config_path), "console": console}
+    ctx.obj = {"config_path": config_path, "settings": lambda: load_settings(config_path), "console": console,
+               "app_extensions": _app_extensions()}  # `corridor bridge serve` mounts the console
+
+
+def _app_extensions() -> list[Any]:
+    from apps.console import install_console
+
+    return [install_console]
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -113,13 +120,55 @@ def up(ctx: click.Context, state_dir: Path | None, rates_date: Any, port: int | 
 @cli.command()
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the supervisory report (default: ./reports).")  # fmt: skip
+@click.option("--serve", is_flag=True, help="Keep the network and the bridge running on the demo's final state, with the "
+                                            "supervision console open to the regulator (a one-time sign-in link is printed); Ctrl-C stops.")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="With --serve: the bridge's port (default: bridge.port).")
 @click.pass_context
-def demo(ctx: click.Context, reports_dir: Path | None) -> None:
+def demo(ctx: click.Context, reports_dir: Path | None, serve: bool, port: int | None) -> None:
     """Run the regulator demo on a fresh local network; exit non-zero if any check fails."""
     from apps.demo import REPORTS_DIR, run_demo
 
-    if not run_demo(_settings(ctx), console, reports_dir=reports_dir or REPORTS_DIR):
+    settings = _settings(ctx)
+    keep = None
+    if serve:
+        from apps.demo.serve import keep_serving
+
+        keep = keep_serving(console, port=port if port is not None else settings.bridge.port)
+    if not run_demo(settings, console, reports_dir=reports_dir or REPORTS_DIR, serve=keep):
         sys.exit(1)
+
+
+@cli.group("console")
+def console_group() -> None:
+    """The supervision console the bridge serves at /console."""
+
+
+@console_group.command("login")
+@click.option("--as", "who", required=True, help="regulator, or a bank's name: whose key signs the challenge.")
+@click.option("--url", default=None, help="The bridge (default: http://bridge.host:bridge.port).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the link in this machine's browser too.")
+@click.pass_context
+def console_login(ctx: click.Context, who: str, url: str | None, open_browser: bool) -> None:
+    """Print a one-time link that signs you in to the console: the bridge's challenge, signed here with
+    the participant's key (EIP-191, as every request is signed). The link works once, for five minutes."""
+    from bridge.sdk.client import BridgeClient, BridgeRequestError
+    from corridor.keys import KeyRing
+
+    settings = _settings(ctx)
+    base = url or f"http://{settings.bridge.host}:{settings.bridge.port}"
+    client = BridgeClient(base, who.lower(), KeyRing(settings).account(who.lower()), store=False)
+    try:
+        link = client.console_link()
+    except BridgeRequestError as exc:
+        console.print(f"[red]error:[/] the bridge at {base} refused the sign-in challenge ({exc.status}): {exc.detail}")
+        sys.exit(2)
+    finally:
+        client.close()
+    click.echo(link)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(link)
 
 
 @cli.command()

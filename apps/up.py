@@ -51,6 +51,8 @@ def describe(network: Network, bridge_url: str, database_url: str) -> dict[str, 
         accounts[role] = {"address": account.address,
                           "private_key": "0x" + bytes(account.key).hex() if development and not explicit else "(not shown)"}  # fmt: skip
     return {"bridge": {"url": bridge_url, "openapi": bridge_url + "/openapi.json", "docs": bridge_url + "/docs",
+                       "redoc": bridge_url + "/redoc", "console": bridge_url + "/console/",
+                       "console_login": f"corridor console login --as regulator --url {bridge_url}",
                        "database": database_url}, **network_info(network), "accounts": accounts}  # fmt: skip
 
 
@@ -67,6 +69,7 @@ def _keep_rates_fresh(network: Network, rates_on: date | None, every: float, sto
 
 def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rates_on: date | None, host: str, port: int,
            info_file: Path, stop: threading.Event | None = None, heartbeat_seconds: float = 3600) -> dict[str, Any]:  # fmt: skip
+    from apps.console import install_console
     from bridge.api.app import bridge_timing, create_app
     from bridge.engine.intake import Policy
     from bridge.engine.rates import approve_development_banks, publish_current_rates
@@ -90,7 +93,7 @@ def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rate
         publication = publish_current_rates(network, rates_on)
         policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
         app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps,
-                         **bridge_timing(settings))
+                         extensions=[install_console], **bridge_timing(settings))
         # the regulator's report says where the oracle's opening fixings came from (re-stamped as fresh)
         day = fixing_day(rates_on)
         app.state.evidence = Evidence(oracle_provenance=tuple(
@@ -115,7 +118,8 @@ def run_up(settings: Settings, console: Console, *, state_dir: Path | None, rate
 
 def _print(console: Console, info: dict[str, Any], info_file: Path) -> None:
     console.rule("[bold]Corridor local network")
-    console.print(f"bridge  {info['bridge']['url']}  (docs {info['bridge']['docs']})")
+    console.print(f"bridge  {info['bridge']['url']}  (docs {info['bridge']['docs']}, {info['bridge']['redoc']})")
+    console.print(f"console {info['bridge']['console']}  (sign in: {info['bridge']['console_login']})")
     for name, ledger in info["ledgers"].items():
         console.print(f"ledger {name}  chain id {ledger['chain_id']}  {ledger['rpc_url']}  registry {ledger['registry']}  "
                       f"oracle {ledger['oracle']}  pvp {ledger['pvp']}  htlc {ledger['htlc']}")  # fmt: skip

@@ -31,7 +31,9 @@ def _ctx(ctx: click.Context) -> tuple[Settings, Console]:
     return ctx.obj["settings"](), ctx.obj["console"]
 
 
-def serve_app(settings: Settings, network: Any, *, host: str, port: int, database_url: str) -> None:
+def serve_app(settings: Settings, network: Any, *, host: str, port: int, database_url: str, extensions: Any = ()) -> None:
+    """Serves the bridge; ``extensions`` (from the application that runs this command: the console) are
+    mounted on it (see :func:`bridge.api.app.create_app`)."""
     from bridge.api.app import bridge_timing, create_app
     from bridge.engine.intake import Policy
     from bridge.engine.network_info import network_info
@@ -40,7 +42,7 @@ def serve_app(settings: Settings, network: Any, *, host: str, port: int, databas
     NETWORK_FILE.write_text(json.dumps(network_info(network), indent=2))
     policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
     app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps,
-                     **bridge_timing(settings))
+                     extensions=extensions, **bridge_timing(settings))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -65,9 +67,13 @@ def serve(ctx: click.Context, deployment: Path | None, database_url: str | None,
     database_url = database_url or settings.bridge.database_url
     if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    extensions = ctx.obj.get("app_extensions", ())
     console.print(f"bridge on http://{host}:{port} (database {database_url})")
+    if extensions:
+        console.print(f"console on http://{host}:{port}/console/ (sign in: corridor console login --as regulator --url http://{host}:{port})")
     if deployment is not None:
-        serve_app(settings, connect_network(settings, Deployment.load(deployment)), host=host, port=port, database_url=database_url)
+        serve_app(settings, connect_network(settings, Deployment.load(deployment)), host=host, port=port, database_url=database_url,
+                  extensions=extensions)
         return
     from bridge.engine.rates import approve_development_banks, publish_current_rates
 
@@ -76,7 +82,7 @@ def serve(ctx: click.Context, deployment: Path | None, database_url: str | None,
         network.deployment.save(DEPLOYMENT_FILE)  # type: ignore[union-attr]
         publish_current_rates(network)
         approve_development_banks(network)
-        serve_app(settings, network, host=host, port=port, database_url=database_url)
+        serve_app(settings, network, host=host, port=port, database_url=database_url, extensions=extensions)
 
 
 # ─── swaps, as a bank ────────────────────────────────────────────────────────────────────

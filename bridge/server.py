@@ -48,7 +48,10 @@ class BridgeProcess:
     """`python -m bridge serve` (as `corridor bridge serve`) as a separate process on a free port, optionally armed to kill itself
     at a fault point (``CORRIDOR_FAULT_KILL_AFTER``, see :mod:`bridge.faults`)."""
 
-    def __init__(self, deployment: Path, database: str, state_dir: Path, fault: str | None = None) -> None:
+    def __init__(self, deployment: Path, database: str, state_dir: Path, fault: str | None = None, *,
+                 launcher: list[str] | None = None) -> None:  # fmt: skip
+        """``launcher``: the command that offers ``serve`` (default ``python -m bridge``; an application's own,
+        e.g. ``python -m apps.cli bridge``, serves what it mounts on the bridge too)."""
         self.port = free_port()
         env = {**os.environ, "CORRIDOR_STATE_DIR": str(state_dir)}
         env.pop("CORRIDOR_FAULT_KILL_AFTER", None)
@@ -58,7 +61,7 @@ class BridgeProcess:
         self.log_path = state_dir / f"bridge-{self.port}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bridge", "serve", "--deployment", str(deployment),
+            [*(launcher or [sys.executable, "-m", "bridge"]), "serve", "--deployment", str(deployment),
              "--database", database, "--port", str(self.port)],
             cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._log,
         )  # fmt: skip

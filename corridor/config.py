@@ -246,6 +246,48 @@ class BridgeConfig(_Strict):
     reconcile_interval_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0  # journal compared with the chains
 
 
+STUCK_SECONDS = {"proposed": 1800, "accepted": 120, "settling": 120, "locking_a": 120, "locked_a": 300, "locking_b": 120,
+                 "locked_b": 1800, "claiming_b": 120, "claiming_a": 120}  # fmt: skip
+
+
+class AlertsConfig(_Strict):
+    """The supervisor's alerts beyond the bridge's own exceptions: what each check watches for, how
+    often it looks, and where a new alert is POSTed (optional)."""
+
+    interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0  # how often the conditions are checked
+    webhook_url: str | None = None  # each alert raised, resolved or acknowledged is POSTed here as JSON
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
+    # a swap in one state longer than this (seconds) is stuck; a state not named is never judged stuck
+    # (``refunding`` waits for an expiry by design; "lock nearing expiry" watches that)
+    stuck_seconds: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: dict(STUCK_SECONDS))
+    lock_expiry_warning_seconds: Annotated[int, Field(ge=1)] = 900  # a lock without its counterpart this close to expiry
+    ledger_lag_seconds: Annotated[float, Field(gt=0)] = 30.0  # head older than this while blocks are due: lagging
+    worker_stall_seconds: Annotated[float, Field(gt=0)] = 10.0  # a lane without a successful pass for this long: stalled
+    net_debit_share: Annotated[float, Field(gt=0, le=1)] = 0.5  # a bank's net debit since the day opened, over its opening balance
+
+    @model_validator(mode="after")
+    def _known_states(self) -> AlertsConfig:
+        unknown = sorted(set(self.stuck_seconds) - set(STUCK_SECONDS) - {"refunding"})
+        if unknown:
+            raise ValueError(f"stuck_seconds names states that do not wait: {', '.join(unknown)}")
+        if self.webhook_url is not None:
+            _HTTP_URL.validate_python(self.webhook_url)
+        return self
+
+
+class ConsoleConfig(_Strict):
+    """The supervision console served by the bridge at /console: sessions and how fresh its figures are."""
+
+    session_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30  # a session ends after this long without a request
+    session_max_hours: Annotated[int, Field(ge=1, le=24)] = 8  # …and this long after sign-in, whatever
+    challenge_seconds: Annotated[int, Field(ge=30, le=3600)] = 300  # a sign-in challenge must be signed within this
+    # the supervision model behind the console's figures is rebuilt after a change at most this often, and
+    # never spends more than model_cpu_share of the time rebuilding (a longer build waits longer)
+    model_refresh_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0
+    model_cpu_share: Annotated[float, Field(gt=0, le=1)] = 0.05
+    model_process: bool = True  # rebuild it in a low-priority process of its own (False: a thread of the bridge's)
+
+
 class KeysConfig(_Strict):
     """Where role keys come from: a development mnemonic, overridden per role by explicit keys."""
 
@@ -267,6 +309,8 @@ class Settings(BaseSettings):
     governance: GovernanceConfig = GovernanceConfig()
     settlement: SettlementConfig = SettlementConfig()
     bridge: BridgeConfig = BridgeConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    console: ConsoleConfig = ConsoleConfig()
     keys: KeysConfig = KeysConfig()
 
     @classmethod

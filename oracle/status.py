@@ -123,6 +123,7 @@ class PairStatus:
     mid: Decimal | None = None
     halted_since: date | None = None
     source: str = SOURCE
+    dispersion_bps: int | None = None  # the spread of the reporters' mids in the latest round (a usable one)
 
     @property
     def pair(self) -> str:
@@ -148,7 +149,7 @@ class PairStatus:
                 "age_seconds": self.age_seconds, "max_age_seconds": self.max_age_seconds,
                 "mid": str(self.mid) if self.mid is not None else None,
                 "halted_since": self.halted_since.isoformat() if self.halted_since else None,
-                "detail": None if self.available else self.detail}  # fmt: skip
+                "dispersion_bps": self.dispersion_bps, "detail": None if self.available else self.detail}  # fmt: skip
 
 
 def read_statuses(client: LedgerClient, oracle: Contract, base: str, quotes: list[str], *, source: str = SOURCE) -> list[PairStatus]:
@@ -173,17 +174,19 @@ def read_statuses(client: LedgerClient, oracle: Contract, base: str, quotes: lis
         if not isinstance(answer, ChainRejected):
             observed = int(answer[4])
             statuses.append(PairStatus(state=PairState.FRESH, observed_at=observed, age_seconds=now - observed,
-                                       mid=from_fixed(int(answer[0])), **common))  # fmt: skip
+                                       mid=from_fixed(int(answer[0])), dispersion_bps=int(answer[3]), **common))  # fmt: skip
             continue
         kind = _STATE_OF_ERROR.get(answer.error)
         if kind is None:  # any other refusal is not a state of the pair: let the caller see it
             raise answer
-        observed = int(rounds[i][4]) if i in rounds and not isinstance(rounds[i], ChainRejected) else None
+        known = i in rounds and not isinstance(rounds[i], ChainRejected)
+        observed = int(rounds[i][4]) if known else None
         statuses.append(PairStatus(
             state=kind, observed_at=observed, age_seconds=now - observed if observed else None,
             open_age_seconds=answer.args_by_name.get("openAge") if kind is PairState.STALE else None,
             mid=from_fixed(state.last_mid) if state.last_mid else None,
-            halted_since=halted_since(oracle, ids[i]) if kind is PairState.HALTED else None, **common))  # fmt: skip
+            halted_since=halted_since(oracle, ids[i]) if kind is PairState.HALTED else None,
+            dispersion_bps=int(rounds[i][3]) if known else None, **common))  # fmt: skip
     return statuses
 
 

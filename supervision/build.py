@@ -8,6 +8,7 @@ joins them. ``offset``/``limit`` choose the page of the long listings (swaps, ti
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from supervision import flows as flows_
 from supervision import liquidity as liquidity_
@@ -17,7 +18,8 @@ from supervision import verdicts
 from supervision.context import Context, iso, wall_iso
 from supervision.inputs import ChainFacts, Evidence, JournalFacts, NetworkFacts, OracleEvent
 from supervision.model import (BreakerEvent, CheckView, CurrencyView, DrillView, LedgerTime, LedgerView, NetworkView, OperationsView,
-                               OracleRow, OracleView, ParticipantView, ScenarioView, SupervisionModel, SwapCounts, page_of)  # fmt: skip
+                               OracleRow, OracleView, PairHistory, ParticipantView, RoundPoint, ScenarioView, SupervisionModel, SwapCounts,
+                               page_of)  # fmt: skip
 from supervision.units import duration_text, money, round_label
 
 DEFAULT_PAGE = 100
@@ -51,12 +53,12 @@ def build_model(network: NetworkFacts, journal: JournalFacts, chain: ChainFacts,
                           order="in ledger order (ledger, block, log index)"),
         reconciliation=reconciliation, liquidity=liquidity_.liquidity(ctx, attributed), concentration=liquidity_.concentration(ctx),
         risk=risk_.risk(ctx), exceptions=risk_.exceptions(ctx, indicators, differences), refusals=refusals, refusals_by_rule=by_rule,
-        oracle=oracle_view(ctx), operations=operations, scenarios=scenarios_view(ctx))  # fmt: skip
+        oracle=oracle_view(ctx), operations=operations, scenarios=scenarios_view(ctx), actions=risk_.actions(ctx))  # fmt: skip
 
 
 def counts_view(ctx: Context) -> SwapCounts:
     aggregates = ctx.journal.aggregates
-    return swaps_.counts(ctx, aggregates.by_state, aggregates.by_model, aggregates.settled_value)
+    return swaps_.counts(ctx, aggregates.by_state, aggregates.by_model, aggregates.settled_value, aggregates.settled_today, aggregates.day)
 
 
 def network_view(ctx: Context) -> NetworkView:
@@ -90,9 +92,17 @@ def oracle_view(ctx: Context) -> OracleView:
                               observed_at=iso(pair.observed_at) if pair.observed_at else None,
                               published_at=iso(pair.published_at) if pair.published_at else None,
                               age=duration_text(pair.age_seconds) if pair.age_seconds is not None else "not measured",
-                              halted_since=pair.halted_since, note=note))  # fmt: skip
+                              halted_since=pair.halted_since, note=note, dispersion_bps=pair.dispersion_bps))  # fmt: skip
     events = [_breaker(e) for e in (*ctx.chain.oracle_events, *ctx.evidence.oracle_events)]
-    return OracleView(pairs=rows, events=sorted(events, key=lambda e: (e.network, e.ledger, e.block)))
+    return OracleView(pairs=rows, events=sorted(events, key=lambda e: (e.network, e.ledger, e.block)), history=oracle_history(ctx))
+
+
+def oracle_history(ctx: Context) -> list[PairHistory]:
+    by_pair: dict[tuple[str, str], list[RoundPoint]] = {}
+    for r in sorted(ctx.chain.oracle_history, key=lambda r: (r.ledger, r.pair, r.round)):
+        by_pair.setdefault((r.ledger, r.pair), []).append(RoundPoint(round=r.round, mid=f"{Decimal(r.mid).scaleb(-8):.8f}", dispersion_bps=r.dispersion_bps,
+                                                                     observed_at=iso(r.observed_at), published_at=iso(r.published_at)))  # fmt: skip
+    return [PairHistory(ledger=ledger, pair=pair, rounds=rounds) for (ledger, pair), rounds in by_pair.items()]
 
 
 def _breaker(event: OracleEvent) -> BreakerEvent:

@@ -21,30 +21,34 @@ from corridor.typed_data import lock_id_of
 from oracle.rates import pair_id
 from oracle.status import read_pair, read_statuses
 from supervision.inputs import (BatchNetting, ChainFacts, CurrencyFacts, HtlcEvent, LedgerFacts, NetworkFacts, OracleEvent, OraclePair,
-                                ParticipantFacts, Period, PvpSettlement, TokenTransfer)  # fmt: skip
+                                OracleRound, ParticipantFacts, Period, PvpSettlement, TokenTransfer)  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 LOG_CHUNK = 5_000  # blocks per eth_getLogs
 READ_BATCH = 300  # calls per JSON-RPC batch
+HISTORY_ROUNDS = 60  # each pair's latest rounds the oracle's history shows
 
 
 def _hex(value: Any) -> str:
     return "0x" + bytes(value).hex()
 
 
-def network_facts(network: Network, *, label: str = "main network", heads: dict[str, int] | None = None) -> NetworkFacts:
-    """The configured and deployed network, read at each ledger's head (or at ``heads``)."""
+def network_facts(network: Network, *, label: str = "main network", heads: dict[str, int] | None = None,
+                  read_heads: bool = True) -> NetworkFacts:  # fmt: skip
+    """The configured and deployed network, read at each ledger's head (or at ``heads``; without
+    ``read_heads`` no ledger is called and the heads read 0: names, currencies and addresses only)."""
     assert network.deployment is not None, "deploy() first"
     settings, keys = network.settings, network.keys
     ledgers = {}
     for name, deployed in network.deployment.ledgers.items():
         w3 = network.clients[name].w3
-        head = heads[name] if heads and name in heads else int(w3.eth.block_number)
+        head = heads[name] if heads and name in heads else (int(w3.eth.block_number) if read_heads else 0)
+        head_time = int(w3.eth.get_block(head)["timestamp"]) if read_heads or (heads and name in heads) else 0
         ledgers[name] = LedgerFacts(name=name, chain_id=deployed.chain_id, confirmations=settings.ledgers[name].confirmations,
-                                    head_block=head, head_time=int(w3.eth.get_block(head)["timestamp"]), pvp=deployed.pvp,
-                                    htlc=deployed.htlc, oracle=deployed.oracle)  # fmt: skip
+                                    head_block=head, head_time=head_time, pvp=deployed.pvp, htlc=deployed.htlc,
+                                    oracle=deployed.oracle)  # fmt: skip
     currencies = {code: CurrencyFacts(code=code, name=c.name, decimals=c.decimals, ledger=settings.currency_ledger(code),
                                       token=network.deployment.token_address(settings, code))
                   for code, c in settings.currencies.items()}  # fmt: skip
@@ -95,7 +99,7 @@ class ChainReader:
                           htlc_events=tuple(htlc), block_times=times, opening_balances=opening_balances,
                           closing_balances=closing_balances, opening_supply=self.supplies(period.opening_block),
                           closing_supply=self.supplies(period.closing_block), oracle_pairs=tuple(self.oracle_pairs()),
-                          oracle_events=tuple(oracle_events))  # fmt: skip
+                          oracle_events=tuple(oracle_events), oracle_history=tuple(self.oracle_history()))  # fmt: skip
 
     def also_time(self, blocks: Iterable[tuple[str, int]]) -> None:
         """Blocks the journal cites (its steps' blocks): their times are read with the rest."""
@@ -248,6 +252,33 @@ class ChainReader:
                                        mid=str(status.mid) if status.mid is not None else None, observed_at=status.observed_at,
                                        published_at=published, age_seconds=status.age_seconds, max_age_seconds=state.max_age,
                                        detail=None if status.available else status.detail,
-                                       halted_since=status.halted_since.isoformat() if status.halted_since else None))  # fmt: skip
+                                       halted_since=status.halted_since.isoformat() if status.halted_since else None,
+                                       dispersion_bps=status.dispersion_bps))  # fmt: skip
         return rows
+
+    def oracle_history(self, rounds: int = HISTORY_ROUNDS) -> list[OracleRound]:
+        """Each directly published pair's latest ``rounds`` rounds on every ledger, oldest first (one
+        JSON-RPC batch per ledger for the pairs' states, then batches of round reads)."""
+        settings = self.network.settings.oracle
+        history: list[OracleRound] = []
+        for ledger in self.facts.ledgers:
+            oracle = self.network.contract(ledger, "oracle")
+            w3 = self.network.clients[ledger].w3
+            ids = [pair_id(settings.base_currency, quote) for quote in settings.pairs]
+            with w3.batch_requests() as batch:
+                for pid in ids:
+                    batch.add(oracle.functions.pair(pid).call())
+                states = batch.execute()
+            wanted = [(pid, number) for pid, state in zip(ids, states, strict=True) if int(state[5])
+                      for number in range(max(1, int(state[5]) - rounds + 1), int(state[5]) + 1)]  # fmt: skip
+            for start in range(0, len(wanted), READ_BATCH):
+                part = wanted[start: start + READ_BATCH]
+                with w3.batch_requests() as batch:
+                    for pid, number in part:
+                        batch.add(oracle.functions.roundData(pid, number).call())
+                    answers = batch.execute()
+                for (pid, number), raw in zip(part, answers, strict=True):
+                    history.append(OracleRound(ledger=ledger, pair=f"{pid[:3].decode()}/{pid[3:].decode()}", round=number, mid=int(raw[0]),
+                                               dispersion_bps=int(raw[3]), observed_at=int(raw[4]), published_at=int(raw[5])))  # fmt: skip
+        return history
 

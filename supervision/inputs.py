@@ -152,6 +152,32 @@ class AlertRecord:
     occurrences: int
     resolved_at: datetime | None
     resolution: str | None
+    evidence: dict[str, object] | None = None  # what the check saw, as data
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledgement: str | None = None  # the regulator's note
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One use of the regulator's powers through the bridge: the audit trail's row."""
+
+    id: int
+    requested_at: datetime
+    actor: str  # "regulator"
+    actor_address: str  # whose key signed the transaction
+    via: str  # "console session 1a2b3c4d", "api"
+    action: str  # freeze | unfreeze | pause | unpause | resume
+    ledger: str
+    currency: str | None
+    participant: str | None
+    pair: str | None
+    reason: str | None
+    status: str  # requested | sent | done | refused | failed
+    tx_hash: str | None
+    block: int | None
+    error: str | None
+    finished_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -266,6 +292,20 @@ class OraclePair:
     max_age_seconds: int
     detail: str | None = None
     halted_since: str | None = None
+    dispersion_bps: int | None = None  # the spread of the reporters' mids in the latest round
+
+
+@dataclass(frozen=True)
+class OracleRound:
+    """One published round of a directly published pair (its history)."""
+
+    ledger: str
+    pair: str
+    round: int
+    mid: int  # 8 decimals, as the oracle stores it
+    dispersion_bps: int
+    observed_at: int
+    published_at: int
 
 
 @dataclass(frozen=True)
@@ -304,6 +344,7 @@ class ChainFacts:
     closing_supply: dict[str, int]
     oracle_pairs: tuple[OraclePair, ...] = ()
     oracle_events: tuple[OracleEvent, ...] = ()
+    oracle_history: tuple[OracleRound, ...] = ()  # each pair's latest rounds, oldest first
 
 
 # ─── what an application adds ────────────────────────────────────────────────────────────
@@ -390,6 +431,8 @@ class SwapAggregates:
     by_state: dict[str, int]
     by_model: dict[str, int]
     settled_value: dict[str, int]  # currency → Σ minor units of the legs of settled swaps
+    settled_today: dict[str, int] = field(default_factory=dict)  # the same, for swaps settled since 00:00 UTC (bridge clock)
+    day: str | None = None  # that day, "2026-12-01"
 
 
 @dataclass(frozen=True)
@@ -402,3 +445,4 @@ class JournalFacts:
     alerts: tuple[AlertRecord, ...]
     quotes: tuple[QuoteRecord, ...]
     database: str  # where it was read ("sqlite:///…/bridge.db"), credentials removed
+    actions: tuple[ActionRecord, ...] = ()  # the regulator's powers used through the bridge (the audit trail)

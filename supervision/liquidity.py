@@ -22,7 +22,8 @@ from collections import defaultdict
 from supervision.context import ZERO_ADDRESS, Context
 from supervision.flows import Attributed
 from supervision.inputs import GrossSimulation, SwapRecord
-from supervision.model import BankLiquidity, BankShare, BatchView, ConcentrationView, CurrencyLiquidity, GasComparison, LiquidityView
+from supervision.model import (BankLiquidity, BankShare, BatchView, ConcentrationView, CurrencyLiquidity, CurvePoint, GasComparison,
+                               LiquidityView, PositionCurve)  # fmt: skip
 
 
 def _bank_addresses(ctx: Context) -> dict[str, str]:
@@ -32,11 +33,17 @@ def _bank_addresses(ctx: Context) -> dict[str, str]:
 def _steps(ctx: Context, gross: bool) -> list[dict[tuple[str, str], int]]:
     """Each step's net change per (bank, currency), in ledger order (each ledger's own; currencies
     never share a sequence across ledgers). Issuance and redemption are not payments."""
+    return [step for step, _ in _sequence(ctx, gross)]
+
+
+def _sequence(ctx: Context, gross: bool) -> list[tuple[dict[tuple[str, str], int], tuple[str, int]]]:
+    """:func:`_steps`, each with where it happened: (ledger, block)."""
     banks = _bank_addresses(ctx)
-    steps: list[dict[tuple[str, str], int]] = []
+    steps: list[tuple[dict[tuple[str, str], int], tuple[str, int]]] = []
     for (ledger, tx_hash), transfers in sorted(ctx.transfers_by_tx.items(), key=lambda item: (item[0][0], item[1][0].block, item[1][0].log_index)):
         if all(t.sender.lower() == ZERO_ADDRESS for t in transfers) or all(t.receiver.lower() == ZERO_ADDRESS for t in transfers):
             continue
+        where = (ledger, transfers[0].block)
         batch = ctx.batch_swaps.get((ledger, tx_hash))
         if gross and batch and all(event.swap_id in ctx.swaps for event in batch):
             for swap in sorted((ctx.swaps[event.swap_id] for event in batch), key=_received_order):
@@ -44,7 +51,7 @@ def _steps(ctx: Context, gross: bool) -> list[dict[tuple[str, str], int]]:
                 for leg in (swap.leg_a, swap.leg_b):
                     step[(leg.payer, leg.currency)] -= leg.amount
                     step[(leg.receiver, leg.currency)] += leg.amount
-                steps.append(step)
+                steps.append((step, where))
             continue
         step = defaultdict(int)
         for t in transfers:
@@ -52,8 +59,27 @@ def _steps(ctx: Context, gross: bool) -> list[dict[tuple[str, str], int]]:
                 step[(banks[t.sender.lower()], t.currency)] -= t.amount
             if t.receiver.lower() in banks:
                 step[(banks[t.receiver.lower()], t.currency)] += t.amount
-        steps.append(step)
+        steps.append((step, where))
     return steps
+
+
+def position_curves(ctx: Context, sequence: list[tuple[dict[tuple[str, str], int], tuple[str, int]]]) -> dict[tuple[str, str], list[CurvePoint]]:
+    """For each (bank, currency): its running position after every step that moved it (the same running
+    sums :func:`peak_net_debit` takes the deepest point of)."""
+    running: dict[tuple[str, str], int] = defaultdict(int)
+    curves: dict[tuple[str, str], list[CurvePoint]] = defaultdict(list)
+    for index, (step, (ledger, block)) in enumerate(sequence):
+        time = ctx.block_time(ledger, block) or 0
+        for key, change in step.items():
+            running[key] += change
+            curves[key].append(CurvePoint(step=index, ledger=ledger, block=block, ledger_time=time, position_minor=running[key],
+                                          net_debit_minor=max(0, -running[key])))  # fmt: skip
+    return dict(curves)
+
+
+def _peak(points: list[CurvePoint]) -> CurvePoint | None:
+    deepest = max(points, key=lambda p: p.net_debit_minor, default=None)
+    return deepest if deepest is not None and deepest.net_debit_minor > 0 else None
 
 
 def _received_order(swap: SwapRecord) -> tuple[int, str]:
@@ -86,7 +112,12 @@ def paid_legs(ctx: Context) -> list[tuple[str, str, str, int]]:
             ending = ctx.htlc_endings.get(lock.lock_id) if lock is not None else None
             if ending is not None and ending.kind == "claimed":
                 payments.append((leg.payer, leg.receiver, leg.currency, leg.amount))
-    for transfers in ctx.transfers_by_tx.values():
+    # a swap's PvP ``settle`` moves each leg straight from payer to receiver: those transfers are the legs
+    # counted above, not payments of their own
+    counted = {(e.ledger, e.tx_hash) for e in ctx.chain.pvp_settlements if e.batch_id is None and e.swap_id in ctx.swaps}
+    for key, transfers in ctx.transfers_by_tx.items():
+        if key in counted:
+            continue
         for t in transfers:
             sender, receiver = ctx.network.name_of(t.sender), ctx.network.name_of(t.receiver)
             if sender and receiver:
@@ -96,7 +127,10 @@ def paid_legs(ctx: Context) -> list[tuple[str, str, str, int]]:
 
 def liquidity(ctx: Context, attributed: Attributed) -> LiquidityView:
     payments = paid_legs(ctx)
-    gross_peak, netted_peak = peak_net_debit(_steps(ctx, gross=True)), peak_net_debit(_steps(ctx, gross=False))
+    gross_sequence, netted_sequence = _sequence(ctx, gross=True), _sequence(ctx, gross=False)
+    gross_peak = peak_net_debit([step for step, _ in gross_sequence])
+    netted_peak = peak_net_debit([step for step, _ in netted_sequence])
+    gross_curves, netted_curves = position_curves(ctx, gross_sequence), position_curves(ctx, netted_sequence)
     bank_names = [name for name, p in ctx.network.participants.items() if p.kind != "central_bank"]
     currencies = []
     for code in ctx.network.currencies:
@@ -126,10 +160,17 @@ def liquidity(ctx: Context, attributed: Attributed) -> LiquidityView:
         batches.append(BatchView(ledger=ledger, batch_id=batch_id, tx_hash=tx_hash, block=block, swaps=len(swap_ids),
                                  gross=[ctx.money(n.gross_value, n.currency) for n in netting],
                                  moved=[ctx.money(n.net_moved, n.currency) for n in netting]))  # fmt: skip
+    curves = []
+    for bank in bank_names:
+        for code, currency in ctx.network.currencies.items():
+            gross, netted = gross_curves.get((bank, code), []), netted_curves.get((bank, code), [])
+            if gross or netted:
+                curves.append(PositionCurve(bank=ctx.name(bank), currency=code, decimals=currency.decimals, gross=gross, netted=netted,
+                                            peak_gross=_peak(gross), peak_netted=_peak(netted)))  # fmt: skip
     return LiquidityView(
         definition=__doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
         currencies=currencies, batches=sorted(batches, key=lambda b: (b.ledger, b.block)),
-        gas=[gas_comparison(simulation) for simulation in ctx.evidence.gross_simulations])  # fmt: skip
+        gas=[gas_comparison(simulation) for simulation in ctx.evidence.gross_simulations], curves=curves)  # fmt: skip
 
 
 def gas_comparison(simulation: GrossSimulation) -> GasComparison:

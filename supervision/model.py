@@ -219,6 +219,8 @@ class SwapCounts(_Model):
     by_state: dict[str, int]
     by_model: dict[str, int]
     settled_value: list[Money]
+    settled_today: list[Money] = []  # swaps settled since 00:00 UTC of ``day`` (the bridge's clock)
+    day: str | None = None
 
 
 # ─── positions, flows, reconciliation ───────────────────────────────────────────────────
@@ -334,11 +336,37 @@ class GasComparison(_Model):
     receipts: list[str]  # the copy's transaction hashes, in settlement order
 
 
+class CurvePoint(_Model):
+    """A bank's running position in one currency after one step of a sequence (settled one by one, or
+    netted as it settled): its change since the period opened, and the net debit that is."""
+
+    step: int  # the step's place in its sequence
+    ledger: str
+    block: int
+    ledger_time: int  # the block's timestamp (0 when not read)
+    position_minor: int  # Σ received − Σ paid since the period opened (minor units)
+    net_debit_minor: int  # max(0, −position)
+
+
+class PositionCurve(_Model):
+    """One bank's intraday position in one currency: gross (one by one, in the order received) and
+    netted (as it settled), each with the point where its net debit peaked."""
+
+    bank: str
+    currency: str
+    decimals: int
+    gross: list[CurvePoint]
+    netted: list[CurvePoint]
+    peak_gross: CurvePoint | None
+    peak_netted: CurvePoint | None
+
+
 class LiquidityView(_Model):
     definition: str
     currencies: list[CurrencyLiquidity]
     batches: list[BatchView]
     gas: list[GasComparison]
+    curves: list[PositionCurve] = []
 
 
 class BankShare(_Model):
@@ -377,10 +405,33 @@ class ExposureByCurrency(_Model):
     value_hours_minor: int  # the same, exact: minor units × seconds
 
 
+class PendingSwap(_Model):
+    """A swap not yet final: how long it has waited, since the order and in its current state."""
+
+    swap_id: str
+    model: str
+    state: str
+    initiator: str
+    counterparty: str
+    pays: Money
+    ordered: str  # wall clock
+    age_seconds: float  # since the order
+    in_state_seconds: float  # since it entered its current state
+
+
+class AgeBucket(_Model):
+    label: str  # "under 1 min", "1–5 min", …
+    up_to_seconds: int | None  # None: the last bucket
+    swaps: int
+    value: list[Money]  # what the initiators pay, per currency
+
+
 class RiskView(_Model):
     definition: str
     open_locks: list[OpenLock]
     exposure: list[ExposureByCurrency]
+    pending: list[PendingSwap] = []  # oldest first
+    pending_ageing: list[AgeBucket] = []
 
 
 class ExceptionItem(_Model):
@@ -390,10 +441,17 @@ class ExceptionItem(_Model):
     swap_id: str | None
     ledger: str | None
     tx_hash: str | None
-    raised: str | None  # wall clock
+    raised: str | None  # wall clock: first seen
     age_seconds: float | None
     status: str  # open | resolved
     resolution: str | None
+    alert_id: int | None = None
+    last_seen: str | None = None
+    occurrences: int | None = None
+    evidence: dict[str, object] | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: str | None = None
+    acknowledgement: str | None = None
 
 
 class RefusalView(_Model):
@@ -439,6 +497,7 @@ class OracleRow(_Model):
     age: str  # "0 h 05 min" (ledger time since the observation)
     halted_since: str | None  # the fixing date of the round that tripped the breaker
     note: str
+    dispersion_bps: int | None = None  # spread of the reporters' mids in the latest round
 
 
 class BreakerEvent(_Model):
@@ -456,9 +515,26 @@ class BreakerEvent(_Model):
     ledger_time: str
 
 
+class RoundPoint(_Model):
+    round: int
+    mid: str  # decimal text, 8 places as published
+    dispersion_bps: int
+    observed_at: str
+    published_at: str
+
+
+class PairHistory(_Model):
+    """A directly published pair's latest rounds on one ledger, oldest first."""
+
+    ledger: str
+    pair: str
+    rounds: list[RoundPoint]
+
+
 class OracleView(_Model):
     pairs: list[OracleRow]
     events: list[BreakerEvent]
+    history: list[PairHistory] = []
 
 
 # ─── operations (P17) ───────────────────────────────────────────────────────────────────
@@ -521,6 +597,35 @@ class Overview(_Model):
     oracle_unavailable: list[OracleRow]
 
 
+# ─── the regulator's powers (audit trail) ───────────────────────────────────────────────
+
+
+class ActionView(_Model):
+    """One use of the regulator's powers through the bridge: who, when, what, and the transaction."""
+
+    id: int
+    requested_at: str  # wall clock
+    actor: str
+    actor_address: str
+    via: str
+    action: str
+    target: str  # "Harbour Bank in HKD", "THB", "EUR/CHF on ledger A"
+    ledger: str
+    status: str
+    tx_hash: str | None
+    block: int | None
+    error: str | None
+    reason: str | None
+    finished_at: str | None
+
+
+class SwapDetail(_Model):
+    """One swap: its indicators and its timeline across both ledgers (the console's swap page)."""
+
+    indicator: SwapIndicator
+    timeline: SwapTimeline
+
+
 # ─── the whole ──────────────────────────────────────────────────────────────────────────
 
 
@@ -546,3 +651,4 @@ class SupervisionModel(_Model):
     oracle: OracleView
     operations: OperationsView
     scenarios: list[ScenarioView]
+    actions: list[ActionView] = []

@@ -1,13 +1,21 @@
-"""Principal at risk in open HTLC locks, exceptions with their age, and refusals by the rule that refused."""
+"""Principal at risk in open HTLC locks, the queue of swaps not yet final with its ageing, exceptions
+with their age (the bridge's alerts with their evidence and acknowledgement), refusals by the rule that
+refused, and the audit trail of the regulator's powers."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from collections.abc import Callable
+from datetime import datetime
+
 from supervision.context import TERMINAL, Context, iso, wall_iso
-from supervision.model import (ExceptionItem, ExceptionsView, ExposureByCurrency, OpenLock, RefusalsByRule, RefusalView, RiskView,
-                               SwapIndicator)  # fmt: skip
+from supervision.inputs import ActionRecord, AlertRecord, SwapRecord
+from supervision.model import (ActionView, AgeBucket, ExceptionItem, ExceptionsView, ExposureByCurrency, OpenLock, PendingSwap,
+                               RefusalsByRule, RefusalView, RiskView, SwapIndicator)  # fmt: skip
 from supervision.units import major_text
+
+AGE_BUCKETS = ((60, "under 1 min"), (300, "1–5 min"), (1800, "5–30 min"), (7200, "30 min–2 h"), (None, "over 2 h"))
 
 
 def risk(ctx: Context) -> RiskView:
@@ -42,22 +50,55 @@ def risk(ctx: Context) -> RiskView:
         exposure.append(ExposureByCurrency(currency=code, open_now=ctx.money(open_now[code], code), locks_open=count_open[code],
                                            value_hours=f"{major_text(hours_minor, decimals)} {code}·h",
                                            value_hours_minor=value_seconds[code]))  # fmt: skip
+    pending = pending_swaps(ctx)
     return RiskView(
         definition=("Principal at risk: value locked in an HTLC escrow and not yet claimed or refunded. Exposure over the period "
                     "is Σ value × time locked (ledger time, lock to claim or refund, or to the closing block for a lock still open), "
-                    "in currency-hours."),
-        open_locks=open_locks, exposure=exposure)  # fmt: skip
+                    "in currency-hours. The pending queue: every swap not yet final, aged by the bridge's clock since its order."),
+        open_locks=sorted(open_locks, key=lambda lock: (lock.expires, lock.swap_id)), exposure=exposure, pending=pending,
+        pending_ageing=ageing(ctx, pending))  # fmt: skip
+
+
+def _entered(swap: SwapRecord) -> datetime:
+    """When ``swap`` entered its current state: its latest journal entry that changed the state."""
+    for step in reversed(swap.transitions):
+        if step.from_state != step.to_state:
+            return step.at
+    return swap.created_at
+
+
+def pending_swaps(ctx: Context) -> list[PendingSwap]:
+    """Every swap not yet final (proposed included), oldest order first."""
+    found = []
+    for swap in sorted(ctx.swaps.values(), key=lambda s: (s.created_at, s.id)):
+        if swap.state in TERMINAL:
+            continue
+        found.append(PendingSwap(swap_id=swap.id, model=swap.model, state=swap.state, initiator=ctx.name(swap.initiator),
+                                 counterparty=ctx.name(swap.counterparty), pays=ctx.money(swap.leg_a.amount, swap.leg_a.currency),
+                                 ordered=wall_iso(swap.created_at), age_seconds=round((ctx.now - swap.created_at).total_seconds(), 1),
+                                 in_state_seconds=round((ctx.now - _entered(swap)).total_seconds(), 1)))  # fmt: skip
+    return found
+
+
+def ageing(ctx: Context, pending: list[PendingSwap]) -> list[AgeBucket]:
+    """The pending queue by age since the order: how many swaps and what their initiators pay, per bucket."""
+    buckets = []
+    lower = 0.0
+    for upper, label in AGE_BUCKETS:
+        inside = [p for p in pending if p.age_seconds >= lower and (upper is None or p.age_seconds < upper)]
+        totals: dict[str, int] = defaultdict(int)
+        for p in inside:
+            totals[p.pays.currency] += p.pays.minor_units
+        buckets.append(AgeBucket(label=label, up_to_seconds=upper, swaps=len(inside),
+                                 value=[ctx.money(amount, code) for code, amount in sorted(totals.items())]))  # fmt: skip
+        lower = float(upper) if upper is not None else lower
+    return buckets
 
 
 def exceptions(ctx: Context, indicators: list[SwapIndicator], differences: list[str]) -> ExceptionsView:
     items: list[ExceptionItem] = []
     now = ctx.now
-    for alert in sorted(ctx.journal.alerts, key=lambda a: a.raised_at):
-        resolved = alert.resolved_at is not None
-        age = ((alert.resolved_at if resolved else now) - alert.raised_at).total_seconds()  # type: ignore[operator]
-        items.append(ExceptionItem(kind=f"alert: {alert.kind}", severity=alert.severity, what=alert.detail, swap_id=alert.swap_id,
-                                   ledger=alert.ledger, tx_hash=alert.tx_hash, raised=wall_iso(alert.raised_at), age_seconds=round(age, 1),
-                                   status="resolved" if resolved else "open", resolution=alert.resolution))  # fmt: skip
+    items += [alert_item(alert, now) for alert in sorted(ctx.journal.alerts, key=lambda a: a.raised_at)]
     for swap in ctx.swaps.values():
         if swap.state in TERMINAL or swap.state == "proposed":
             continue
@@ -75,6 +116,37 @@ def exceptions(ctx: Context, indicators: list[SwapIndicator], differences: list[
         items.append(ExceptionItem(kind="reconciliation difference", severity="critical", what=difference, swap_id=None, ledger=None,
                                    tx_hash=None, raised=None, age_seconds=None, status="open", resolution=None))  # fmt: skip
     return ExceptionsView(items=items, open=sum(1 for item in items if item.status == "open" and item.severity != "info"))
+
+
+def alert_item(alert: AlertRecord, now: datetime) -> ExceptionItem:
+    """One of the bridge's alerts as an exception: first seen, age, evidence, acknowledgement, resolution."""
+    resolved = alert.resolved_at is not None
+    age = ((alert.resolved_at if resolved else now) - alert.raised_at).total_seconds()  # type: ignore[operator]
+    return ExceptionItem(kind=f"alert: {alert.kind}", severity=alert.severity, what=alert.detail, swap_id=alert.swap_id, ledger=alert.ledger,
+                         tx_hash=alert.tx_hash, raised=wall_iso(alert.raised_at), age_seconds=round(age, 1),
+                         status="resolved" if resolved else "open", resolution=alert.resolution, alert_id=alert.id,
+                         last_seen=wall_iso(alert.last_seen_at), occurrences=alert.occurrences, evidence=alert.evidence,
+                         acknowledged_by=alert.acknowledged_by,
+                         acknowledged_at=wall_iso(alert.acknowledged_at) if alert.acknowledged_at else None,
+                         acknowledgement=alert.acknowledgement)  # fmt: skip
+
+
+def action_view(record: ActionRecord, name: Callable[[str], str]) -> ActionView:
+    """One row of the audit trail; ``name`` turns a participant's configured name into the one people read."""
+    if record.action == "resume":
+        target = f"{record.pair} on ledger {record.ledger}"
+    elif record.participant:
+        target = f"{name(record.participant)} in {record.currency}"
+    else:
+        target = f"{record.currency} on ledger {record.ledger}"
+    return ActionView(id=record.id, requested_at=wall_iso(record.requested_at), actor=record.actor, actor_address=record.actor_address,
+                      via=record.via, action=record.action, target=target, ledger=record.ledger, status=record.status,
+                      tx_hash=record.tx_hash, block=record.block, error=record.error, reason=record.reason,
+                      finished_at=wall_iso(record.finished_at) if record.finished_at else None)  # fmt: skip
+
+
+def actions(ctx: Context) -> list[ActionView]:
+    return [action_view(record, ctx.name) for record in ctx.journal.actions]
 
 
 def refusals(ctx: Context) -> tuple[list[RefusalView], list[RefusalsByRule]]:

@@ -190,8 +190,12 @@ def cost(ctx: Context, indicators: list[SwapIndicator]) -> CostView:
         quotes=quotes)  # fmt: skip
 
 
-def counts(ctx: Context, by_state: dict[str, int], by_model: dict[str, int], settled: dict[str, int]) -> SwapCounts:
+def counts(ctx: Context, by_state: dict[str, int], by_model: dict[str, int], settled: dict[str, int],
+           settled_today: dict[str, int] | None = None, day: str | None = None) -> SwapCounts:  # fmt: skip
     """The journal's aggregates (computed by the store over every swap) as the report shows them."""
     settled_value: list[Money] = [ctx.money(amount, code) for code, amount in sorted(settled.items()) if code in ctx.network.currencies]
+    today_by_code = settled_today or {}
+    today: list[Money] = [ctx.money(today_by_code.get(code, 0), code) for code in sorted(set(settled) | set(today_by_code))
+                          if code in ctx.network.currencies]  # fmt: skip
     return SwapCounts(total=sum(by_state.values()), by_state=dict(sorted(by_state.items())), by_model=dict(sorted(by_model.items())),
-                      settled_value=settled_value)  # fmt: skip
+                      settled_value=settled_value, settled_today=today, day=day)  # fmt: skip

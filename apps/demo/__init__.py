@@ -19,10 +19,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from apps.console import install_console
 from apps.demo.context import DemoContext, outcome
 from apps.demo.liquidity import liquidity_saving
 from apps.demo.market_shock import market_shock
 from apps.demo.recovery import crash_and_recovery
+from apps.demo.serve import Serving
 from apps.demo.scenarios import counterparty_default, cross_ledger_htlc, foundation, off_market_rate, same_ledger_pvp, supervisory_powers
 from apps.report import write_report
 from bridge.api.app import create_app
@@ -53,10 +55,11 @@ def _title(scenario: Callable[[DemoContext], ScenarioOutcome]) -> str:
 
 
 def run_demo(settings: Settings, console: Console | None = None, *, reports_dir: Path = REPORTS_DIR, demo_dir: Path = DEMO_DIR,
-             inspect: Callable[[Network, SupervisionModel, str], None] | None = None) -> bool:  # fmt: skip
+             inspect: Callable[[Network, SupervisionModel, str], None] | None = None, serve: Serving | None = None) -> bool:  # fmt: skip
     """Runs every scenario on a fresh network, writes the report; True when every check passed.
     ``inspect(network, model, database_url)`` is called before the ledgers stop (tests recompute the
-    report's figures from the chains there)."""
+    report's figures from the chains there); ``serve(network, app, url)`` after it, while the bridge and
+    its console still serve the final state (``corridor demo --serve`` waits there until Ctrl-C)."""
     console = console or Console()
     started = time.monotonic()
     demo_dir.mkdir(parents=True, exist_ok=True)
@@ -72,8 +75,8 @@ def run_demo(settings: Settings, console: Console | None = None, *, reports_dir:
         day = fixing_day()
         provenance = [OracleProvenance(pair=f"{pair[:3]}/{pair[3:]}", source="ECB", fixing_date=day.isoformat(), restamped=True)
                       for pair in sorted(publication.published_pairs)]  # fmt: skip
-        app = create_app(network, database_url, worker_interval=0.05)
-        with ServerThread(app) as server:
+        app = create_app(network, database_url, worker_interval=0.05, extensions=[install_console])
+        with ServerThread(app, port=serve.port if serve is not None else 0) as server:
             names = [*network.settings.banks, "regulator"]
             clients = {name: BridgeClient(server.url, name, network.keys.account(name)) for name in names}
             ctx = DemoContext(network, clients, console, app, database_url)
@@ -85,12 +88,21 @@ def run_demo(settings: Settings, console: Console | None = None, *, reports_dir:
                                 oracle_events=tuple(ctx.gathered.oracle_events), labels=dict(ctx.gathered.labels))  # fmt: skip
             model = model_for(network, journal, evidence=evidence, opening=opening, limit=10**9)  # one page: the files hold everything
             paths = write_report(model, reports_dir)
+            # the console and GET /v1/regulator/report build the same model from here on: same evidence, same period
+            app.state.evidence, app.state.opening = evidence, opening
             for client in clients.values():
                 client.close()
             if inspect is not None:
                 inspect(network, model, database_url)
+            if serve is not None:
+                print_summary(console, model, time.monotonic() - started)
+                console.print(f"Supervisory report: {paths['html']} (+ {paths['json'].name}, {paths['csv'].name})")
+                serve(network, app, server.url)
+                return all(s.passed for s in model.scenarios) and len(model.scenarios) == len(SCENARIOS)
     print_summary(console, model, time.monotonic() - started)
     console.print(f"Supervisory report: {paths['html']} (+ {paths['json'].name}, {paths['csv'].name})")
+    console.print("To open the live supervision console on this final state: [bold]corridor demo --serve[/] (keeps the network and the bridge "
+                  "running, prints a one-time sign-in link; Ctrl-C stops).")  # fmt: skip
     return all(s.passed for s in model.scenarios) and len(model.scenarios) == len(SCENARIOS)
 
 

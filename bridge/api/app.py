@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.api import errors, openapi
+from bridge.api import docs, errors, openapi
 from bridge.api.changes import SAFETY_POLL_SECONDS, ChangeFeed, changed
 from bridge.api.deps import CallerDep, RepoDep
 from bridge.api.metrics import Metrics, oracle_statuses
@@ -22,11 +22,15 @@ from bridge.api.schemas import MAX_POSITION
 from bridge.engine.coordinator import Coordinator, Worker
 from bridge.engine.intake import Policy
 from bridge.engine.operations import Operations
+from bridge.engine.powers import LocalKeySigner, RegulatorSigner, SupervisoryPowers
+from bridge.store.actions import ActionRepository
 from bridge.store.alerts import AlertRepository
 from bridge.store.db import make_engine, migrate, session_factory
 from bridge.store.refusals import RefusalRepository
 from bridge.store.swaps import SwapRepository
-from corridor.config import Settings
+from corridor.config import AlertsConfig, Settings
+from corridor.errors import CorridorError
+from corridor.keys import REGULATOR
 from corridor.network import Network
 from corridor.transport import RpcTimeouts
 
@@ -54,13 +58,17 @@ def bridge_timing(settings: Settings) -> dict[str, float]:
 
 def create_app(network: Network, database_url: str, *, policy: Policy | None = None, worker_interval: float = 0.2,
                max_batch: int = 100, start_worker: bool = True, probe_interval: float = 1.0, reconcile_interval: float = 30.0,
-               rpc_timeout: float = 5.0) -> FastAPI:  # fmt: skip
+               rpc_timeout: float = 5.0, extensions: Sequence[Callable[[FastAPI], None]] = (),
+               alert_config: AlertsConfig | None = None) -> FastAPI:  # fmt: skip
     """The bridge for ``network`` (deployed), persisting to ``database_url`` (migrated on start).
 
     ``rpc_timeout``: seconds any one ledger call may take (each ledger's circuit breaker opens on a
     timeout); ``probe_interval``: how often each ledger and the database are probed (health and the
     breakers follow these probes); ``reconcile_interval``: how often the journal is compared with the
-    chains (and once at start)."""
+    chains (and once at start). ``alert_config``: the supervisor's alert checks and webhook (default: the
+    network's ``[alerts]``). ``extensions``: called with the app once its routes are in place (the
+    applications mount the console this way); one may append to ``app.state.on_start`` and
+    ``app.state.on_stop``, called with the app once the bridge's services are up and before they stop."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,22 +83,31 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         app.state.changes = ChangeFeed()
         coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap), alerts=alerts)
         worker = Worker(coordinator, interval=worker_interval, max_batch=max_batch)
-        operations = Operations(coordinator, worker, alerts, probe_interval=probe_interval, reconcile_interval=reconcile_interval)
+        operations = Operations(coordinator, worker, alerts, probe_interval=probe_interval, reconcile_interval=reconcile_interval,
+                                alert_config=alert_config)  # fmt: skip
         metrics = Metrics(operations, oracle=oracle_statuses(network))
         app.state.db_engine, app.state.repo, app.state.alerts, app.state.metrics = engine, repo, alerts, metrics
         app.state.coordinator, app.state.worker, app.state.operations = coordinator, worker, operations
-        # probes, the reconciler (a first run at once) and the worker's lanes, which resume every
-        # unfinished swap from the database and the chains
+        app.state.actions = ActionRepository(sessions)
+        app.state.powers = SupervisoryPowers(coordinator.chain, app.state.actions, regulator_signer(network))
+        # probes, the reconciler (a first run at once), the alert checks and the worker's lanes, which
+        # resume every unfinished swap from the database and the chains
         operations.start(worker=start_worker)
+        for hook in app.state.on_start:
+            hook(app)
         try:
             yield
         finally:
+            for hook in reversed(app.state.on_stop):
+                hook(app)
             operations.stop()
             engine.dispose()
 
-    app = FastAPI(title="Corridor bridge", version="1.0.0", lifespan=lifespan, description=DESCRIPTION,
+    app = FastAPI(title="Corridor bridge", version="1.0.0", lifespan=lifespan, description=DESCRIPTION, docs_url=None, redoc_url=None,
                   generate_unique_id_function=lambda route: route.name)  # operationId: the route's function name
+    app.state.on_start, app.state.on_stop = [], []
     errors.install(app)
+    docs.install(app)  # Swagger UI and ReDoc from the package's own copies: they work offline
     app.include_router(health.router)
     app.include_router(signing.router)
     app.include_router(market.router)
@@ -128,7 +145,19 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         return StreamingResponse(stream(), media_type="text/event-stream")
 
     openapi.install(app)
+    for extend in extensions:
+        extend(app)
     return app
+
+
+def regulator_signer(network: Network) -> RegulatorSigner | None:
+    """The signer of the regulator's transactions: in development, the regulator's key from the
+    configuration (:class:`LocalKeySigner`); None when this bridge holds no regulator key (its powers
+    are then refused with a 503 naming why). See :mod:`bridge.engine.powers` for a real deployment."""
+    try:
+        return LocalKeySigner(network.keys.account(REGULATOR))
+    except CorridorError:
+        return None
 
 
 def _changed(app: FastAPI, swap: Any) -> None:

@@ -30,6 +30,8 @@ corridor_database_up                                       1 while the database 
 corridor_reconciler_last_run_timestamp_seconds             last reconciliation
 corridor_reconciler_corrections_total                      swaps recorded from the chain against the journal
 corridor_alerts_open{kind,severity}                        alerts waiting for the supervisor
+corridor_alerts_unacknowledged{kind,severity}              open alerts the regulator has not acknowledged
+corridor_alerts_raised_total{kind}                         alerts raised by this process since it started
 corridor_oracle_pair_state{ledger,pair,state}              1 for the pair's state (fresh, stale, halted, no_data,
                                                            not_listed), 0 for the others
 corridor_oracle_pair_available{ledger,pair}                1 when a read of the pair returns a usable rate
@@ -206,3 +208,12 @@ class _Live(Collector):
         for (kind, severity), count in ops.database.open_alerts.items():
             alerts.add_metric([kind, severity], float(count))
         yield alerts
+        unacknowledged = GaugeMetricFamily("corridor_alerts_unacknowledged", "Open alerts the regulator has not acknowledged",
+                                           labels=["kind", "severity"])  # fmt: skip
+        for (kind, severity), count in ops.database.unacknowledged_alerts.items():
+            unacknowledged.add_metric([kind, severity], float(count))
+        yield unacknowledged
+        raised = CounterMetricFamily("corridor_alerts_raised", "Alerts raised by this process since it started", labels=["kind"])
+        for kind, count in sorted(ops.alerts.raised_total.items()):
+            raised.add_metric([kind], float(count))
+        yield raised

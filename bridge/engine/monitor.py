@@ -218,6 +218,7 @@ class DatabaseMonitor:
         self.reason: str | None = None
         self.probe_seconds: float | None = None
         self.open_alerts: dict[tuple[str, str], int] = {}
+        self.unacknowledged_alerts: dict[tuple[str, str], int] = {}
         self._probing_since: float | None = None
         self._log = StateLog(logger)
 
@@ -228,6 +229,7 @@ class DatabaseMonitor:
             self.repo.probe_write()
             if self.alerts is not None:
                 self.open_alerts = self.alerts.open_by_kind()
+                self.unacknowledged_alerts = self.alerts.open_by_kind(unacknowledged=True)
         except Exception as exc:
             self._set(False, f"{type(exc).__name__}: {_db_reason(exc)}", started)
             self._log.failing("db", "database not writable: %s", self.reason)

@@ -13,15 +13,18 @@ from typing import Any
 
 from bridge.engine.coordinator import Coordinator
 from bridge.engine.monitor import DatabaseMonitor, LedgerMonitor
+from bridge.engine.notify import WebhookNotifier
 from bridge.engine.reconciler import Reconciler
 from bridge.engine.supervisor import Loop, Supervisor
+from bridge.engine.watch import AlertWatch
 from bridge.engine.worker import Worker
 from bridge.store.alerts import AlertRepository
+from corridor.config import AlertsConfig
 
 
 class Operations:
     def __init__(self, coordinator: Coordinator, worker: Worker, alerts: AlertRepository, *, probe_interval: float = 1.0,
-                 probe_timeout: float = 1.0, reconcile_interval: float = 30.0) -> None:  # fmt: skip
+                 probe_timeout: float = 1.0, reconcile_interval: float = 30.0, alert_config: AlertsConfig | None = None) -> None:  # fmt: skip
         self.coordinator = coordinator
         self.worker = worker
         self.alerts = alerts
@@ -35,16 +38,28 @@ class Operations:
         self.supervisor.add(Loop("probe-database", self.database.probe, interval=probe_interval, max_backoff=probe_interval))
         self.supervisor.add(Loop("reconciler", self.reconciler.run_once, interval=reconcile_interval,
                                  max_backoff=min(reconcile_interval, 10.0), stale_after=3 * reconcile_interval + 30))  # fmt: skip
+        config = alert_config or coordinator.network.settings.alerts
+        self.watch = AlertWatch(coordinator.chain, coordinator.repo, alerts, self.ledgers, worker, config,
+                                lanes_started=lambda: {ledger for ledger, lane in worker.lanes.items() if lane.name in self.supervisor.loops})  # fmt: skip
+        self.supervisor.add(Loop("alert-watch", self.watch.run_once, interval=config.interval_seconds,
+                                 max_backoff=max(config.interval_seconds, 5.0)))  # fmt: skip
+        self.webhook = WebhookNotifier(config.webhook_url, timeout=config.webhook_timeout_seconds) if config.webhook_url else None
+        if self.webhook is not None:
+            alerts.listen(self.webhook)
 
     def start(self, *, worker: bool = True) -> None:
         """Starts the probes and the reconciler (its first run at once), and the worker's lanes."""
         if not worker:
             for lane in self.worker.lanes.values():
                 self.supervisor.loops.pop(lane.name, None)
+        if self.webhook is not None:
+            self.webhook.start()
         self.supervisor.start()
 
     def stop(self) -> None:
         self.supervisor.stop()
+        if self.webhook is not None:
+            self.webhook.stop()
 
     # ─── what an operator sees ───────────────────────────────────────────────────────────
 
@@ -79,7 +94,9 @@ class Operations:
                        "last_success": _iso(min(last)) if len(last) == len(lanes) and last else None,
                        "restarts": sum(lane["restarts"] for lane in lanes.values()), "lanes": lanes},
             "reconciler": {**self.reconciler.status(), "alive": loops["reconciler"].alive if "reconciler" in loops else False},
-            "alerts": {"open": open_alerts, "by_kind": {f"{kind}/{severity}": n for (kind, severity), n in self.database.open_alerts.items()}},
+            "alerts": {"open": open_alerts, "by_kind": {f"{kind}/{severity}": n for (kind, severity), n in self.database.open_alerts.items()},
+                       "unacknowledged": sum(self.database.unacknowledged_alerts.values()),
+                       "checked_at": _iso(self.watch.last_run) if self.watch.last_run is not None else None},
             "time": int(now),
         }  # fmt: skip
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from eth_utils import decode_hex
 from web3 import Web3
@@ -128,6 +129,23 @@ class BridgeClient:
         if response.status_code >= 400 or payload is None:
             raise _error(response, payload)
         return payload
+
+    # ─── the console ─────────────────────────────────────────────────────────────────────
+
+    def console_link(self) -> str:
+        """A one-time link that opens a console session as this participant: asks the bridge for a
+        sign-in challenge, signs it here with the participant's key (EIP-191, as every request is
+        signed) and returns the link. Open it in a browser within the challenge's lifetime (five
+        minutes by default); it works once."""
+        response = self._http.post("/console/login/challenge", json={"participant": self.participant})
+        try:
+            payload: Any = response.json()
+        except ValueError:
+            payload = None
+        if response.status_code >= 400 or not isinstance(payload, dict):
+            raise _error(response, payload)
+        signature = "0x" + bytes(self.account.sign_message(encode_defunct(text=payload["message"])).signature).hex()
+        return f"{self._http.base_url}/console/login/link?challenge={payload['id']}&signature={signature}"
 
     # ─── network ─────────────────────────────────────────────────────────────────────────
 

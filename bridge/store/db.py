@@ -115,6 +115,10 @@ class AlertRow(Base):
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    evidence: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # what the check saw, as data
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    acknowledgement: Mapped[str | None] = mapped_column(Text, nullable=True)  # the regulator's note
 
 
 class RefusalRow(Base):
@@ -131,6 +135,68 @@ class RefusalRow(Base):
     field: Mapped[str | None] = mapped_column(String(128), nullable=True)
     detail: Mapped[str] = mapped_column(Text)
     swap_id: Mapped[str | None] = mapped_column(String(66), nullable=True, index=True)
+
+
+class DayOpeningRow(Base):
+    """A bank's balance in a currency when the bridge first looked on a (UTC) day: what its net debit
+    alert counts from. The first observation of the day wins, whichever bridge process made it."""
+
+    __tablename__ = "day_openings"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    balance: Mapped[str] = mapped_column(String(80))  # decimal text: integers beyond 64 bits
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebChallengeRow(Base):
+    """A one-time sign-in challenge for the console: the exact text the participant's key must sign."""
+
+    __tablename__ = "web_challenges"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WebSessionRow(Base):
+    """A console session: only the SHA-256 of its cookie is stored (a copy of the table opens no session)."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(42))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    challenge_id: Mapped[str] = mapped_column(String(64))
+
+
+class SupervisoryActionRow(Base):
+    """One use of the regulator's powers (freeze, unfreeze, pause, unpause, resume): written before the
+    transaction is sent, its hash and block after: the audit trail."""
+
+    __tablename__ = "supervisory_actions"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # "regulator"
+    actor_address: Mapped[str] = mapped_column(String(42))  # whose key signed the transaction
+    via: Mapped[str] = mapped_column(String(64))  # "console session 1a2b3c4d", "api"
+    action: Mapped[str] = mapped_column(String(16))  # freeze | unfreeze | pause | unpause | resume
+    ledger: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    participant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pair: Mapped[str | None] = mapped_column(String(7), nullable=True)  # "EUR/CHF"
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # requested | sent | done | refused | failed
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 def make_engine(url: str) -> Engine:

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from bridge.store.db import AlertRow, QuoteRow, RefusalRow, SwapRow, TransitionRow
-from supervision.inputs import (AlertRecord, JournalFacts, LegRecord, QuoteRecord, RefusalRecord, SwapAggregates, SwapRecord,
+from bridge.store.actions import action_record
+from bridge.store.db import AlertRow, QuoteRow, RefusalRow, SupervisoryActionRow, SwapRow, TransitionRow
+from supervision.inputs import (ActionRecord, AlertRecord, JournalFacts, LegRecord, QuoteRecord, RefusalRecord, SwapAggregates, SwapRecord,
                                 TransitionRecord)  # fmt: skip
 
 PAGE = 1_000  # swaps per query when reading them all
@@ -44,18 +45,27 @@ class JournalReader:
         self._database = _redacted(database_url) if database_url else "(not named)"
 
     def aggregates(self) -> SwapAggregates:
-        """Counts by state and by model, and the value of settled swaps per currency, over every swap."""
+        """Counts by state and by model, and the value of settled swaps per currency (all of them, and those
+        settled since 00:00 UTC today), over every swap: three grouped queries."""
+        midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        by_state: dict[str, int] = {}
+        by_model: dict[str, int] = {}
+        settled: dict[str, int] = {}
+        today: dict[str, int] = {}
         with self._sessions() as session:
-            by_state = {str(state): int(n) for state, n in session.execute(select(SwapRow.state, func.count()).group_by(SwapRow.state))}
-            by_model = {str(model): int(n) for model, n in session.execute(select(SwapRow.model, func.count()).group_by(SwapRow.model))}
-            settled: dict[str, int] = {}
+            for state, model, n in session.execute(select(SwapRow.state, SwapRow.model, func.count()).group_by(SwapRow.state, SwapRow.model)):
+                by_state[str(state)] = by_state.get(str(state), 0) + int(n)
+                by_model[str(model)] = by_model.get(str(model), 0) + int(n)
             for leg in ("leg_a", "leg_b"):
                 currency = SwapRow.body[leg]["currency"].as_string()
-                amount = func.sum(SwapRow.body[leg]["amount"].as_numeric(78, 0))
-                query = select(currency, amount).where(SwapRow.state == "settled").group_by(currency)
-                for code, total in session.execute(query):
+                amount = SwapRow.body[leg]["amount"].as_numeric(78, 0)
+                recent = func.sum(case((SwapRow.updated_at >= midnight, amount), else_=0))
+                query = select(currency, func.sum(amount), recent).where(SwapRow.state == "settled").group_by(currency)
+                for code, total, since_midnight in session.execute(query):
                     settled[str(code)] = settled.get(str(code), 0) + int(total or 0)
-        return SwapAggregates(by_state=by_state, by_model=by_model, settled_value=settled)
+                    today[str(code)] = today.get(str(code), 0) + int(since_midnight or 0)
+        return SwapAggregates(by_state=by_state, by_model=by_model, settled_value=settled,
+                              settled_today={code: value for code, value in today.items() if value}, day=midnight.date().isoformat())  # fmt: skip
 
     def swaps(self, *, page: int = PAGE) -> Iterator[SwapRecord]:
         """Every swap, oldest first (by when the bridge received it), read ``page`` at a time with its steps."""
@@ -99,10 +109,12 @@ class JournalReader:
 
     def alerts(self) -> list[AlertRecord]:
         with self._sessions() as session:
-            return [AlertRecord(id=a.id, kind=a.kind, severity=a.severity, ledger=a.ledger, swap_id=a.swap_id, tx_hash=a.tx_hash,
-                                detail=a.detail, raised_at=_utc(a.raised_at), last_seen_at=_utc(a.last_seen_at), occurrences=a.occurrences,
-                                resolved_at=_utc(a.resolved_at) if a.resolved_at else None, resolution=a.resolution)
-                    for a in session.scalars(select(AlertRow).order_by(AlertRow.id))]  # fmt: skip
+            return [alert_record(a) for a in session.scalars(select(AlertRow).order_by(AlertRow.id))]
+
+    def actions(self) -> list[ActionRecord]:
+        """The regulator's powers used through the bridge, oldest first (the audit trail)."""
+        with self._sessions() as session:
+            return [action_record(a) for a in session.scalars(select(SupervisoryActionRow).order_by(SupervisoryActionRow.id))]
 
     def quotes(self) -> list[QuoteRecord]:
         with self._sessions() as session:
@@ -112,10 +124,32 @@ class JournalReader:
                                 created_at=_utc(q.created_at))
                     for q in session.scalars(select(QuoteRow).order_by(QuoteRow.created_at))]  # fmt: skip
 
+    def swap(self, swap_id: str) -> SwapRecord | None:
+        """One swap with its steps (None when the journal does not know it)."""
+        with self._sessions() as session:
+            row = session.get(SwapRow, swap_id)
+            if row is None:
+                return None
+            t = TransitionRow
+            steps = [TransitionRecord(seq=r.seq, from_state=r.from_state, to_state=r.to_state, at=_utc(r.at), ledger=r.ledger,
+                                      tx_hash=r.tx_hash, block=r.block_number, detail=r.detail)
+                     for r in session.scalars(select(t).where(t.swap_id == swap_id).order_by(t.seq))]  # fmt: skip
+            return self._record(row.body, _utc(row.created_at), steps)
+
     def facts(self) -> JournalFacts:
         """Everything, for one report."""
         return JournalFacts(aggregates=self.aggregates(), swaps=tuple(self.swaps()), refusals=tuple(self.refusals()),
-                            alerts=tuple(self.alerts()), quotes=tuple(self.quotes()), database=self._database)  # fmt: skip
+                            alerts=tuple(self.alerts()), quotes=tuple(self.quotes()), database=self._database,
+                            actions=tuple(self.actions()))  # fmt: skip
+
+
+def alert_record(a: AlertRow) -> AlertRecord:
+    return AlertRecord(id=a.id, kind=a.kind, severity=a.severity, ledger=a.ledger, swap_id=a.swap_id, tx_hash=a.tx_hash,
+                       detail=a.detail, raised_at=_utc(a.raised_at), last_seen_at=_utc(a.last_seen_at), occurrences=a.occurrences,
+                       resolved_at=_utc(a.resolved_at) if a.resolved_at else None, resolution=a.resolution,
+                       evidence=dict(a.evidence) if a.evidence else None,
+                       acknowledged_at=_utc(a.acknowledged_at) if a.acknowledged_at else None, acknowledged_by=a.acknowledged_by,
+                       acknowledgement=a.acknowledgement)  # fmt: skip
 
 
 def _redacted(url: str) -> str:

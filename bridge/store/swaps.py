@@ -326,6 +326,18 @@ class SwapRepository:
         with self._sessions() as session:  # the bodies alone: no ORM objects to build for a read-only list
             return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.not_in(done)))]
 
+    def waiting(self) -> list[tuple[Swap, datetime]]:
+        """Every unfinished swap with when it entered its current state (its latest journal entry that
+        changed the state: a transaction recorded in the same state does not count)."""
+        t = TransitionRow
+        entered = (select(t.swap_id, func.max(t.at).label("entered")).join(SwapRow, SwapRow.id == t.swap_id)
+                   .where(SwapRow.state.not_in([s.value for s in TERMINAL]),
+                          (t.from_state.is_(None)) | (t.from_state != t.to_state)).group_by(t.swap_id).subquery())  # fmt: skip
+        query = select(SwapRow.body, entered.c.entered).join(entered, entered.c.swap_id == SwapRow.id)
+        with self._sessions() as session:
+            rows = session.execute(query).all()
+        return [(from_body(body), at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)) for body, at in rows]
+
     def pending_transactions(self) -> dict[str, int]:
         """Transactions sent and not yet confirmed, by ledger: active swaps whose latest journal entry
         is a transaction hash recorded right after sending (same state, no block yet)."""

@@ -135,12 +135,15 @@ def recompute(network: Network, model: SupervisionModel, database_url: str) -> T
     pvp = network.contract("A", "pvp")
     batches: dict[str, list[str]] = defaultdict(list)
     settled_in: dict[str, tuple[str, int]] = {}
+    settle_txs: set[tuple[str, str]] = set()
     for event in (pvp.events.Settled(), pvp.events.SettledInBatch()):
         for log in sorted(event.get_logs(from_block=opening["A"] + 1, to_block=heads["A"]), key=lambda x: (x["blockNumber"], x["logIndex"])):
             swap_id, tx = "0x" + bytes(log["args"]["swapId"]).hex(), "0x" + bytes(log["transactionHash"]).hex()
             settled_in[swap_id] = ("A", int(log["blockNumber"]))
             if event.event_name == "SettledInBatch":
                 batches[tx].append(swap_id)
+            elif swap_id in rows:
+                settle_txs.add(("A", tx))  # settle pays each leg straight to its receiver: those transfers are the swap's legs
     # peak net debit: running positions per bank, transaction by transaction (netted), or swap by swap inside a batch (gross)
     for gross, peaks in ((True, truth.peak_gross), (False, truth.peak_netted)):
         running: dict[tuple[str, str], int] = defaultdict(int)
@@ -197,7 +200,9 @@ def recompute(network: Network, model: SupervisionModel, database_url: str) -> T
     for lock in locks.values():
         if lock.get("kind") == "Claimed":
             truth.turnover[lock["currency"]] = truth.turnover.get(lock["currency"], 0) + lock["amount"]
-    for items in by_tx.values():
+    for key, items in by_tx.items():
+        if key in settle_txs:
+            continue
         for _, code, sender, receiver, amount in items:
             if sender in participants and receiver in participants:
                 truth.turnover[code] = truth.turnover.get(code, 0) + amount

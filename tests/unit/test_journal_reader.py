@@ -4,6 +4,8 @@ by page, in order, with its steps."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy import update
 
 from bridge.domain.swap import Leg, Model, Swap, SwapState
@@ -35,6 +37,14 @@ def test_aggregates_count_every_swap_and_reading_pages_through_all_of_them(repo:
     assert aggregates.by_state == {"settled": len(settled), "proposed": COUNT - len(settled)}
     assert aggregates.by_model == {"pvp": sum(1 for n in range(COUNT) if n % 3), "htlc": sum(1 for n in range(COUNT) if n % 3 == 0)}
     assert aggregates.settled_value == {"CNY": sum(100 + n for n in range(0, COUNT, 2)), "HKD": sum(2 * n + 1 for n in range(0, COUNT, 2))}
+    assert aggregates.settled_today == aggregates.settled_value  # all settled just now
+    yesterday = datetime.now(timezone.utc) - timedelta(days=1)
+    with repo._sessions.begin() as session:  # half of them settled yesterday
+        session.execute(update(SwapRow).where(SwapRow.id.in_(settled[: len(settled) // 2])).values(updated_at=yesterday))
+    today = reader.aggregates()
+    assert today.settled_value == aggregates.settled_value and today.day == datetime.now(timezone.utc).date().isoformat()
+    assert today.settled_today == {"CNY": sum(100 + n for n in range(0, COUNT, 2)[len(settled) // 2:]),
+                                   "HKD": sum(2 * n + 1 for n in range(0, COUNT, 2)[len(settled) // 2:])}  # fmt: skip
     read = list(reader.swaps(page=1_000))
     assert len(read) == COUNT and len({swap.id for swap in read}) == COUNT
     assert [swap.id for swap in read[:3]] == [f"0x{n:064x}" for n in range(3)]

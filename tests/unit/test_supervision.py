@@ -204,3 +204,77 @@ def test_the_swap_failure_reads_as_text_whatever_its_shape(failure: object, expe
     from bridge.store.journal_reader import _failure
 
     assert _failure(failure) == expected
+
+
+def test_position_curves_are_the_running_sums_whose_deepest_points_are_the_peaks() -> None:
+    """The console's intraday curves come from the same running sums as the peaks: the marked peak of each
+    curve is the bank's peak net debit, one by one and netted."""
+    s1 = pvp_swap("0x01", "alpha", "beta", 1_000_00, 1_100_00)
+    s2 = pvp_swap("0x02", "beta", "alpha", 900_00, 990_00)
+    batch = "0xba7c"
+    moves = [transfer(5, 0, batch, A, PVP, 100_00), transfer(5, 1, batch, PVP, B, 100_00),
+             transfer(5, 2, batch, B, PVP, 110_00, "HKD"), transfer(5, 3, batch, PVP, A, 110_00, "HKD")]  # fmt: skip
+    settled = [PvpSettlement("A", "0x01", 5, 4, batch, batch_id=1), PvpSettlement("A", "0x02", 5, 5, batch, batch_id=1)]
+    opening = {(A, "CNY"): 5_000_00, (B, "CNY"): 5_000_00, (A, "HKD"): 5_000_00, (B, "HKD"): 5_000_00}
+    closing = {(A, "CNY"): 4_900_00, (B, "CNY"): 5_100_00, (A, "HKD"): 5_110_00, (B, "HKD"): 4_890_00}
+    model = build_model(network(), journal([s1, s2]), chain(moves, settled, opening=opening, closing=closing, supply={"CNY": 10_000_00, "HKD": 10_000_00}))
+    curves = {(c.bank, c.currency): c for c in model.liquidity.curves}
+    alpha = curves[("Alpha Bank", "CNY")]
+    assert [p.position_minor for p in alpha.gross] == [-1_000_00, -100_00]  # pays 1,000, then receives 900
+    assert [p.position_minor for p in alpha.netted] == [-100_00]  # the batch moved only the net
+    assert alpha.peak_gross is not None and alpha.peak_gross.net_debit_minor == 1_000_00 and alpha.peak_gross.ledger_time == T0 + 50
+    assert alpha.peak_netted is not None and alpha.peak_netted.net_debit_minor == 100_00
+    for c in model.liquidity.currencies:
+        for bank in c.banks:
+            curve = curves.get((bank.bank, c.currency))
+            assert (curve.peak_gross.net_debit_minor if curve and curve.peak_gross else 0) == bank.peak_net_debit_gross.minor_units
+            assert (curve.peak_netted.net_debit_minor if curve and curve.peak_netted else 0) == bank.peak_net_debit_netted.minor_units
+
+
+def test_a_pvp_settle_is_counted_once_in_the_turnover() -> None:
+    """``settle`` moves each leg straight from payer to receiver: those transfers are the swap's legs, not
+    payments of their own (turnover and concentration counted them twice before)."""
+    swap = pvp_swap("0x01", "alpha", "beta", 1_000_00, 1_100_00)
+    moves = [transfer(5, 0, "0xfeed", A, B, 1_000_00), transfer(5, 1, "0xfeed", B, A, 1_100_00, "HKD")]
+    opening = {(A, "CNY"): 5_000_00, (B, "HKD"): 5_000_00}
+    closing = {(A, "CNY"): 4_000_00, (B, "CNY"): 1_000_00, (A, "HKD"): 1_100_00, (B, "HKD"): 3_900_00}
+    model = build_model(network(), journal([swap]), chain(moves, [PvpSettlement("A", "0x01", 5, 2, "0xfeed")], opening=opening, closing=closing,
+                                                          supply={"CNY": 5_000_00, "HKD": 5_000_00}))  # fmt: skip
+    assert {c.currency: c.turnover.display for c in model.liquidity.currencies} == {"CNY": "1,000.00 CNY", "HKD": "1,100.00 HKD"}
+    assert {c.currency: c.turnover.display for c in model.concentration} == {"CNY": "1,000.00 CNY", "HKD": "1,100.00 HKD"}
+
+
+def test_the_pending_queue_ages_every_swap_not_yet_final() -> None:
+    now = START + timedelta(minutes=40)
+    waiting = [pvp_swap("0x01", "alpha", "beta", 1_000_00, 1_100_00, state="proposed", at=START + timedelta(minutes=39, seconds=30)),
+               pvp_swap("0x02", "alpha", "beta", 2_000_00, 2_200_00, state="accepted", at=START + timedelta(minutes=30)),
+               pvp_swap("0x03", "beta", "alpha", 3_000_00, 3_300_00, state="accepted", at=START)]  # fmt: skip
+    done = pvp_swap("0x04", "alpha", "beta", 500_00, 550_00)
+    model = build_model(network(), journal([*waiting, done]), chain([], [], opening={}, closing={}, supply={}), now=now)
+    assert [p.swap_id for p in model.risk.pending] == ["0x03", "0x02", "0x01"]  # oldest order first; the settled one is not pending
+    assert model.risk.pending[0].age_seconds == 2400.0 and model.risk.pending[0].in_state_seconds == 2399.0
+    buckets = {b.label: (b.swaps, [m.display for m in b.value]) for b in model.risk.pending_ageing}
+    assert buckets == {"under 1 min": (1, ["1,000.00 CNY"]), "1–5 min": (0, []), "5–30 min": (1, ["2,000.00 CNY"]),
+                       "30 min–2 h": (1, ["3,000.00 CNY"]), "over 2 h": (0, [])}  # fmt: skip
+
+
+def test_settled_today_lists_every_settled_currency_even_at_zero() -> None:
+    aggregates = SwapAggregates({"settled": 2}, {"pvp": 2}, {"CNY": 3_000_00, "HKD": 3_300_00}, settled_today={"CNY": 1_000_00}, day="2027-01-15")
+    facts = JournalFacts(aggregates=aggregates, swaps=(), refusals=(), alerts=(), quotes=(), database="x")
+    model = build_model(network(), facts, chain([], [], opening={}, closing={}, supply={}))
+    assert [m.display for m in model.counts.settled_today] == ["1,000.00 CNY", "0.00 HKD"] and model.counts.day == "2027-01-15"
+
+
+def test_the_audit_trail_names_who_did_what_to_whom_with_the_transaction() -> None:
+    from supervision.inputs import ActionRecord
+
+    records = (ActionRecord(1, START, "regulator", A, "console session 1a2b3c4d", "freeze", "A", "HKD", "beta", None, "sanctions hit", "done",
+                            "0x" + "e" * 64, 12, None, START + timedelta(seconds=1)),
+               ActionRecord(2, START, "regulator", A, "api", "resume", "A", None, None, "EUR/CHF", None, "refused", None, None,
+                            "FxNotHalted: EUR/CHF", START))  # fmt: skip
+    facts = JournalFacts(aggregates=SwapAggregates({}, {}, {}), swaps=(), refusals=(), alerts=(), quotes=(), database="x", actions=records)
+    model = build_model(network(), facts, chain([], [], opening={}, closing={}, supply={}))
+    first, second = model.actions
+    assert (first.target, first.via, first.tx_hash, first.block, first.reason) == ("Beta Bank in HKD", "console session 1a2b3c4d", "0x" + "e" * 64,
+                                                                                 12, "sanctions hit")  # fmt: skip
+    assert (second.target, second.status, second.error) == ("EUR/CHF on ledger A", "refused", "FxNotHalted: EUR/CHF")

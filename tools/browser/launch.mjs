@@ -5,11 +5,16 @@
 import chromium from "@sparticuz/chromium";
 import puppeteer from "puppeteer-core";
 
+// The package's flags are tuned for a one-page serverless function: a single process (no second browser
+// context survives it) and the web's security model switched off. Pages here are tested as a user's
+// browser runs them: several processes, same-origin policy, mixed-content blocking.
+const DROPPED = new Set(["--single-process", "--disable-web-security", "--allow-running-insecure-content", "--disable-site-isolation-trials"]);
+
 export async function launch({ width = 1280, height = 900 } = {}) {
   const executablePath = process.env.CORRIDOR_CHROMIUM || (await chromium.executablePath());
   return puppeteer.launch({
     executablePath,
-    args: [...chromium.args, "--no-first-run", "--no-default-browser-check"],
+    args: [...chromium.args.filter((arg) => !DROPPED.has(arg)), "--no-first-run", "--no-default-browser-check"],
     defaultViewport: { width, height, deviceScaleFactor: 1 },
     headless: true,
   });

@@ -1,0 +1,195 @@
+"""The supervision model behind the console's figures, rebuilt in the background after changes.
+
+A rebuild reads the journal and the chains for the whole period (``supervision.assemble.model_for``,
+the report's own function), so it is kept off the request path and bounded: after a change it waits
+at least ``min_interval`` since the last build began and so long that rebuilding never takes more than
+``cpu_share`` of the time (a build of 0.5 s with a share of 5 % waits 10 s). It runs in a process of
+its own at a low priority (:class:`ProcessBuilder`): not under the bridge's GIL, and on a busy machine
+only with the CPU the bridge leaves. Pages render the latest model with the time it was built; each
+build is announced (``on_built``) so open pages refresh. What must be live within a second (counts,
+the journal feed, alerts, one swap) does not wait for this: the console computes those with the
+model's own functions on each change.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from supervision.model import SupervisionModel
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Built:
+    model: SupervisionModel
+    version: int
+    started_at: float  # wall clock
+    seconds: float  # how long the build took
+    journal_seq: int  # the journal's position it covers
+
+
+class ModelCache:
+    def __init__(self, build: Callable[[], SupervisionModel], journal_seq: Callable[[], int], *, min_interval: float = 2.0,
+                 cpu_share: float = 0.05, on_built: Callable[[Built], None] | None = None) -> None:  # fmt: skip
+        self._build, self._journal_seq = build, journal_seq
+        self.min_interval, self.cpu_share = min_interval, cpu_share
+        self.on_built = on_built
+        self._latest: Built | None = None
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # one build at a time
+        self._thread: threading.Thread | None = None
+        self._last_start = 0.0
+        self.builds = 0
+        self.failures = 0
+        self.last_error: str | None = None
+
+    # ─── reading ─────────────────────────────────────────────────────────────────────────
+
+    @property
+    def latest(self) -> Built | None:
+        return self._latest
+
+    def get(self) -> Built:
+        """The latest model; built here, now, if there is none yet (the first page of a session)."""
+        latest = self._latest
+        if latest is not None:
+            if latest.journal_seq != self._journal_seq():
+                self.want()
+            return latest
+        return self.refresh()
+
+    def want(self) -> None:
+        """Something changed: rebuild when the bounds allow."""
+        self._dirty.set()
+
+    def refresh(self) -> Built:
+        """Rebuilds now (a regulator's explicit refresh, tests) and returns the result."""
+        with self._lock:
+            return self._run()
+
+    # ─── the background builder ──────────────────────────────────────────────────────────
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="console-model", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._dirty.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _delay(self) -> float:
+        latest = self._latest
+        spent = latest.seconds if latest is not None else 0.0
+        gap = max(self.min_interval, spent / self.cpu_share)
+        return max(0.0, self._last_start + gap - time.monotonic())
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._dirty.wait()
+            if self._stop.is_set():
+                return
+            delay = self._delay()
+            if delay and self._stop.wait(delay):
+                return
+            self._dirty.clear()
+            with self._lock:
+                if self._latest is not None and self._latest.journal_seq == self._journal_seq() and not self._forced():
+                    continue
+                try:
+                    self._run()
+                except Exception as exc:  # a failed build keeps the last model; the next change tries again
+                    self.failures += 1
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    logger.warning("console model rebuild failed: %s", self.last_error, exc_info=True)
+
+    def _forced(self) -> bool:
+        """Chain-only changes (an oracle round, a block) do not move the journal: rebuild at least every
+        30 s while something asks."""
+        latest = self._latest
+        return latest is None or time.time() - latest.started_at >= 30.0
+
+    def _run(self) -> Built:
+        self._last_start = time.monotonic()
+        started, seq = time.time(), self._journal_seq()
+        model = self._build()
+        seconds = time.monotonic() - self._last_start
+        built = Built(model=model, version=(self._latest.version + 1) if self._latest else 1, started_at=started,
+                      seconds=round(seconds, 3), journal_seq=seq)  # fmt: skip
+        self._latest = built
+        self.builds += 1
+        if self.on_built is not None:
+            self.on_built(built)
+        return built
+
+
+# ─── building in a process of its own ─────────────────────────────────────────────────────
+
+_CHILD: dict[str, Any] = {}
+
+
+def _start_child(settings: Any, deployment: Any, database_url: str, nice: int) -> None:
+    """In the builder process: lower its priority, connect to the ledgers and the database once."""
+    from bridge.store.db import make_engine, session_factory
+    from bridge.store.journal_reader import JournalReader
+    from corridor.network import connect_network
+
+    if nice:
+        os.nice(nice)
+    _CHILD["network"] = connect_network(settings, deployment)
+    _CHILD["reader"] = JournalReader(session_factory(make_engine(database_url)), database_url=database_url)
+
+
+def _build_in_child(evidence: Any, opening: Any) -> str:
+    from supervision.assemble import model_for
+
+    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=10**9)
+    return model.model_dump_json()
+
+
+def _ready() -> bool:
+    return "network" in _CHILD
+
+
+class ProcessBuilder:
+    """Builds the model in one worker process (spawned, so it shares nothing with the bridge's threads),
+    niced by ``nice``; the parent only parses the result."""
+
+    def __init__(self, settings: Any, deployment: Any, database_url: str, *, nice: int = 10) -> None:
+        self._args = (settings, deployment, database_url, nice)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Spawns the worker and lets it connect in the background (the first page does not wait for that)."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_child,
+                                             initargs=self._args)  # fmt: skip
+            self._pool.submit(_ready)
+
+    def __call__(self, evidence: Any, opening: Any) -> SupervisionModel:
+        self.start()
+        assert self._pool is not None
+        try:
+            payload = self._pool.submit(_build_in_child, evidence, opening).result(timeout=600)
+        except Exception:
+            self.close()  # a broken worker is replaced on the next build
+            raise
+        return SupervisionModel.model_validate_json(payload)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

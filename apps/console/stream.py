@@ -1,0 +1,145 @@
+"""The console's live feed: server-sent events on the cookie session, pushed the moment something changes.
+
+Woken by the bridge's swap change feed (every journal entry) and the console's own (alerts, the audit
+trail, a rebuilt model), it sends:
+
+- ``transition``: the journal entries since the last event, as the feed's table rows, newest first (a
+  bank's session: only its own swaps); ``id`` is the last one's journal position, so a reconnecting
+  browser resumes where it stopped;
+- ``swap``: the swap the page shows (``?swap=``) moved: its page re-fetches it;
+- ``counts`` (regulator): the counts panel, the model's counts over the journal's aggregates, at most
+  once a second under load;
+- ``alerts`` (regulator): the alerts banner, whenever an alert is raised, resolved or acknowledged;
+- ``actions`` (regulator): the audit trail moved; ``model``: a rebuilt model (its version);
+- ``session-expired``: the session ended; the page goes to the sign-in page.
+
+A stream lasts at most five minutes; the browser reconnects at once with the last ``id`` it saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from apps.console.access import ENV, ConsoleDenied, SessionDep, StateDep, banner
+from apps.console.pages import feed_row, live_counts
+from apps.console.render import counts_chart
+from bridge.api.auth import REGULATOR
+from bridge.api.sessions import COOKIE
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+MAX_STREAM_SECONDS = 300.0
+COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often
+GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event
+SESSION_CHECK_SECONDS = 5.0
+HEARTBEAT_SECONDS = 15.0
+PAGE = 500
+
+
+def sse(event: str, data: str, *, event_id: int | None = None) -> str:
+    lines = [f"event: {event}"] + ([f"id: {event_id}"] if event_id is not None else [])
+    lines += [f"data: {line}" for line in (data.splitlines() or [""])]
+    return "\n".join(lines) + "\n\n"
+
+
+async def _either(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+@router.get("/stream")
+async def stream(request: Request, session: SessionDep, state: StateDep, swap: str | None = None) -> StreamingResponse:
+    regulator = session.participant == REGULATOR
+    participant = None if regulator else session.participant
+    repo, alerts, actions = request.app.state.repo, request.app.state.alerts, request.app.state.actions
+    if swap is not None and not regulator:
+        record = await run_in_threadpool(state.reader.swap, swap)
+        if record is None or participant not in (record.initiator, record.counterparty):
+            raise ConsoleDenied(403, "Not your swap", "A bank's session sees only the swaps it is a party to.")
+    resume = request.headers.get("Last-Event-ID", "")
+    start = int(resume) if resume.isdigit() else await run_in_threadpool(repo.last_seq)
+    token = request.cookies.get(COOKIE, "")
+    rows = ENV.get_template("_feed_row.html.j2")
+
+    async def events() -> AsyncIterator[str]:
+        yield "retry: 500\n\n"
+        state.streams += 1
+        try:
+            async for event in follow():
+                yield event
+        finally:
+            state.streams -= 1
+
+    async def follow() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        seq = start
+        began = loop.time()
+        seen_alerts, seen_actions = alerts.version, actions.version
+        latest = state.cache.latest
+        seen_model = latest.version if latest is not None else 0
+        counts_due, counts_sent = False, 0.0
+        checked, beat = began, began
+        with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
+            while True:
+                swaps_changed.clear()
+                console_changed.clear()
+                page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=PAGE)
+                moved = any(entry["swap_id"] == swap for entry in page.entries)
+                if page.entries:  # one event for what one wake-up read: its rows, newest first (the feed's order)
+                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(page.entries))
+                    yield sse("transition", html, event_id=page.entries[-1]["seq"])
+                seq = max(seq, page.read_to)
+                if moved:
+                    yield sse("swap", swap or "")
+                now = loop.time()
+                if regulator:
+                    if page.entries:
+                        counts_due = True
+                        state.cache.want()
+                    if counts_due and now - counts_sent >= COUNTS_EVERY:
+                        counts = await run_in_threadpool(live_counts, request, state)
+                        html = ENV.get_template("_counts.html.j2").render(counts=counts, counts_chart=counts_chart(counts.by_state),
+                                                                          chart=ENV.globals["chart"])  # fmt: skip
+                        yield sse("counts", html)
+                        counts_due, counts_sent = False, loop.time()
+                    if alerts.version != seen_alerts:
+                        seen_alerts = alerts.version
+                        summary = await run_in_threadpool(banner, state, request)
+                        yield sse("alerts", ENV.get_template("_alerts_banner.html.j2").render(banner=summary))
+                    if actions.version != seen_actions:
+                        seen_actions = actions.version
+                        yield sse("actions", str(seen_actions))
+                    latest = state.cache.latest
+                    if latest is not None and latest.version != seen_model:
+                        seen_model = latest.version
+                        yield sse("model", str(seen_model))
+                if now - checked >= SESSION_CHECK_SECONDS:
+                    checked = now
+                    if await run_in_threadpool(state.sessions.get, token) is None:
+                        yield sse("session-expired", "/console/login")
+                        return
+                if now - began >= MAX_STREAM_SECONDS:
+                    return
+                if page.full:
+                    continue
+                wait = min(HEARTBEAT_SECONDS - (now - beat), SESSION_CHECK_SECONDS - (now - checked), MAX_STREAM_SECONDS - (now - began))
+                if counts_due:
+                    wait = min(wait, COUNTS_EVERY - (now - counts_sent))
+                await _either(swaps_changed, console_changed, wait)
+                await asyncio.sleep(GATHER_SECONDS)  # a burst (a batch settling a hundred swaps) is read, and sent, at once
+                if loop.time() - beat >= HEARTBEAT_SECONDS:
+                    beat = loop.time()
+                    yield ": keepalive\n\n"
+                    if regulator:
+                        state.cache.want()  # the chains move without the journal (oracle rounds): look again now and then
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

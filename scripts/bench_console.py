@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Does an open console slow the bridge down, and does it stay live under load? Printed as JSON.
+
+The bridge runs as its own process with the console mounted (``corridor bridge serve``), the banks' SDK
+clients in this process, the headless Chromium of the project beside them, all on one machine. The
+bridge benchmark's instruction-file load (``scripts/bench_bridge.py``: files of ``--file-size`` swaps,
+``--files-in-flight`` at once) is run ``--rounds`` times without a console and with the regulator's
+console open on the overview (counts, journal feed, model figures: the busiest page), alternately, so
+that the journal's growth weighs on both alike. For each run: settled swaps per second; with the console:
+how long after each journal entry was written the page received it (the SSE lag, measured in the page
+as arrival time − the entry's time; the same machine's clock), and how many times the model behind the
+figures was rebuilt.
+
+Usage: ``python scripts/bench_console.py [--rounds 3] [--file-swaps 600] [--models pvp,htlc]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import httpx  # noqa: E402
+from bench_bridge import cpu_seconds, ledger_pids, percentile, run_files  # noqa: E402
+
+from bridge.engine.rates import approve_development_banks, publish_current_rates  # noqa: E402
+from bridge.sdk.client import BridgeClient  # noqa: E402
+from bridge.server import BridgeProcess  # noqa: E402
+from corridor.config import load_settings  # noqa: E402
+from corridor.network import open_network  # noqa: E402
+from tests.support.browser import BrowserSession  # noqa: E402
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it (the headless Chromium's processes under its driver)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def cpu(bridge: int, browser: int) -> dict[str, float | None]:
+    return {"bridge": cpu_seconds([bridge]), "browser": cpu_seconds(descendants(browser)), "ledgers": cpu_seconds(ledger_pids()),
+            "clients": time.process_time()}  # fmt: skip
+
+
+def lag_figures(lags: list[float]) -> dict[str, Any]:
+    if not lags:
+        return {"entries": 0}
+    return {"entries": len(lags), "p50_ms": round(statistics.median(lags)), "p95_ms": round(percentile(lags, 0.95)),
+            "p99_ms": round(percentile(lags, 0.99)), "max_ms": round(max(lags)), "over_1s": sum(1 for lag in lags if lag > 1000)}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--file-swaps", type=int, default=600)
+    parser.add_argument("--file-size", type=int, default=100)
+    parser.add_argument("--files-in-flight", type=int, default=4)
+    parser.add_argument("--models", default="pvp,htlc")
+    args = parser.parse_args()
+    settings = load_settings()
+    result: dict[str, Any] = {"load": f"{args.file_swaps} swaps in files of {args.file_size}, {args.files_in_flight} in flight",
+                              "machine": "bridge process, anvil ledgers, SDK clients and headless Chromium on one machine"}  # fmt: skip
+    with open_network(settings) as net, tempfile.TemporaryDirectory() as tmp:
+        net.deploy()
+        approve_development_banks(net)
+        publish_current_rates(net)
+        assert net.deployment is not None
+        deployment = Path(tmp) / "deployment.json"
+        net.deployment.save(deployment)
+        server = BridgeProcess(deployment, f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), launcher=[sys.executable, "-m", "apps.cli", "bridge"])
+        try:
+            server.wait_ready()
+            clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
+            regulator = BridgeClient(server.url, "regulator", net.keys.account("regulator"), store=False)
+            with BrowserSession() as browser:
+                browser.goto(regulator.console_link(), ctx="console")
+                browser.click("#continue", ctx="console", navigate=True)
+                for model in args.models.split(","):
+                    runs: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
+                    for round_ in range(args.rounds):
+                        for mode in (("without", "with") if round_ % 2 == 0 else ("with", "without")):
+                            if mode == "with":
+                                browser.goto(f"{server.url}/console/", ctx="console")
+                                browser.wait_for("[data-live-text]", text="live", ctx="console")
+                                browser.evaluate("window.corridorConsole.lags.length = 0", ctx="console")
+                            else:
+                                browser.goto("about:blank", ctx="console")
+                            time.sleep(1.0)
+                            before = cpu(server.process.pid, browser._process.pid)
+                            figures = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight)
+                            after = cpu(server.process.pid, browser._process.pid)
+                            figures["cpu_ms_per_swap"] = {part: None if before[part] is None or after[part] is None
+                                                          else round(1000 * (after[part] - before[part]) / args.file_swaps, 2)  # type: ignore[operator]
+                                                          for part in before}  # fmt: skip
+                            if mode == "with":
+                                time.sleep(1.0)  # the last entries reach the page
+                                figures["sse_lag"] = lag_figures(list(browser.evaluate("window.corridorConsole.lags", ctx="console")))  # type: ignore[arg-type]
+                            runs[mode].append(figures)
+                            print(f"{model} {mode} console: {figures['swaps_per_s']} swaps/s cpu {figures['cpu_ms_per_swap']} "
+                                  f"{figures.get('sse_lag', '')}", file=sys.stderr)  # fmt: skip
+                    mean = {mode: statistics.fmean(r["swaps_per_s"] for r in items) for mode, items in runs.items()}
+                    cpu_mean = {mode: {part: round(statistics.fmean(r["cpu_ms_per_swap"][part] for r in items), 2)
+                                       for part in items[0]["cpu_ms_per_swap"]} for mode, items in runs.items()}  # fmt: skip
+                    all_lags = [r["sse_lag"] for r in runs["with"]]
+                    result[model] = {"runs": runs, "swaps_per_s_without": round(mean["without"], 1), "swaps_per_s_with": round(mean["with"], 1),
+                                     "change_percent": round(100 * (mean["with"] - mean["without"]) / mean["without"], 1),
+                                     "cpu_ms_per_swap_without": cpu_mean["without"], "cpu_ms_per_swap_with": cpu_mean["with"],
+                                     "sse_lag_worst_run": max(all_lags, key=lambda f: f.get("max_ms", 0))}  # fmt: skip
+                scraped = httpx.get(f"{server.url}/metrics").text.splitlines()
+                result["metrics_at_the_end"] = [line for line in scraped if line.startswith(("corridor_console_", "corridor_alerts_open"))]
+        except BaseException:
+            print(f"bridge log (tail):\n{server.log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
+            raise
+        finally:
+            server.stop()
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -37,6 +37,7 @@ from bridge.api.sessions import COOKIE
 router = APIRouter(prefix="/console", include_in_schema=False)
 RESUME_ID = re.compile(r"[0-9]{1,18}")  # a journal position the browser saw (Last-Event-ID)
 MAX_STREAM_SECONDS = 300.0
+MAX_STREAMS_PER_SESSION = 8  # one session's live pages open at once (each holds a connection and reads the journal)
 COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often
 GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event
 SESSION_CHECK_SECONDS = 5.0
@@ -81,15 +82,24 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         start = since if since is not None else await run_in_threadpool(repo.last_seq)
     token = request.cookies.get(COOKIE, "")
     rows = ENV.get_template("_feed_row.html.j2")
+    if state.streams_by_session.get(session.id_hash, 0) >= MAX_STREAMS_PER_SESSION:
+        raise ConsoleDenied(429, "Too many live pages", f"This session has {MAX_STREAMS_PER_SESSION} live pages open: close one.")
 
     async def events() -> AsyncIterator[str]:
-        yield "retry: 500\n\n"
+        # Counted once the response runs (a stream that never starts never ends either).
         state.streams += 1
+        state.streams_by_session[session.id_hash] = state.streams_by_session.get(session.id_hash, 0) + 1
         try:
+            yield "retry: 500\n\n"
             async for event in follow():
                 yield event
         finally:
             state.streams -= 1
+            left = state.streams_by_session.get(session.id_hash, 1) - 1
+            if left > 0:
+                state.streams_by_session[session.id_hash] = left
+            else:
+                state.streams_by_session.pop(session.id_hash, None)
 
     async def follow() -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()

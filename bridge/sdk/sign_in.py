@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"}  # what a connection to this machine can be named
 MAX_CHALLENGE_LIFETIME = timedelta(hours=1)
 CHALLENGE = re.compile(
     r"(?P<host>[^\s/]+) wants you to sign in with your Ethereum account:\n(?P<address>0x[0-9a-fA-F]{40})\n\n"

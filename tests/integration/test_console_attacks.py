@@ -7,6 +7,7 @@ the console's pages is a 4xx, never a 500."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -220,3 +221,23 @@ def test_what_changes_while_a_page_loads_reaches_it_when_its_stream_opens(bridge
                 break
     assert {"alerts", "transition"} <= events and swap["id"] in text, events
     a.cancel(swap["id"])
+
+
+def test_one_session_holds_a_bounded_number_of_live_streams(bridge: Bridge) -> None:
+    from apps.console.stream import MAX_STREAMS_PER_SESSION
+
+    http, _ = bridge.session("yangtze")
+    with contextlib.ExitStack() as open_streams:
+        readers = []  # kept: a dropped line iterator closes its response
+        for _ in range(MAX_STREAMS_PER_SESSION):
+            stream = open_streams.enter_context(http.stream("GET", "/console/stream", timeout=10))
+            assert stream.status_code == 200
+            readers.append(stream.iter_lines())
+            next(readers[-1])  # running: counted
+        with http.stream("GET", "/console/stream", timeout=10) as refused:
+            assert refused.status_code == 429
+    deadline = time.monotonic() + 10
+    while bridge.app.state.console.streams_by_session and time.monotonic() < deadline:  # closed streams are let go
+        time.sleep(0.2)
+    with http.stream("GET", "/console/stream", timeout=10) as again:
+        assert again.status_code == 200

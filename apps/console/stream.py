@@ -43,6 +43,7 @@ GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in th
 SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
 PAGE = 500
+FEED_ROWS = 60  # the rows the page's feed keeps (console.js FEED_ROWS)
 
 
 def sse(event: str, data: str, *, event_id: int | None = None) -> str:
@@ -117,8 +118,10 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                 console_changed.clear()
                 page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=PAGE)
                 moved = any(entry["swap_id"] == swap for entry in page.entries)
-                if page.entries:  # one event for what one wake-up read: its rows, newest first (the feed's order)
-                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(page.entries))
+                if page.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
+                    # The feed shows its latest FEED_ROWS rows: a busier wake-up sends only those (the rest
+                    # would be drawn and dropped at once); the event id still moves past everything read.
+                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(page.entries[-FEED_ROWS:]))
                     yield sse("transition", html, event_id=page.entries[-1]["seq"])
                 seq = max(seq, page.read_to)
                 if moved:

@@ -239,5 +239,6 @@ def test_one_session_holds_a_bounded_number_of_live_streams(bridge: Bridge) -> N
     deadline = time.monotonic() + 10
     while bridge.app.state.console.streams_by_session and time.monotonic() < deadline:  # closed streams are let go
         time.sleep(0.2)
+    assert not bridge.app.state.console.streams_by_session, "a stream whose browser went away is still running"
     with http.stream("GET", "/console/stream", timeout=10) as again:
         assert again.status_code == 200

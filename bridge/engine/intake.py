@@ -214,8 +214,8 @@ class Intake:
         """The order must cite a quote the bridge issued to the initiator, for this pair, with the validity
         it was issued with: its proof (terms hash and signature) goes with every lock, and the escrow
         refuses any other (HashedTimelockEscrow verifies the quote signer on chain)."""
-        issued = self.repo.quote("0x" + order.quoteHash.hex())
-        if issued is None or issued.participant != participant:
+        issued = self.repo.quote("0x" + order.quoteHash.hex(), participant)
+        if issued is None:
             raise InvalidInstruction("the order cites no quote the bridge issued to you (POST /v1/quotes)", field="order.quoteHash")
         if {issued.base, issued.quote} != {order.sellCurrency, order.buyCurrency}:
             raise InvalidInstruction(f"the quote prices {issued.base}/{issued.quote}, not this pair", field="order.quoteHash")

@@ -60,10 +60,10 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         observed
     {
         bool forgeQuote = forgeSeed % 4 == 0; // one call in four offers a quote the quote service never signed
-        (IHashedTimelockEscrow.LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, ttl, tokenSeed);
+        (LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, ttl, tokenSeed);
         uint256 key = forgeQuote ? _world.strangerKey : _world.quoterKey;
         vm.prank(request.terms.sender);
-        try _world.htlc.lock(request, _proofBy(key, request)) {
+        try _world.htlc.lock(_params(request), _proofBy(key, request)) {
             _record(IHashedTimelockEscrow.lock.selector, true);
             if (forgeQuote) ++ghostWronglyAccepted;
             _opened(request);
@@ -79,7 +79,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         observed
     {
         bool forge = forgeSeed % 4 == 0; // one call in four carries an authorisation the sender never signed
-        (IHashedTimelockEscrow.LockRequest memory request, uint256 senderKey) =
+        (LockRequest memory request, uint256 senderKey) =
             _newRequest(senderSeed, receiverSeed, amount, ttl, 0);
         address sender = request.terms.sender;
         uint256 nonce = forge ? (1 << 200) + _counter++ : _nonces[sender]++;
@@ -90,7 +90,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
             _probeNonces.push(nonce);
         }
         vm.prank(_caller(callerSeed));
-        try _world.htlc.lockFor(request, _proofBy(_world.quoterKey, request), nonce, authorisation) {
+        try _world.htlc.lockFor(_params(request), _proofBy(_world.quoterKey, request), _auth(request, nonce, authorisation)) {
             _record(IHashedTimelockEscrow.lockFor.selector, true);
             if (forge) ++ghostWronglyAccepted;
             _opened(request);
@@ -102,7 +102,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     /// @notice A batch of relayed locks; optionally a stranger submits one item first through lockFor.
     function lockForBatch(uint256 seed, uint8 size, uint8 frontRunIndex, uint256 callerSeed) external observed {
         size = uint8(bound(size, 1, 6));
-        IHashedTimelockEscrow.LockRequest[] memory requests = new IHashedTimelockEscrow.LockRequest[](size);
+        LockRequest[] memory requests = new LockRequest[](size);
         IHashedTimelockEscrow.QuoteProof[] memory quotes = new IHashedTimelockEscrow.QuoteProof[](size);
         uint256[] memory nonces = new uint256[](size);
         bytes[] memory signatures = new bytes[](size);
@@ -116,12 +116,12 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         }
         if (frontRunIndex < size) {
             vm.prank(_world.stranger);
-            try _world.htlc.lockFor(requests[frontRunIndex], quotes[frontRunIndex], nonces[frontRunIndex], signatures[frontRunIndex]) {
+            try _world.htlc.lockFor(_params(requests[frontRunIndex]), quotes[frontRunIndex], _auth(requests[frontRunIndex], nonces[frontRunIndex], signatures[frontRunIndex])) {
                 _opened(requests[frontRunIndex]);
             } catch {}
         }
         vm.prank(_caller(callerSeed));
-        try _world.htlc.lockForBatch(requests, quotes, nonces, signatures) returns (bytes32[] memory ids) {
+        try _world.htlc.lockForBatch(_batch(requests, quotes, nonces, signatures)) returns (bytes32[] memory ids) {
             _record(IHashedTimelockEscrow.lockForBatch.selector, true);
             for (uint256 i; i < size; ++i) {
                 if (ids[i] != bytes32(0)) _opened(requests[i]);
@@ -139,10 +139,10 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         if (!found) return;
         IHashedTimelockEscrow.LockTerms memory terms = _locks[i].terms;
         terms.expiry = uint64(vm.getBlockTimestamp() + 1 hours); // a fresh lock in every respect but the hashlock
-        IHashedTimelockEscrow.LockRequest memory request = _wrap(terms, uint64(vm.getBlockTimestamp() + 1 minutes));
+        LockRequest memory request = _wrap(terms, uint64(vm.getBlockTimestamp() + 1 minutes));
         uint256 nonce = _nonces[terms.sender]++;
         bytes memory authorisation = _authoriseLock(_keyOf(terms.sender), request, nonce, address(_world.htlc));
-        try _world.htlc.lockFor(request, _proofBy(_world.quoterKey, request), nonce, authorisation) {
+        try _world.htlc.lockFor(_params(request), _proofBy(_world.quoterKey, request), _auth(request, nonce, authorisation)) {
             ++ghostWronglyAccepted;
         } catch {}
     }
@@ -150,11 +150,11 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     /// @notice A bank locks a fee-on-transfer token: the escrow would receive less than the lock's
     ///         amount and must refuse.
     function lockFeeToken(uint256 senderSeed, uint256 receiverSeed, uint256 amount) external observed {
-        (IHashedTimelockEscrow.LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, 1 hours, 0);
+        (LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, 1 hours, 0);
         request.terms.token = address(feeToken);
         request.terms.amount = bound(amount, 100, 10_000_00);
         vm.prank(request.terms.sender);
-        try _world.htlc.lock(request, _proofBy(_world.quoterKey, request)) {
+        try _world.htlc.lock(_params(request), _proofBy(_world.quoterKey, request)) {
             ++ghostWronglyAccepted;
         } catch {}
     }
@@ -170,7 +170,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         bytes32 secret = wrongSecret % 4 == 0 ? keccak256(abi.encode(entry.secret)) : entry.secret;
         uint256 before = IERC20(entry.terms.token).balanceOf(entry.terms.receiver);
         vm.prank(_caller(callerSeed));
-        try _world.htlc.claim(entry.terms, secret) {
+        try _world.htlc.claim(_claimTerms(entry.terms), secret) {
             _record(IHashedTimelockEscrow.claim.selector, true);
             if (_world.htlc.isClaimPending(_idOf(entry.terms))) {
                 _locks[i].fate = 3; // held by the token policy: nothing moved, the refund is closed
@@ -215,7 +215,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         }
         uint256[] memory before = _payeeBalances(picked, true);
         vm.prank(_caller(callerSeed));
-        try _world.htlc.claimBatch(terms, secrets) {
+        try _world.htlc.claimBatch(_claimTerms(terms), secrets) {
             _record(IHashedTimelockEscrow.claimBatch.selector, true);
             _afterBatch(picked, before, true, 1);
         } catch {
@@ -279,7 +279,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     ///      one minute, signed terms bound to it).
     function _newRequest(uint256 senderSeed, uint256 receiverSeed, uint256 amount, uint256 ttl, uint256 tokenSeed)
         private
-        returns (IHashedTimelockEscrow.LockRequest memory request, uint256 senderKey)
+        returns (LockRequest memory request, uint256 senderKey)
     {
         address sender;
         address receiver;
@@ -301,9 +301,9 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     function _wrap(IHashedTimelockEscrow.LockTerms memory terms, uint64 validUntil)
         private
         pure
-        returns (IHashedTimelockEscrow.LockRequest memory request)
+        returns (LockRequest memory request)
     {
-        request = IHashedTimelockEscrow.LockRequest({
+        request = LockRequest({
             terms: terms,
             swapId: keccak256(abi.encode(terms.hashlock)),
             quoteHash: bytes32(0),
@@ -312,7 +312,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         _rebind(request);
     }
 
-    function _opened(IHashedTimelockEscrow.LockRequest memory request) private {
+    function _opened(LockRequest memory request) private {
         _locks.push(Lock({terms: request.terms, secret: request.swapId, fate: 0}));
         ghostOpen[request.terms.token] += request.terms.amount;
     }

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IHashedTimelockEscrow} from "../../src/interfaces/IHashedTimelockEscrow.sol";
 import {ISettlementToken} from "../../src/interfaces/ISettlementToken.sol";
 import {HashedTimelockEscrow} from "../../src/settlement/HashedTimelockEscrow.sol";
+import {FeeOnTransferToken} from "../mocks/FeeOnTransferToken.sol";
 import {SettlementBase} from "../utils/SettlementBase.sol";
 
 contract HashedTimelockEscrowTest is SettlementBase {
@@ -323,6 +324,118 @@ contract HashedTimelockEscrowTest is SettlementBase {
         }
     }
 
+    // ─── batches move each run of one party's locks in one token in one transfer ───────
+
+    /// @dev A relayed item of `sender`'s in `token`, authorised with nonce `nonce`.
+    function _item(address sender, uint256 key, address token, uint256 amount, uint256 nonce)
+        internal
+        view
+        returns (IHashedTimelockEscrow.RelayedLock memory)
+    {
+        address receiver = sender == bob ? carol : bob;
+        LockRequest memory request = _request(sender, receiver, amount, keccak256(abi.encode("run", nonce)), expiry);
+        request.terms.token = token;
+        return _relayed(request, _proof(request), nonce, _authorise(key, request, nonce));
+    }
+
+    function test_lockForBatch_PullsEachRunInOneTransfer() external {
+        IHashedTimelockEscrow.RelayedLock[] memory items = new IHashedTimelockEscrow.RelayedLock[](5);
+        items[0] = _item(alice, aliceKey, address(cny), 100, 1);
+        items[1] = _item(alice, aliceKey, address(cny), 200, 2); // same run: one pull of 300
+        items[2] = _item(alice, aliceKey, address(hkd), 400, 3); // token changes: new run
+        items[3] = _item(bob, bobKey, address(hkd), 800, 4); // sender changes: new run
+        items[4] = _item(alice, aliceKey, address(cny), 1600, 5); // alice in CNY again: new run
+        vm.expectCall(address(cny), abi.encodeCall(cny.transferFrom, (alice, address(htlc), 300)), 1);
+        vm.expectCall(address(hkd), abi.encodeCall(hkd.transferFrom, (alice, address(htlc), 400)), 1);
+        vm.expectCall(address(hkd), abi.encodeCall(hkd.transferFrom, (bob, address(htlc), 800)), 1);
+        vm.expectCall(address(cny), abi.encodeCall(cny.transferFrom, (alice, address(htlc), 1600)), 1);
+        bytes32[] memory ids = htlc.lockForBatch(items);
+        for (uint256 i; i < 5; ++i) {
+            assertTrue(htlc.isOpen(ids[i]), "every item locked");
+        }
+        assertEq(cny.balanceOf(address(htlc)), 1900);
+        assertEq(hkd.balanceOf(address(htlc)), 1200);
+        assertEq(cny.balanceOf(alice), OPENING - 1900);
+        assertEq(hkd.balanceOf(alice), OPENING - 400);
+        assertEq(hkd.balanceOf(bob), OPENING - 800);
+    }
+
+    /// @dev A run's single pull is checked against the run's sum: a fee-on-transfer token is refused.
+    function test_lockForBatch_RevertWhen_RunUnderReceived() external {
+        FeeOnTransferToken fot = new FeeOnTransferToken();
+        fot.mint(alice, OPENING);
+        vm.prank(alice);
+        fot.approve(address(htlc), type(uint256).max);
+        IHashedTimelockEscrow.RelayedLock[] memory items = new IHashedTimelockEscrow.RelayedLock[](2);
+        items[0] = _item(alice, aliceKey, address(fot), 1000, 1);
+        items[1] = _item(alice, aliceKey, address(fot), 2000, 2);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcAmountNotReceived.selector, 3000, 2970));
+        htlc.lockForBatch(items);
+        assertEq(fot.balanceOf(address(htlc)), 0);
+    }
+
+    function test_lock_RevertWhen_FeeOnTransfer() external {
+        FeeOnTransferToken fot = new FeeOnTransferToken();
+        fot.mint(alice, OPENING);
+        LockRequest memory request = _request(alice, bob, 1000, SECRET, expiry);
+        request.terms.token = address(fot);
+        vm.startPrank(alice);
+        fot.approve(address(htlc), type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcAmountNotReceived.selector, 1000, 990));
+        htlc.lock(_params(request), _proof(request));
+        vm.stopPrank();
+    }
+
+    function test_claimBatch_PaysEachRunInOneTransfer() external {
+        IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](4);
+        bytes32[] memory secrets = new bytes32[](4);
+        address[4] memory senders = [alice, carol, alice, dave];
+        address[4] memory receivers = [bob, bob, carol, bob];
+        for (uint256 i; i < 4; ++i) {
+            secrets[i] = keccak256(abi.encode("claim run", i));
+            LockRequest memory request = _request(senders[i], receivers[i], 100 * (i + 1), secrets[i], expiry);
+            terms[i] = request.terms;
+            vm.prank(senders[i]);
+            htlc.lock(_params(request), _proof(request));
+        }
+        // runs by (token, receiver): bob 100 + 200, carol 300, bob 400
+        vm.expectCall(address(cny), abi.encodeCall(cny.transfer, (bob, 300)), 1);
+        vm.expectCall(address(cny), abi.encodeCall(cny.transfer, (carol, 300)), 1);
+        vm.expectCall(address(cny), abi.encodeCall(cny.transfer, (bob, 400)), 1);
+        assertEq(htlc.claimBatch(_claimTerms(terms), secrets), 4);
+        assertEq(cny.balanceOf(bob), OPENING + 700);
+        assertEq(cny.balanceOf(carol), OPENING - 200 + 300);
+        assertEq(cny.balanceOf(address(htlc)), 0);
+    }
+
+    function test_refundBatch_PaysEachRunInOneTransfer() external {
+        IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](3);
+        address[3] memory senders = [alice, alice, carol];
+        for (uint256 i; i < 3; ++i) {
+            LockRequest memory request =
+                _request(senders[i], bob, 100 * (i + 1), keccak256(abi.encode("refund run", i)), expiry);
+            terms[i] = request.terms;
+            vm.prank(senders[i]);
+            htlc.lock(_params(request), _proof(request));
+        }
+        vm.warp(expiry);
+        vm.expectCall(address(cny), abi.encodeCall(cny.transfer, (alice, 300)), 1);
+        vm.expectCall(address(cny), abi.encodeCall(cny.transfer, (carol, 300)), 1);
+        assertEq(htlc.refundBatch(terms), 3);
+        assertEq(cny.balanceOf(alice), OPENING);
+        assertEq(cny.balanceOf(carol), OPENING);
+        assertEq(cny.balanceOf(address(htlc)), 0);
+    }
+
+    /// @dev Compact signatures: a relayed authorisation with its `vs` parity bit flipped recovers to someone else.
+    function test_lockFor_RevertWhen_CompactSignatureTampered() external {
+        LockRequest memory request = _request(alice, bob, AMOUNT, SECRET, expiry);
+        IHashedTimelockEscrow.Authorisation memory auth = _auth(request, 5, _authorise(aliceKey, request, 5));
+        auth.vs ^= bytes32(uint256(1) << 255);
+        vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcInvalidAuthorisation.selector, alice));
+        htlc.lockFor(_params(request), _proof(request), auth);
+    }
+
     // ─── quote binding, verified on chain ────────────────────────────────────────────────
 
     /// @dev Finding: any quote hash was accepted (binding was self-declared).
@@ -546,7 +659,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
     }
 
     function test_claim_RevertWhen_WrongSecret() external {
-        (LockRequest memory request, bytes32 lockId) = _open();
+        (LockRequest memory request,) = _open();
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, _wrongId(keccak256("guess"))));
         htlc.claim(_claimTerms(request.terms), keccak256("guess"));
     }
@@ -602,7 +715,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
     }
 
     function test_claimBatch_RevertWhen_AnyWrongSecret() external {
-        (LockRequest memory request, bytes32 lockId) = _open();
+        (LockRequest memory request,) = _open();
         IHashedTimelockEscrow.LockTerms[] memory terms = new IHashedTimelockEscrow.LockTerms[](1);
         terms[0] = request.terms;
         bytes32[] memory secrets = new bytes32[](1);
@@ -715,7 +828,7 @@ contract HashedTimelockEscrowTest is SettlementBase {
 
     function testFuzz_claim_RefusesAnyOtherPreimage(bytes32 guess) external {
         vm.assume(guess != SECRET);
-        (LockRequest memory request, bytes32 lockId) = _open();
+        (LockRequest memory request,) = _open();
         vm.expectRevert(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, _wrongId(guess)));
         htlc.claim(_claimTerms(request.terms), guess);
     }

@@ -99,17 +99,29 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         }
     }
 
-    /// @notice A batch of relayed locks; optionally a stranger submits one item first through lockFor.
+    /// @notice A batch of relayed locks in several tokens, with runs of one sender in one token (each pulled
+    ///         in one transfer), sometimes ending in the fee-on-transfer token (must be refused); optionally
+    ///         a stranger submits one item first through lockFor.
     function lockForBatch(uint256 seed, uint8 size, uint8 frontRunIndex, uint256 callerSeed) external observed {
         size = uint8(bound(size, 1, 6));
         LockRequest[] memory requests = new LockRequest[](size);
         IHashedTimelockEscrow.QuoteProof[] memory quotes = new IHashedTimelockEscrow.QuoteProof[](size);
         uint256[] memory nonces = new uint256[](size);
         bytes[] memory signatures = new bytes[](size);
+        uint256 runSeed;
+        bool withFee = seed % 8 == 0; // one batch in eight ends with an item in the fee-on-transfer token
         for (uint256 i; i < size; ++i) {
             uint256 s = uint256(keccak256(abi.encode(seed, i)));
+            // About half the items continue the previous item's run (same sender, same token: one pull for
+            // the run), the rest start a new one.
+            uint256 senderSeed = i > 0 && s % 2 == 0 ? runSeed : s;
+            runSeed = senderSeed;
             uint256 senderKey;
-            (requests[i], senderKey) = _newRequest(s, s >> 64, s >> 128, s >> 32, 0);
+            (requests[i], senderKey) = _newRequest(senderSeed, s >> 64, s >> 128, s >> 32, senderSeed >> 96);
+            if (withFee && i == size - 1) {
+                requests[i].terms.token = address(feeToken);
+                requests[i].terms.amount = bound(s >> 128, 100, 10_000_00);
+            }
             quotes[i] = _proofBy(_world.quoterKey, requests[i]);
             nonces[i] = _nonces[requests[i].terms.sender]++;
             signatures[i] = _authoriseLock(senderKey, requests[i], nonces[i], address(_world.htlc));
@@ -123,6 +135,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         vm.prank(_caller(callerSeed));
         try _world.htlc.lockForBatch(_batch(requests, quotes, nonces, signatures)) returns (bytes32[] memory ids) {
             _record(IHashedTimelockEscrow.lockForBatch.selector, true);
+            if (withFee) ++ghostWronglyAccepted; // the escrow received less than the run's sum
             for (uint256 i; i < size; ++i) {
                 if (ids[i] != bytes32(0)) _opened(requests[i]);
                 else if (i != frontRunIndex) ++ghostWronglyAccepted; // only a used authorisation may be skipped

@@ -127,9 +127,11 @@ contract HashedTimelockHandler is SettlementHandlerBase {
             signatures[i] = _authoriseLock(senderKey, requests[i], nonces[i], address(_world.htlc));
         }
         if (frontRunIndex < size) {
+            uint256 k = frontRunIndex;
+            IHashedTimelockEscrow.Authorisation memory auth = _auth(requests[k], nonces[k], signatures[k]);
             vm.prank(_world.stranger);
-            try _world.htlc.lockFor(_params(requests[frontRunIndex]), quotes[frontRunIndex], _auth(requests[frontRunIndex], nonces[frontRunIndex], signatures[frontRunIndex])) {
-                _opened(requests[frontRunIndex]);
+            try _world.htlc.lockFor(_params(requests[k]), quotes[k], auth) {
+                _opened(requests[k]);
             } catch {}
         }
         vm.prank(_caller(callerSeed));

@@ -8,7 +8,7 @@ from typing import Any
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
-from corridor.typed_data import DOMAIN_FIELDS, compact_signature
+from corridor.typed_data import DOMAIN_FIELDS
 from oracle.rates import bid_ask, pair_id
 from oracle.feeds.base import Fixing
 
@@ -55,7 +55,9 @@ def report_message(chain_id: int, oracle: str, observations: list[int]) -> dict[
 
 def compact(signature: bytes) -> tuple[bytes, bytes]:
     """EIP-2098 (r, vs) from a 65-byte (r, s, v) signature."""
-    return compact_signature(signature)
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    vs = s | ((v - 27) << 255)
+    return r, vs.to_bytes(32, "big")
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,7 @@ interface IHashedTimelockEscrow {
     ///      so one item submitted first by somebody else cannot make the whole batch revert; any other
     ///      failure reverts the batch. Consecutive items of the same sender and token are pulled in one
     ///      transfer (and the escrow verifies it received their sum): order a batch by sender and token.
+    /// @param locks The items, each exactly the arguments of a {lockFor}.
     /// @return lockIds The lock id of each item, zero for a skipped one.
     function lockForBatch(RelayedLock[] calldata locks) external returns (bytes32[] memory lockIds);
 
@@ -225,6 +226,8 @@ interface IHashedTimelockEscrow {
     /// @notice Claims several locks. Locks already settled are skipped; a claim the token policy holds is
     ///         recorded as pending ({ClaimHeld}) or stays pending; any other failure reverts.
     /// @dev Consecutive paid locks of the same token and receiver are paid in one transfer.
+    /// @param terms Each lock's terms, hashlock aside.
+    /// @param secrets Each lock's preimage, in the same order.
     /// @return claimed How many locks this call paid out.
     function claimBatch(ClaimTerms[] calldata terms, bytes32[] calldata secrets) external returns (uint256 claimed);
 
@@ -237,6 +240,7 @@ interface IHashedTimelockEscrow {
     /// @notice Refunds several locks. Locks already settled or with a claim pending are skipped; a lock whose
     ///         sender the token policy refuses now is left open ({SettlementHeld}); any other failure reverts.
     /// @dev Consecutive refunded locks of the same token and sender are paid back in one transfer.
+    /// @param terms Each lock's terms.
     /// @return refunded How many locks this call paid back.
     function refundBatch(LockTerms[] calldata terms) external returns (uint256 refunded);
 

@@ -38,7 +38,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 RESUME_ID = re.compile(r"[0-9]{1,18}")  # a journal position the browser saw (Last-Event-ID)
 MAX_STREAM_SECONDS = 300.0
 MAX_STREAMS_PER_SESSION = 8  # one session's live pages open at once (each holds a connection and reads the journal)
-COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often
+COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often…
+COUNTS_CPU_SHARE = 0.02  # …and re-counted at most this share of the time (a large journal takes long to count)
 GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event
 BUSY_GATHER_SECONDS = 0.25  # …and this long while the journal is busy (the last read found BUSY_ROWS or more)
 BUSY_ROWS = 20
@@ -112,7 +113,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         seen_actions = actions.version if actions_seen is None else actions_seen
         latest = state.cache.latest
         seen_model = (latest.version if latest is not None else 0) if model_seen is None else model_seen
-        counts_due, counts_sent = False, 0.0
+        counts_due, counts_sent, counts_every = False, 0.0, COUNTS_EVERY
         checked, beat = began, began
         with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
             while True:
@@ -133,10 +134,12 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                     if page.entries:
                         counts_due = True
                         state.cache.want()
-                    if counts_due and now - counts_sent >= COUNTS_EVERY:
+                    if counts_due and now - counts_sent >= counts_every:
+                        counting = loop.time()
                         counts = await run_in_threadpool(live_counts, request, state)
                         html = ENV.get_template("_counts.html.j2").render(counts=counts, counts_chart=counts_chart(counts.by_state),
                                                                           chart=ENV.globals["chart"])  # fmt: skip
+                        counts_every = max(COUNTS_EVERY, (loop.time() - counting) / COUNTS_CPU_SHARE)
                         yield sse("counts", html)
                         counts_due, counts_sent = False, loop.time()
                     if alerts.version != seen_alerts:
@@ -162,7 +165,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                     continue
                 wait = min(HEARTBEAT_SECONDS - (now - beat), SESSION_CHECK_SECONDS - (now - checked), MAX_STREAM_SECONDS - (now - began))
                 if counts_due:
-                    wait = min(wait, COUNTS_EVERY - (now - counts_sent))
+                    wait = min(wait, counts_every - (now - counts_sent))
                 await _either(swaps_changed, console_changed, wait)
                 # A burst (a batch settling a hundred swaps) is read, and sent, at once; under a steady load, fewer
                 # and larger events cost the bridge and the browser less, still well within the second.

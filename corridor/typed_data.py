@@ -164,6 +164,29 @@ def sign(account: LocalAccount, message: dict[str, Any]) -> bytes:
     return bytes(account.sign_message(encode_typed_data(full_message=message)).signature)
 
 
+def compact(signature: bytes) -> tuple[bytes, bytes]:
+    """The EIP-2098 form ``(r, vs)`` of a 65-byte ``r ‖ s ‖ v`` signature: ``s`` with ``v``'s parity in its
+    top bit. The PvP escrow takes party signatures this way (two words of calldata instead of a ``bytes``)."""
+    if len(signature) != 65:
+        raise ValueError(f"expected a 65-byte signature, got {len(signature)} bytes")
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    if v < 27:
+        v += 27
+    if v not in (27, 28) or s >> 255:
+        raise ValueError("not a canonical (v = 27/28, low-s) signature")
+    return r, (s | ((v - 27) << 255)).to_bytes(32, "big")
+
+
+def onchain_signature(signature: bytes) -> tuple[bytes, bytes]:
+    """What the PvP escrow takes for a party's signature: its compact form, or, for bytes that are no
+    canonical 65-byte signature, a pair the escrow refuses as an invalid signature (as it refused those
+    bytes), so the chain keeps the last word."""
+    try:
+        return compact(signature)
+    except ValueError:
+        return bytes(32), bytes(32)
+
+
 def recover(message: dict[str, Any], signature: bytes) -> str:
     """The address that signed ``message``."""
     return str(Account.recover_message(encode_typed_data(full_message=message), signature=signature))

@@ -24,6 +24,26 @@ library PairCodec {
         state.derived = uint8(word >> 216) != 0;
     }
 
+    /// @notice The `maxAge` field alone.
+    function maxAge(uint256 word) internal pure returns (uint256) {
+        return uint32(word);
+    }
+
+    /// @notice The `listed` field alone.
+    function listed(uint256 word) internal pure returns (bool) {
+        return uint8(word >> 64) != 0;
+    }
+
+    /// @notice The `derived` field alone.
+    function derived(uint256 word) internal pure returns (bool) {
+        return uint8(word >> 216) != 0;
+    }
+
+    /// @notice The `lastObservedAt` field alone.
+    function lastObservedAt(uint256 word) internal pure returns (uint256) {
+        return uint32(word >> 184);
+    }
+
     /// @notice The `latestRound` field alone.
     function latestRound(uint256 word) internal pure returns (uint256) {
         return uint32(word >> 80);

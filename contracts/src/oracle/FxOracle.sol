@@ -11,6 +11,7 @@ import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IsoCodes} from "../libraries/IsoCodes.sol";
 import {ObservationCodec} from "../libraries/ObservationCodec.sol";
 import {PairCodec} from "../libraries/PairCodec.sol";
+import {RoundCodec} from "../libraries/RoundCodec.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title FxOracle
@@ -34,6 +35,8 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     uint256 public constant MAX_BPS = 10_000;
     /// @notice The most crosses the oracle judges after each round (bounds {publish}'s gas).
     uint256 public constant MAX_CROSSES = 16;
+    /// @inheritdoc IFxOracle
+    uint256 public constant ROUND_WINDOW = 256;
 
     /// @notice The ledger's participant registry: roles and the reporter set.
     IParticipantRegistry public immutable registry;
@@ -41,7 +44,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     bytes3 public immutable baseCurrency;
 
     mapping(bytes6 pairId => uint256 packed) private _pairs; // see PairCodec
-    mapping(bytes6 pairId => mapping(uint256 roundId => Round)) private _rounds;
+    /// @dev Each pair's last ROUND_WINDOW rounds, round `id` at index `id % ROUND_WINDOW` (see RoundCodec).
+    ///      Once a pair's ring is full a round overwrites a non-zero word (~5k gas) instead of filling a
+    ///      fresh slot (~22k); older rounds live on in {RoundPublished}.
+    mapping(bytes6 pairId => uint256[ROUND_WINDOW] ring) private _rounds;
     mapping(uint256 dayWord => uint256 bits) private _holidays;
     // One slot, read once per round.
     uint8 private _quorum;
@@ -201,14 +207,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @dev Appends the round, moves the pair's pointer and trips the breaker on a jump.
     function _store(bytes6 pairId, Pair memory state, Column memory column, uint256 minSequence) private {
         uint256 roundId = uint256(state.latestRound) + 1;
-        _rounds[pairId][roundId] = Round({
-            mid: uint48(column.mid),
-            bid: uint48(column.bid),
-            ask: uint48(column.ask),
-            dispersionBps: uint16(column.dispersionBps),
-            observedAt: uint32(column.observedAt),
-            publishedAt: uint32(block.timestamp)
-        });
+        uint256 round = RoundCodec.encode(
+            column.mid, column.bid, column.ask, column.dispersionBps, column.observedAt, block.timestamp
+        );
+        _rounds[pairId][roundId % ROUND_WINDOW] = round;
         uint256 previous = state.lastMid;
         (bool trips, uint256 jump) = _judge(previous, state.halted, state.breakerBps, column.mid);
         state.latestRound = uint32(roundId);
@@ -217,7 +219,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         state.lastObservedAt = uint32(column.observedAt);
         if (trips) state.halted = true;
         _setPair(pairId, state); // one SSTORE
-        emit RoundPublished(pairId, roundId, column.mid);
+        emit RoundPublished(pairId, roundId, column.mid, round);
         if (trips) emit BreakerTripped(pairId, roundId, previous, column.mid, jump);
     }
 
@@ -283,9 +285,55 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     // ─── Reads ───────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IFxRateSource
+    /// @dev {latest}'s mid and round, with the same checks and errors in the same order, read from the
+    ///      pairs' packed words alone: a direct pair's word carries its last round's mid, median observation
+    ///      time and id, so a settlement reads one slot per pair (a cross three) and builds no {Rate}.
     function settlementRate(bytes3 base, bytes3 quote) external view returns (uint256 mid, uint256 roundRef) {
-        Rate memory rate = _rate(base, quote);
-        return (rate.mid * 1e10, rate.roundRef);
+        bytes6 pairId = _pairId(base, quote);
+        uint256 word = _pairs[pairId];
+        bool inverse;
+        if (!PairCodec.listed(word)) {
+            bytes6 inversePair = _pairId(quote, base);
+            word = _pairs[inversePair];
+            if (!PairCodec.listed(word)) revert FxPairNotListed(pairId);
+            (pairId, inverse) = (inversePair, true);
+        }
+        (mid, roundRef) = PairCodec.derived(word) ? _crossQuote(pairId, word) : _directQuote(pairId, word);
+        // As {_invert}: the inverse mid is rounded down at 8 decimals, then scaled.
+        if (inverse) mid = _ONE * _ONE / mid;
+        mid *= 1e10;
+    }
+
+    /// @dev A direct pair's last mid and round from its word: not halted, with data, fresh.
+    function _directQuote(bytes6 pairId, uint256 word) private view returns (uint256 mid, uint256 roundId) {
+        if (PairCodec.halted(word)) revert FxPairHalted(pairId);
+        return _legQuote(pairId, word);
+    }
+
+    /// @dev A pair's last mid and round from its word, if it has one and it is fresh (halts are the
+    ///      caller's concern), as {_roundRate}.
+    function _legQuote(bytes6 pairId, uint256 word) private view returns (uint256 mid, uint256 roundId) {
+        roundId = PairCodec.latestRound(word);
+        if (roundId == 0) revert FxNoData(pairId, 0);
+        _checkFresh(pairId, PairCodec.lastObservedAt(word), PairCodec.maxAge(word));
+        mid = PairCodec.lastMid(word);
+    }
+
+    /// @dev A cross's mid from its legs' words, as {_crossRate}.
+    function _crossQuote(bytes6 cross, uint256 word) private view returns (uint256 mid, uint256 roundRef) {
+        if (PairCodec.halted(word)) revert FxPairHalted(cross);
+        if (PairCodec.lastMid(word) == 0) revert FxNoData(cross, 0);
+        (uint256 baseMid, uint256 baseRound) = _legQuoteOf(bytes3(cross));
+        (uint256 quoteMid, uint256 quoteRound) = _legQuoteOf(bytes3(cross << 24));
+        // Mids are below 2^48: no overflow, the same floor as {_crossRate}'s mulDiv.
+        return (quoteMid * _ONE / baseMid, (baseRound << 128) | quoteRound);
+    }
+
+    function _legQuoteOf(bytes3 currency) private view returns (uint256 mid, uint256 roundId) {
+        bytes6 legId = _pairId(baseCurrency, currency);
+        uint256 word = _pairs[legId];
+        if (!PairCodec.listed(word) || PairCodec.derived(word)) revert FxPairNotListed(legId);
+        return _legQuote(legId, word);
     }
 
     /// @inheritdoc IFxOracle
@@ -342,7 +390,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @dev The pair's latest round, if it has one and it is fresh (halts are the caller's concern).
     function _roundRate(bytes6 pairId, Pair memory state) private view returns (Rate memory) {
         if (state.latestRound == 0) revert FxNoData(pairId, 0);
-        Round memory round = _rounds[pairId][state.latestRound];
+        Round memory round = _latestRound(pairId, state.latestRound);
         _checkFresh(pairId, round.observedAt, state.maxAge);
         return Rate({
             mid: round.mid,
@@ -366,23 +414,46 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         return rate;
     }
 
+    /// @dev The latest round of a pair with at least one (always inside the window).
+    function _latestRound(bytes6 pairId, uint256 latestRound) private view returns (Round memory) {
+        return RoundCodec.decode(_rounds[pairId][latestRound % ROUND_WINDOW]);
+    }
+
+    /// @dev The oldest round still kept on chain when `latestRound` is the newest.
+    function _oldestKept(uint256 latestRound) private pure returns (uint256) {
+        return latestRound > ROUND_WINDOW ? latestRound - ROUND_WINDOW + 1 : 1;
+    }
+
     /// @inheritdoc IFxOracle
-    function roundData(bytes6 pairId, uint256 roundId) external view returns (Round memory round) {
-        round = _rounds[pairId][roundId];
-        if (round.publishedAt == 0) revert FxNoData(pairId, roundId);
+    function roundData(bytes6 pairId, uint256 roundId) external view returns (Round memory) {
+        uint256 latestRound = PairCodec.latestRound(_pairs[pairId]);
+        if (roundId == 0 || roundId > latestRound) revert FxNoData(pairId, roundId);
+        uint256 oldest = _oldestKept(latestRound);
+        uint256 word = _rounds[pairId][roundId % ROUND_WINDOW];
+        if (roundId < oldest) {
+            revert FxBeyondWindow(pairId, oldest, RoundCodec.publishedAt(_rounds[pairId][oldest % ROUND_WINDOW]));
+        }
+        return RoundCodec.decode(word);
     }
 
     /// @inheritdoc IFxOracle
     function roundAtOrBefore(bytes6 pairId, uint256 timestamp) external view returns (uint256, Round memory) {
-        uint256 low = 1;
-        uint256 high = _pair(pairId).latestRound;
-        if (high == 0 || _rounds[pairId][1].publishedAt > timestamp) revert FxNoData(pairId, 0);
+        uint256 high = PairCodec.latestRound(_pairs[pairId]);
+        if (high == 0) revert FxNoData(pairId, 0);
+        uint256[ROUND_WINDOW] storage ring = _rounds[pairId];
+        uint256 low = _oldestKept(high);
+        uint256 oldestPublishedAt = RoundCodec.publishedAt(ring[low % ROUND_WINDOW]);
+        if (oldestPublishedAt > timestamp) {
+            // Before round 1 the pair had no round; before a later oldest round the answer left the window.
+            if (low == 1) revert FxNoData(pairId, 0);
+            revert FxBeyondWindow(pairId, low, oldestPublishedAt);
+        }
         while (low < high) {
             uint256 middle = (low + high + 1) / 2;
-            if (_rounds[pairId][middle].publishedAt <= timestamp) low = middle;
+            if (RoundCodec.publishedAt(ring[middle % ROUND_WINDOW]) <= timestamp) low = middle;
             else high = middle - 1;
         }
-        return (low, _rounds[pairId][low]);
+        return (low, RoundCodec.decode(ring[low % ROUND_WINDOW]));
     }
 
     /// @inheritdoc IFxOracle
@@ -472,6 +543,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         _checkBreaker(breakerBps);
         Pair memory state = _pair(pairId);
         _checkKind(pairId, _pairId(quote, base), state, false, listed);
+        // A delisted cross becoming direct again: its word held the derived mid, while a direct pair's word
+        // holds its last round's mid (which {settlementRate} serves and the breaker judges the next round
+        // against). Take that round's mid back.
+        if (state.derived && state.latestRound != 0) state.lastMid = _latestRound(pairId, state.latestRound).mid;
         // Never touches `halted`: only the regulator lifts a halt.
         (state.maxAge, state.maxDispersionBps, state.breakerBps, state.listed, state.derived) =
         (maxAge, maxDispersionBps, breakerBps, listed, false);

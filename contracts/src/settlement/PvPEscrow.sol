@@ -63,7 +63,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     // ─── Direct settlement ───────────────────────────────────────────────────────────────
 
     /// @inheritdoc IPvPEscrow
-    function settle(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+    function settle(Swap calldata swap, Signature calldata signatureA, Signature calldata signatureB)
         external
         nonReentrant
         returns (bytes32 id)
@@ -95,10 +95,10 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         // leg B never does, so nobody can burn another party's nonce by naming it party A. A first funding
         // of leg B still checks the nonce is unused: once the terms settled directly (or in a batch), no
         // leg of them may be parked any more.
-        Rejection terms = _checkTerms(swap, leg == Leg.A || state == 0);
+        (Rejection terms, Asset memory assetA, Asset memory assetB) = _checkTerms(swap, leg == Leg.A || state == 0);
         if (terms != Rejection.None) _revertWith(terms, swap, id);
         (address payer, address token, uint256 amount) = _leg(swap, leg);
-        if (msg.sender != payer && !_signedBy(_fundingDigest(id, leg), signature, payer)) {
+        if (msg.sender != payer && !_signedByBytes(_fundingDigest(id, leg), signature, payer)) {
             revert PvPInvalidSignature(id, payer);
         }
         if (leg == Leg.A) _useNonce(swap.partyA, swap.nonce);
@@ -110,7 +110,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         }
         _escrow[id] = state | fundedBit | _SETTLED;
         emit Funded(id, leg, payer, amount);
-        _settleFunded(swap, id, leg == Leg.A ? Leg.B : Leg.A);
+        _settleFunded(swap, id, leg == Leg.A ? Leg.B : Leg.A, assetA, assetB);
         _pull(token, payer, amount);
         IERC20(swap.tokenA).safeTransfer(swap.partyB, swap.amountA);
         IERC20(swap.tokenB).safeTransfer(swap.partyA, swap.amountB);
@@ -119,12 +119,14 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     /// @dev The second funding settles both legs. The parked leg's payer funded earlier: a freeze or
     ///      suspension since then blocks settlement (its leg stays reclaimable after the deadline); the
     ///      tokens check everyone else on the transfers that follow.
-    function _settleFunded(Swap calldata swap, bytes32 id, Leg parked) private {
+    function _settleFunded(Swap calldata swap, bytes32 id, Leg parked, Asset memory assetA, Asset memory assetB)
+        private
+    {
         (address parkedPayer, address parkedToken,) = _leg(swap, parked);
         if (!ITransferPolicy(parkedToken).isPermitted(parkedPayer)) {
             revert PvPPartyNotPermitted(id, parkedToken, parkedPayer);
         }
-        (uint256 mid, uint256 roundRef) = _checkRate(swap, id);
+        (uint256 mid, uint256 roundRef) = _checkRate(swap, id, assetA, assetB);
         emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
     }
 
@@ -196,7 +198,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPvPEscrow
-    function settleBatch(Swap[] calldata swaps, bytes[] calldata signaturesA, bytes[] calldata signaturesB)
+    function settleBatch(Swap[] calldata swaps, Signature[] calldata signaturesA, Signature[] calldata signaturesB)
         external
         nonReentrant
         returns (uint256 batchId, uint256 settled)
@@ -228,14 +230,15 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         Batch memory batch,
         uint256 index,
         Swap calldata swap,
-        bytes calldata signatureA,
-        bytes calldata signatureB
+        Signature calldata signatureA,
+        Signature calldata signatureB
     ) private {
         bytes32 id = _hash(swap);
         // _checkTerms sees nonces consumed earlier in this batch, so a duplicate swap is refused.
-        Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
+        (Rejection rejection, Asset memory assetA, Asset memory assetB) =
+            _checkTermsAndSignatures(swap, id, signatureA, signatureB);
         if (rejection == Rejection.None) rejection = _checkBatchParties(batch.id, swap);
-        if (rejection == Rejection.None) rejection = _checkBatchRate(batch, swap);
+        if (rejection == Rejection.None) rejection = _checkBatchRate(batch, swap, assetA, assetB);
         if (rejection != Rejection.None) {
             emit BatchSwapRejected(batch.id, index, id, rejection);
             return;
@@ -278,7 +281,11 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev The oracle is asked once per token pair per batch; its answer (or failure) is reused.
-    function _checkBatchRate(Batch memory batch, Swap calldata swap) private view returns (Rejection) {
+    function _checkBatchRate(Batch memory batch, Swap calldata swap, Asset memory assetA, Asset memory assetB)
+        private
+        view
+        returns (Rejection)
+    {
         // All zero means "not asked yet" (tokenA == address(0), tested below).
         // slither-disable-next-line uninitialized-local
         RateQuote memory quote;
@@ -292,15 +299,13 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         if (quote.tokenA == address(0)) {
             quote.tokenA = swap.tokenA;
             quote.tokenB = swap.tokenB;
-            try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
-                uint256 mid, uint256 roundRef
-            ) {
+            try oracle.settlementRate(assetA.currency, assetB.currency) returns (uint256 mid, uint256 roundRef) {
                 (quote.available, quote.mid, quote.roundRef) = (true, mid, roundRef);
             } catch {}
             batch.rates[batch.rateCount++] = quote;
         }
         if (!quote.available) return Rejection.OracleUnavailable;
-        if (!_withinTolerance(swap, quote.mid)) return Rejection.RateOutsideTolerance;
+        if (!_withinTolerance(swap, quote.mid, assetA, assetB)) return Rejection.RateOutsideTolerance;
         return Rejection.None;
     }
 
@@ -409,7 +414,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPvPEscrow
-    function check(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+    function check(Swap calldata swap, Signature calldata signatureA, Signature calldata signatureB)
         external
         view
         returns (Rejection)
@@ -424,25 +429,27 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
 
     // ─── Validation ──────────────────────────────────────────────────────────────────────
 
-    function _validateOrRevert(Swap calldata swap, bytes32 id, bytes calldata signatureA, bytes calldata signatureB)
-        private
-        view
-        returns (uint256 mid, uint256 roundRef)
-    {
-        Rejection rejection = _checkTerms(swap, true);
+    function _validateOrRevert(
+        Swap calldata swap,
+        bytes32 id,
+        Signature calldata signatureA,
+        Signature calldata signatureB
+    ) private view returns (uint256 mid, uint256 roundRef) {
+        (Rejection rejection, Asset memory assetA, Asset memory assetB) = _checkTerms(swap, true);
         if (rejection != Rejection.None) _revertWith(rejection, swap, id);
         if (!_signedBy(id, signatureA, swap.partyA)) revert PvPInvalidSignature(id, swap.partyA);
         if (!_signedBy(id, signatureB, swap.partyB)) revert PvPInvalidSignature(id, swap.partyB);
-        return _checkRate(swap, id);
+        return _checkRate(swap, id, assetA, assetB);
     }
 
     /// @dev The non-reverting twin of {_validateOrRevert}, for {check}.
-    function _validate(Swap calldata swap, bytes32 id, bytes calldata signatureA, bytes calldata signatureB)
+    function _validate(Swap calldata swap, bytes32 id, Signature calldata signatureA, Signature calldata signatureB)
         private
         view
         returns (Rejection)
     {
-        Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
+        (Rejection rejection, Asset memory assetA, Asset memory assetB) =
+            _checkTermsAndSignatures(swap, id, signatureA, signatureB);
         if (rejection != Rejection.None) return rejection;
         if (
             !ITransferPolicy(swap.tokenA).isPermitted(swap.partyA) || !ITransferPolicy(swap.tokenA).isPermitted(swap.partyB)
@@ -451,10 +458,8 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         ) return Rejection.PartyNotPermitted;
         // check() needs only the mid; the round is reported when the swap settles.
         // slither-disable-next-line unused-return
-        try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
-            uint256 oracleMid, uint256
-        ) {
-            return _withinTolerance(swap, oracleMid) ? Rejection.None : Rejection.RateOutsideTolerance;
+        try oracle.settlementRate(assetA.currency, assetB.currency) returns (uint256 oracleMid, uint256) {
+            return _withinTolerance(swap, oracleMid, assetA, assetB) ? Rejection.None : Rejection.RateOutsideTolerance;
         } catch {
             return Rejection.OracleUnavailable;
         }
@@ -463,46 +468,56 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     function _checkTermsAndSignatures(
         Swap calldata swap,
         bytes32 id,
-        bytes calldata signatureA,
-        bytes calldata signatureB
-    ) private view returns (Rejection) {
-        Rejection rejection = _checkTerms(swap, true);
-        if (rejection != Rejection.None) return rejection;
-        if (!_signedBy(id, signatureA, swap.partyA)) return Rejection.InvalidSignatureA;
-        if (!_signedBy(id, signatureB, swap.partyB)) return Rejection.InvalidSignatureB;
-        return Rejection.None;
+        Signature calldata signatureA,
+        Signature calldata signatureB
+    ) private view returns (Rejection rejection, Asset memory assetA, Asset memory assetB) {
+        (rejection, assetA, assetB) = _checkTerms(swap, true);
+        if (rejection != Rejection.None) return (rejection, assetA, assetB);
+        if (!_signedBy(id, signatureA, swap.partyA)) rejection = Rejection.InvalidSignatureA;
+        else if (!_signedBy(id, signatureB, swap.partyB)) rejection = Rejection.InvalidSignatureB;
     }
 
-    /// @dev Everything about the terms that needs neither signatures nor the oracle.
-    function _checkTerms(Swap calldata swap, bool checkNonce) private view returns (Rejection) {
-        if (block.timestamp > swap.deadline) return Rejection.DeadlinePassed;
-        if (checkNonce && _nonceIsUsed(swap.partyA, swap.nonce)) return Rejection.NonceUsed;
+    /// @dev Everything about the terms that needs neither signatures nor the oracle. Returns the two
+    ///      assets' records (one SLOAD each), which every later check reuses instead of reading again.
+    function _checkTerms(Swap calldata swap, bool checkNonce)
+        private
+        view
+        returns (Rejection, Asset memory assetA, Asset memory assetB)
+    {
+        if (block.timestamp > swap.deadline) return (Rejection.DeadlinePassed, assetA, assetB);
+        if (checkNonce && _nonceIsUsed(swap.partyA, swap.nonce)) return (Rejection.NonceUsed, assetA, assetB);
         if (
             swap.partyA == swap.partyB || swap.partyA == address(0) || swap.partyB == address(0)
                 || swap.tokenA == swap.tokenB
-        ) return Rejection.InvalidParties;
-        if (swap.amountA == 0 || swap.amountB == 0) return Rejection.ZeroAmount;
-        if (swap.amountA > type(uint128).max || swap.amountB > type(uint128).max) return Rejection.AmountTooLarge;
-        if (swap.maxDeviationBps > MAX_DEVIATION_BPS) return Rejection.ToleranceTooWide;
-        Asset memory assetA = _assets[swap.tokenA];
-        Asset memory assetB = _assets[swap.tokenB];
-        if (!assetA.listed || !assetB.listed) return Rejection.TokenNotListed;
-        if (swap.rate == 0 || swap.rate > FxMath.MAX_RATE) return Rejection.InvalidRate;
-        uint256 expectedB = FxMath.convert(swap.amountA, swap.rate, assetA.decimals, assetB.decimals);
-        uint256 gap = expectedB > swap.amountB ? expectedB - swap.amountB : swap.amountB - expectedB;
-        if (gap > 1) return Rejection.AmountsInconsistentWithRate;
-        return Rejection.None;
+        ) return (Rejection.InvalidParties, assetA, assetB);
+        (uint256 amountA, uint256 amountB) = (swap.amountA, swap.amountB);
+        if (amountA == 0 || amountB == 0) return (Rejection.ZeroAmount, assetA, assetB);
+        if ((amountA | amountB) > type(uint128).max) return (Rejection.AmountTooLarge, assetA, assetB);
+        if (swap.maxDeviationBps > MAX_DEVIATION_BPS) return (Rejection.ToleranceTooWide, assetA, assetB);
+        assetA = _assets[swap.tokenA];
+        assetB = _assets[swap.tokenB];
+        if (!assetA.listed || !assetB.listed) return (Rejection.TokenNotListed, assetA, assetB);
+        uint256 rate = swap.rate;
+        if (rate == 0 || rate > FxMath.MAX_RATE) return (Rejection.InvalidRate, assetA, assetB);
+        uint256 expectedB = FxMath.convert(amountA, rate, assetA.decimals, assetB.decimals);
+        uint256 gap = expectedB > amountB ? expectedB - amountB : amountB - expectedB;
+        if (gap > 1) return (Rejection.AmountsInconsistentWithRate, assetA, assetB);
+        return (Rejection.None, assetA, assetB);
     }
 
     /// @dev Reads the oracle (which reverts with its own error when halted, stale or unknown) and
     ///      checks the agreed rate against the mid.
-    function _checkRate(Swap calldata swap, bytes32 id) private view returns (uint256 mid, uint256 roundRef) {
-        (mid, roundRef) = oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency);
+    function _checkRate(Swap calldata swap, bytes32 id, Asset memory assetA, Asset memory assetB)
+        private
+        view
+        returns (uint256 mid, uint256 roundRef)
+    {
+        (mid, roundRef) = oracle.settlementRate(assetA.currency, assetB.currency);
         uint256 deviation = FxMath.deviationBps(swap.rate, mid);
         if (deviation > swap.maxDeviationBps) {
             revert PvPRateOutsideTolerance(id, swap.rate, mid, deviation, swap.maxDeviationBps);
         }
-        (uint256 effective, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid);
+        (uint256 effective, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid, assetA, assetB);
         if (effectiveDeviation > swap.maxDeviationBps) {
             revert PvPRateOutsideTolerance(id, effective, mid, effectiveDeviation, swap.maxDeviationBps);
         }
@@ -510,21 +525,25 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @dev The agreed rate and the effective rate (what amountB for amountA really pays) both within
     ///      the swap's tolerance of `mid`.
-    function _withinTolerance(Swap calldata swap, uint256 mid) private view returns (bool) {
+    function _withinTolerance(Swap calldata swap, uint256 mid, Asset memory assetA, Asset memory assetB)
+        private
+        pure
+        returns (bool)
+    {
         if (FxMath.deviationBps(swap.rate, mid) > swap.maxDeviationBps) return false;
-        (, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid);
+        (, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid, assetA, assetB);
         return effectiveDeviation <= swap.maxDeviationBps;
     }
 
     /// @dev amountB / amountA as an 18-decimal rate in whole units, and its distance from `mid` in bps.
     ///      `rate` may round amountB by a minor unit; for tiny amounts that unit is a large share of the
     ///      leg, which this check refuses (0.01 CNY for 0.02 HKD is a rate of 2, not 1.085).
-    function _effectiveDeviation(Swap calldata swap, uint256 mid)
+    function _effectiveDeviation(Swap calldata swap, uint256 mid, Asset memory assetA, Asset memory assetB)
         private
-        view
+        pure
         returns (uint256 effective, uint256 deviation)
     {
-        effective = FxMath.rateOf(swap.amountA, swap.amountB, _assets[swap.tokenA].decimals, _assets[swap.tokenB].decimals);
+        effective = FxMath.rateOf(swap.amountA, swap.amountB, assetA.decimals, assetB.decimals);
         deviation = FxMath.deviationBps(effective, mid);
     }
 
@@ -546,7 +565,17 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         revert PvPAmountsInconsistentWithRate(id, expectedB, swap.amountB);
     }
 
-    function _signedBy(bytes32 id, bytes calldata signature, address party) private pure returns (bool) {
+    /// @dev A compact (EIP-2098) signature of `id` by `party`. OpenZeppelin's recovery refuses a
+    ///      malleable (high) `s` and a zero signer, as for 65-byte signatures.
+    function _signedBy(bytes32 id, Signature calldata signature, address party) private pure returns (bool) {
+        // The third value only details `error`, which is checked.
+        // slither-disable-next-line unused-return
+        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(id, signature.r, signature.vs);
+        return error == ECDSA.RecoverError.NoError && signer == party;
+    }
+
+    /// @dev A 65-byte `r ‖ s ‖ v` signature of `digest` by `party` (the optional {fund} consent).
+    function _signedByBytes(bytes32 id, bytes calldata signature, address party) private pure returns (bool) {
         // The third value only details `error`, which is checked.
         // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(id, signature);

@@ -177,8 +177,9 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
 
     /// @notice Emitted for each pair of an accepted round. `round` is the whole stored round packed as in
     ///         storage, low to high: `mid (48) | bid (48) | ask (48) | dispersionBps (16) | observedAt (32) |
-    ///         publishedAt (32)`: the history beyond {ROUND_WINDOW} is rebuilt from these events exactly.
-    event RoundPublished(bytes6 indexed pair, uint256 indexed roundId, uint256 mid, uint256 round);
+    ///         publishedAt (32)` (the mid is `round & (2**48 - 1)`): the history beyond {ROUND_WINDOW} is
+    ///         rebuilt from these events exactly.
+    event RoundPublished(bytes6 indexed pair, uint256 indexed roundId, uint256 round);
     /// @notice Emitted when a move beyond the pair's threshold halts it. For a cross, `roundId` is the
     ///         legs' rounds packed as `baseLegRound << 128 | quoteLegRound`.
     event BreakerTripped(

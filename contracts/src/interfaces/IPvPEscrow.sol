@@ -138,6 +138,8 @@ interface IPvPEscrow {
     error PvPUnauthorized(address account);
     /// @notice Thrown when listing an asset with an invalid currency code.
     error PvPInvalidAsset(address token);
+    /// @notice Thrown when listing one more token than {MAX_ASSETS}.
+    error PvPTooManyAssets(uint256 max);
 
     /// @notice Emitted when both legs of a swap have moved.
     event Settled(
@@ -217,8 +219,12 @@ interface IPvPEscrow {
     /// @notice Lists (or delists) a token with its currency and minor units.
     /// @dev Requirements: caller holds the registry's OPERATOR_ROLE; `currency` is non-zero; `decimals` is the
     ///      token's own `decimals()` and, when the token names its currency (`currency()`), `currency` is
-    ///      that one. Emits {AssetListed}.
+    ///      that one; listing a token not yet listed leaves at most {MAX_ASSETS} listed. Emits {AssetListed}.
     function listAsset(address token, bytes3 currency, uint8 decimals, bool listed) external;
+
+    /// @notice The most tokens listed at once (listing keeps a word per ordered pair of listed tokens, so a
+    ///         settlement reads both legs' currencies and minor units in one slot).
+    function MAX_ASSETS() external view returns (uint256);
 
     /// @notice The widest tolerance a swap may allow around the oracle mid, in basis points (10 %).
     function MAX_DEVIATION_BPS() external view returns (uint16);

@@ -64,6 +64,28 @@ library PairCodec {
         return uint8(word >> 72) != 0;
     }
 
+    /// @notice The `maxDispersionBps` field alone.
+    function maxDispersionBps(uint256 word) internal pure returns (uint256) {
+        return uint16(word >> 32);
+    }
+
+    /// @notice The `lastSequence` field alone.
+    function lastSequence(uint256 word) internal pure returns (uint256) {
+        return uint24(word >> 112);
+    }
+
+    /// @notice `word` after a published round: `latestRound`, `lastSequence`, `lastMid` and `lastObservedAt`
+    ///         replaced (each truncated to its width) and, when `halt`, `halted` set; the rest kept.
+    function withRound(uint256 word, uint256 roundId, uint256 sequence, uint256 mid, uint256 observedAt, bool halt)
+        internal
+        pure
+        returns (uint256)
+    {
+        word = (word & ~(((uint256(1) << 136) - 1) << 80)) | (uint256(uint32(roundId)) << 80)
+            | (uint256(uint24(sequence)) << 112) | (uint256(uint48(mid)) << 136) | (uint256(uint32(observedAt)) << 184);
+        return halt ? word | (uint256(1) << 72) : word;
+    }
+
     /// @notice `word` with `lastMid` replaced by `mid` (below 2^48) and, when `halt`, `halted` set.
     function withMid(uint256 word, uint256 mid, bool halt) internal pure returns (uint256) {
         word = (word & ~(uint256(type(uint48).max) << 136)) | (mid << 136);

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {DelayedGovernance} from "../governance/DelayedGovernance.sol";
 import {IFxOracle} from "../interfaces/IFxOracle.sol";
@@ -25,6 +26,8 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     uint256 private constant _ONE = 1e8;
     /// @dev Beyond this many calendar days a rate is stale whatever the calendar says.
     uint256 private constant _MAX_CALENDAR_DAYS = 31;
+    /// @dev secp256k1's order / 2: the largest `s` of a non-malleable signature (EIP-2).
+    uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @notice The smallest configured quorum: no reporter ever publishes alone.
     uint256 public constant MIN_QUORUM = 2;
@@ -89,13 +92,18 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         }
         uint256 p = observations.length / k;
         _checkSigners(observations, signatures, p, configured);
-        bytes6[] memory updated = new bytes6[](crossCount == 0 ? 0 : p);
+        if (crossCount == 0) {
+            for (uint256 j; j < p; ++j) {
+                _aggregate(observations, k, p, j);
+            }
+            return;
+        }
+        bytes6[] memory updated = new bytes6[](p);
         for (uint256 j; j < p; ++j) {
-            bytes6 pairId = _aggregate(observations, k, p, j);
-            if (crossCount != 0) updated[j] = pairId;
+            updated[j] = _aggregate(observations, k, p, j);
         }
         // After every leg of the round is stored, so legs moving together are judged together.
-        if (crossCount != 0) _judgeCrosses(updated, crossCount);
+        _judgeCrosses(updated, crossCount);
     }
 
     /// @dev Each report must be signed by a distinct reporter; all are checked against the registry in
@@ -108,20 +116,75 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     ) private view {
         uint256 k = signatures.length;
         address[] memory signers = new address[](k);
+        bytes32 domain = _domainSeparatorV4(); // once, not once per report
         for (uint256 r; r < k; ++r) {
-            bytes32 digest = _hashTypedDataV4(
-                keccak256(abi.encode(_REPORT_TYPEHASH, keccak256(abi.encodePacked(observations[r * p:(r + 1) * p]))))
-            );
-            address signer = ECDSA.recover(digest, signatures[r].r, signatures[r].vs);
+            address signer = _recover(_reportDigest(domain, observations, r * p, p), signatures[r]);
             for (uint256 q; q < r; ++q) {
                 if (signers[q] == signer) revert FxDuplicateReporter(signer);
             }
             signers[r] = signer;
         }
-        (uint256 reporters, uint256 firstNonReporter) = registry.checkReporters(signers);
+        (uint256 reporters, uint256 firstNonReporter) = _checkReporters(signers);
         if (firstNonReporter < k) revert FxUnknownReporter(signers[firstNonReporter]);
         uint256 inForce = _quorumInForce(configured, reporters);
         if (k < inForce) revert FxQuorumNotMet(k, inForce);
+    }
+
+    /// @dev {reportDigest} of `observations[start:start + p]` (inside the array: observations.length is k * p),
+    ///      hashed in the scratch memory past the free-memory pointer, allocating nothing.
+    function _reportDigest(bytes32 domain, uint256[] calldata observations, uint256 start, uint256 p)
+        private
+        pure
+        returns (bytes32)
+    {
+        bytes32 typeHash = _REPORT_TYPEHASH;
+        bytes32 structHash;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let size := mul(p, 0x20)
+            calldatacopy(ptr, add(observations.offset, mul(start, 0x20)), size)
+            let observationsHash := keccak256(ptr, size)
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), observationsHash)
+            structHash := keccak256(ptr, 0x40)
+        }
+        return MessageHashUtils.toTypedDataHash(domain, structHash);
+    }
+
+    /// @dev The signer of a compact signature, refused as OpenZeppelin's ECDSA.recover refuses it: a malleable
+    ///      (upper-half) `s` or no signer at all.
+    function _recover(bytes32 digest, Signature calldata signature) private pure returns (address signer) {
+        bytes32 vs = signature.vs;
+        bytes32 s = vs & bytes32(type(uint256).max >> 1);
+        if (uint256(s) > _HALF_ORDER) revert ECDSA.ECDSAInvalidSignatureS(s);
+        signer = ecrecover(digest, uint8(uint256(vs) >> 255) + 27, signature.r, s);
+        if (signer == address(0)) revert ECDSA.ECDSAInvalidSignature();
+    }
+
+    /// @dev `registry.checkReporters(signers)`, the call encoded in the scratch memory past the free-memory
+    ///      pointer (a copy of `signers` with the selector and offset before it). Reverts as the registry does,
+    ///      or without data when the registry answers less than two words.
+    function _checkReporters(address[] memory signers)
+        private
+        view
+        returns (uint256 reporters, uint256 firstNonReporter)
+    {
+        bytes4 selector = IParticipantRegistry.checkReporters.selector;
+        address target = address(registry);
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), 0x20)
+            let size := mul(add(mload(signers), 1), 0x20)
+            mcopy(add(ptr, 0x24), signers, size)
+            if iszero(staticcall(gas(), target, ptr, add(0x24, size), ptr, 0x40)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0x40) { revert(0, 0) }
+            reporters := mload(ptr)
+            firstNonReporter := mload(add(ptr, 0x20))
+        }
     }
 
     /// @dev The medians of one pair's observations across the k reports.
@@ -133,15 +196,17 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         uint256 dispersionBps;
     }
 
-    /// @dev Checks column `j` (one pair across the k reports), takes medians and stores the round.
+    /// @dev Checks column `j` (one pair across the k reports), takes medians and stores the round. Works on
+    ///      the pair's packed word (one SLOAD, one SSTORE) without decoding it.
     function _aggregate(uint256[] calldata observations, uint256 k, uint256 p, uint256 j)
         private
         returns (bytes6 pairId)
     {
         pairId = observations[j].pair();
-        Pair memory state = _pair(pairId);
-        if (!state.listed) revert FxPairNotListed(pairId);
-        if (state.derived) revert FxPairIsDerived(pairId);
+        uint256 state = _pairs[pairId];
+        if (!PairCodec.listed(state)) revert FxPairNotListed(pairId);
+        if (PairCodec.derived(state)) revert FxPairIsDerived(pairId);
+        (uint256 lastSequence, uint256 maxAge) = (PairCodec.lastSequence(state), PairCodec.maxAge(state));
         // The lowest sequence of the round is stored, not the highest: every observation must exceed
         // the last stored sequence, and one reporter signing 2^24 - 1 must not raise that floor.
         uint256 minSequence = type(uint256).max;
@@ -150,19 +215,25 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
             if (word.pair() != pairId) revert FxPairMismatch(r * p + j, pairId, word.pair());
             (uint256 mid, uint256 bid, uint256 ask) = (word.mid(), word.bid(), word.ask());
             if (bid == 0 || bid > mid || mid > ask) revert FxInvalidPrices(pairId, bid, mid, ask);
-            _checkFresh(pairId, word.observedAt(), state.maxAge);
+            uint256 observedAt = word.observedAt();
+            // Fresh by wall clock (the common case) needs no calendar and no call.
+            if (observedAt > block.timestamp || block.timestamp - observedAt > maxAge) {
+                _checkFresh(pairId, observedAt, maxAge);
+            }
             uint256 sequence = word.sequence();
-            if (sequence <= state.lastSequence) revert FxSequenceNotIncreasing(pairId, sequence, state.lastSequence);
+            if (sequence <= lastSequence) revert FxSequenceNotIncreasing(pairId, sequence, lastSequence);
             if (sequence < minSequence) minSequence = sequence;
         }
         Column memory column = k == 3
             ? _column3(observations[j], observations[p + j], observations[2 * p + j])
             : _columnOf(observations, k, p, j);
-        if (column.dispersionBps > state.maxDispersionBps) {
-            revert FxDispersionTooHigh(pairId, column.dispersionBps, state.maxDispersionBps);
+        uint256 maxDispersion = PairCodec.maxDispersionBps(state);
+        if (column.dispersionBps > maxDispersion) {
+            revert FxDispersionTooHigh(pairId, column.dispersionBps, maxDispersion);
         }
-        if (column.observedAt < state.lastObservedAt) {
-            revert FxObservationOlderThanLast(pairId, column.observedAt, state.lastObservedAt);
+        uint256 lastObservedAt = PairCodec.lastObservedAt(state);
+        if (column.observedAt < lastObservedAt) {
+            revert FxObservationOlderThanLast(pairId, column.observedAt, lastObservedAt);
         }
         _store(pairId, state, column, minSequence);
     }
@@ -205,21 +276,17 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     /// @dev Appends the round, moves the pair's pointer and trips the breaker on a jump.
-    function _store(bytes6 pairId, Pair memory state, Column memory column, uint256 minSequence) private {
-        uint256 roundId = uint256(state.latestRound) + 1;
+    function _store(bytes6 pairId, uint256 state, Column memory column, uint256 minSequence) private {
+        uint256 roundId = PairCodec.latestRound(state) + 1;
         uint256 round = RoundCodec.encode(
             column.mid, column.bid, column.ask, column.dispersionBps, column.observedAt, block.timestamp
         );
         _rounds[pairId][roundId % ROUND_WINDOW] = round;
-        uint256 previous = state.lastMid;
-        (bool trips, uint256 jump) = _judge(previous, state.halted, state.breakerBps, column.mid);
-        state.latestRound = uint32(roundId);
-        state.lastSequence = uint24(minSequence);
-        state.lastMid = uint48(column.mid);
-        state.lastObservedAt = uint32(column.observedAt);
-        if (trips) state.halted = true;
-        _setPair(pairId, state); // one SSTORE
-        emit RoundPublished(pairId, roundId, column.mid, round);
+        uint256 previous = PairCodec.lastMid(state);
+        (bool trips, uint256 jump) = _judge(previous, PairCodec.halted(state), PairCodec.breakerBps(state), column.mid);
+        // One SSTORE: the word edited in place.
+        _pairs[pairId] = PairCodec.withRound(state, roundId, minSequence, column.mid, column.observedAt, trips);
+        emit RoundPublished(pairId, roundId, round);
         if (trips) emit BreakerTripped(pairId, roundId, previous, column.mid, jump);
     }
 
@@ -695,7 +762,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     ///      all of them (still a majority, never below MIN_QUORUM), so honest reporters are never locked out
     ///      until an addition clears its delay.
     function _quorumInForce(uint256 configured, uint256 reporters) private pure returns (uint256) {
-        return Math.max(Math.max(Math.min(configured, reporters), reporters / 2 + 1), MIN_QUORUM);
+        uint256 inForce = configured < reporters ? configured : reporters;
+        uint256 majority = reporters / 2 + 1;
+        if (inForce < majority) inForce = majority;
+        return inForce < MIN_QUORUM ? MIN_QUORUM : inForce;
     }
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────

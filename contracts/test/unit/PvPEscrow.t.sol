@@ -6,6 +6,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IPvPEscrow} from "../../src/interfaces/IPvPEscrow.sol";
 import {ISettlementToken} from "../../src/interfaces/ISettlementToken.sol";
 import {PvPEscrow} from "../../src/settlement/PvPEscrow.sol";
+import {PlainToken} from "../mocks/PlainToken.sol";
 import {StubFxOracle} from "../mocks/StubFxOracle.sol";
 import {SettlementBase} from "../utils/SettlementBase.sol";
 
@@ -620,6 +621,38 @@ contract PvPEscrowTest is SettlementBase {
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidAsset.selector, outsider));
         vm.prank(operator);
         pvp.listAsset(outsider, "CNY", 2, true);
+    }
+
+    /// @dev A settlement reads both legs' figures from one word per ordered token pair: delisting either token
+    ///      clears it in both directions, relisting restores it, and the other pairs are untouched.
+    function test_listAsset_KeepsEveryPairOfListedTokens() external {
+        vm.prank(operator);
+        pvp.listAsset(address(hkd), "HKD", 2, false);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        assertEq(uint8(pvp.check(swap, _sign(aliceKey, swap), _sign(bobKey, swap))), uint8(IPvPEscrow.Rejection.TokenNotListed));
+        IPvPEscrow.Swap memory back = _reverse(swap, 2);
+        back.tokenA = address(hkd);
+        back.tokenB = address(cny);
+        assertEq(uint8(pvp.check(back, _sign(bobKey, back), _sign(aliceKey, back))), uint8(IPvPEscrow.Rejection.TokenNotListed));
+        vm.prank(operator);
+        pvp.listAsset(address(hkd), "HKD", 2, true);
+        assertEq(uint8(pvp.check(swap, _sign(aliceKey, swap), _sign(bobKey, swap))), uint8(IPvPEscrow.Rejection.None));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertTrue(pvp.nonceUsed(alice, 1));
+    }
+
+    function test_listAsset_RevertWhen_TooManyAssets() external {
+        uint256 max = pvp.MAX_ASSETS();
+        vm.startPrank(operator);
+        for (uint256 i = 3; i < max; ++i) {
+            pvp.listAsset(address(new PlainToken("TKN", 2)), "TKN", 2, true);
+        }
+        PlainToken extra = new PlainToken("XTR", 2);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPTooManyAssets.selector, max));
+        pvp.listAsset(address(extra), "XTR", 2, true);
+        pvp.listAsset(address(thb), "THB", 2, false); // delisting frees a place
+        pvp.listAsset(address(extra), "XTR", 2, true);
+        vm.stopPrank();
     }
 
     // ─── fuzz ────────────────────────────────────────────────────────────────────────────

@@ -233,7 +233,7 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     function roundAtOrBefore(bytes6 pairId, uint256 timestamp) external view returns (uint256 roundId, Round memory);
 
     /// @notice How many rounds per pair the oracle keeps on chain (256: about ten days at an hourly
-    ///         heartbeat, a month at the ECB's daily fixing with a few deviation rounds).
+    ///         heartbeat, about a year of daily ECB fixings).
     function ROUND_WINDOW() external view returns (uint256);
 
     /// @notice A pair's configuration and state.

@@ -15,6 +15,7 @@ export PATH := $(FOUNDRY_BIN):$(PATH)
 help:
 	@echo "make demo   - set up, start two local ledgers, deploy, run the regulator demo"
 	@echo "make test   - set up, run the Solidity (forge) and Python (pytest) suites"
+	@echo "make setup  - only the set-up: .venv (the corridor command: .venv/bin/corridor up) and the npm toolchain"
 	@echo "make lint   - Slither gate on contracts/src (fails on a high/medium finding or an incomplete analysis),"
 	@echo "              then its self-test (a planted transferFrom drain in each contract must fail it)"
 	@echo "make bench  - gas benchmark of the settlement contracts (JSON)"

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from corridor.config import Settings
 from corridor.deploy import Deployment
@@ -125,10 +124,10 @@ def _print(console: Console, info: dict[str, Any], info_file: Path) -> None:
                       f"oracle {ledger['oracle']}  pvp {ledger['pvp']}  htlc {ledger['htlc']}")  # fmt: skip
     for code, currency in info["currencies"].items():
         console.print(f"{code} on ledger {currency['ledger']}: {currency['token']}")
-    table = Table(title="Development accounts (never use these keys on a real network)")
-    for column in ("role", "address", "private key"):
-        table.add_column(column)
+    # One unwrapped line per account: a table would wrap or cut a 66-character key on a narrow terminal.
+    console.print("Development accounts (never use these keys on a real network): role, address, private key")
+    width = max(len(role) for role in info["accounts"])
     for role, account in info["accounts"].items():
-        table.add_row(role, account["address"], account["private_key"])
-    console.print(table)
+        console.print(f"  {role:<{width}}  {account['address']}  {account['private_key']}", soft_wrap=True, highlight=False,
+                      markup=False)  # fmt: skip
     console.print(f"written to {info_file}; Ctrl-C stops everything")

@@ -102,7 +102,7 @@ def claim(account: LocalAccount, order: SwapOrder, network: NetworkInfo, leg: st
     client, htlc = ledgers.htlc(ledger)
     if leg == "b" and not htlc.functions.isClaimPending(lock_id_of(terms.sender, terms.hashlock)).call():
         check_clock_rule(order, network, ledgers)
-    receipt = client.transact(account, htlc.functions.claim(terms.as_tuple(), secret))
+    receipt = client.transact(account, htlc.functions.claim(terms.claim_tuple(), secret))
     return Web3.to_hex(receipt["transactionHash"])
 
 

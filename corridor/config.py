@@ -281,6 +281,9 @@ class ConsoleConfig(_Strict):
     session_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30  # a session ends after this long without a request
     session_max_hours: Annotated[int, Field(ge=1, le=24)] = 8  # …and this long after sign-in, whatever
     challenge_seconds: Annotated[int, Field(ge=30, le=3600)] = 300  # a sign-in challenge must be signed within this
+    # the origin a sign-in challenge names (scheme://host[:port], as users reach the bridge, e.g. behind a
+    # TLS proxy); unset: the address the bridge accepted the connection on (never the request's Host header)
+    public_url: Annotated[str | None, Field(pattern=r"^https?://[^/?#\s]+$")] = None
     # the supervision model behind the console's figures is rebuilt after a change at most this often, and
     # never spends more than model_cpu_share of the time rebuilding (a longer build waits longer)
     model_refresh_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0

@@ -66,30 +66,64 @@ class LockTerms:
     def as_tuple(self) -> tuple[Any, ...]:
         return tuple(asdict(self).values())
 
+    def claim_tuple(self) -> tuple[Any, ...]:
+        """HashedTimelockEscrow.ClaimTerms: the terms without the hashlock, which ``claim`` derives from
+        the preimage."""
+        return (self.token, self.sender, self.receiver, self.amount, self.expiry)
+
 
 @dataclass(frozen=True)
 class LockRequest:
-    """HashedTimelockEscrow.LockRequest: the terms plus their swap and quote."""
+    """What a sender authorises for a relayed lock (the ``LockAuthorisation`` it signs): the terms plus
+    their swap and quote."""
 
     terms: LockTerms
     swapId: bytes
     quoteHash: bytes
     quoteValidUntil: int
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        return (self.terms.as_tuple(), self.swapId, self.quoteHash, self.quoteValidUntil)
+    def params_tuple(self) -> tuple[Any, ...]:
+        """HashedTimelockEscrow.LockParams: the terms without the sender (the caller of ``lock``, the
+        signer of ``lockFor``'s authorisation) plus the swap id. The quote hash is recomputed on chain."""
+        t = self.terms
+        return (t.token, t.receiver, t.amount, t.hashlock, t.expiry, self.swapId)
 
 
 @dataclass(frozen=True)
 class QuoteProof:
-    """HashedTimelockEscrow.QuoteProof: the struct hash of the quote's terms and the quote service's
-    signature, from which the escrow recomputes and checks the request's quote hash."""
+    """HashedTimelockEscrow.QuoteProof: the struct hash of the quote's terms, its validity and the quote
+    service's signature, from which the escrow recomputes the quote hash and checks its signer."""
 
     termsHash: bytes
+    validUntil: int
     signature: bytes
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return (self.termsHash, self.signature)
+        return (self.termsHash, self.validUntil, *compact_signature(self.signature))
+
+
+def compact_signature(signature: bytes) -> tuple[bytes, bytes]:
+    """EIP-2098 ``(r, vs)`` from a 65-byte ``(r, s, v)`` signature (a 64-byte one is already compact): the
+    two words the contracts take. Anything else gives two zero words, which recover to no signer."""
+    if len(signature) == 64:
+        return signature[:32], signature[32:]
+    if len(signature) != 65:
+        return bytes(32), bytes(32)
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    if v < 27:
+        v += 27
+    vs = s | ((v - 27) << 255) if v in (27, 28) else s
+    return r, vs.to_bytes(32, "big")
+
+
+def lock_authorisation(sender: str, nonce: int, signature: bytes) -> tuple[Any, ...]:
+    """HashedTimelockEscrow.Authorisation: the sender, its nonce and its signature, compact."""
+    return (sender, nonce, *compact_signature(signature))
+
+
+def relayed_lock(request: LockRequest, quote: QuoteProof, nonce: int, signature: bytes) -> tuple[Any, ...]:
+    """HashedTimelockEscrow.RelayedLock: one item of ``lockForBatch`` (the arguments of ``lockFor``)."""
+    return (request.params_tuple(), quote.as_tuple(), lock_authorisation(request.terms.sender, nonce, signature))
 
 
 def _domain(name: str, chain_id: int, contract: str) -> dict[str, Any]:
@@ -162,29 +196,6 @@ def digest(message: dict[str, Any]) -> bytes:
 def sign(account: LocalAccount, message: dict[str, Any]) -> bytes:
     """A 65-byte (r, s, v) signature of ``message`` by ``account``."""
     return bytes(account.sign_message(encode_typed_data(full_message=message)).signature)
-
-
-def compact(signature: bytes) -> tuple[bytes, bytes]:
-    """The EIP-2098 form ``(r, vs)`` of a 65-byte ``r ‖ s ‖ v`` signature: ``s`` with ``v``'s parity in its
-    top bit. The PvP escrow takes party signatures this way (two words of calldata instead of a ``bytes``)."""
-    if len(signature) != 65:
-        raise ValueError(f"expected a 65-byte signature, got {len(signature)} bytes")
-    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
-    if v < 27:
-        v += 27
-    if v not in (27, 28) or s >> 255:
-        raise ValueError("not a canonical (v = 27/28, low-s) signature")
-    return r, (s | ((v - 27) << 255)).to_bytes(32, "big")
-
-
-def onchain_signature(signature: bytes) -> tuple[bytes, bytes]:
-    """What the PvP escrow takes for a party's signature: its compact form, or, for bytes that are no
-    canonical 65-byte signature, a pair the escrow refuses as an invalid signature (as it refused those
-    bytes), so the chain keeps the last word."""
-    try:
-        return compact(signature)
-    except ValueError:
-        return bytes(32), bytes(32)
 
 
 def recover(message: dict[str, Any], signature: bytes) -> str:

@@ -113,9 +113,10 @@ class SignedQuote:
     quote: Quote
     signature: bytes
 
-    def proof(self) -> tuple[bytes, bytes]:
-        """``HashedTimelockEscrow.QuoteProof``: (terms hash, signature)."""
-        return self.quote.terms_hash, self.signature
+    def proof(self) -> tuple[bytes, int, bytes]:
+        """What ``HashedTimelockEscrow.QuoteProof`` is built from: (terms hash, valid until, signature);
+        :class:`corridor.typed_data.QuoteProof` makes the signature compact."""
+        return self.quote.terms_hash, self.quote.valid_until, self.signature
 
     def verify(self, *, quoter: str, now: int) -> None:
         """Raises :class:`QuoteInvalid` unless ``quoter`` signed it and it is valid at ``now``."""

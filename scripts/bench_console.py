@@ -8,8 +8,9 @@ bridge benchmark's instruction-file load (``scripts/bench_bridge.py``: files of 
 console open on the overview (counts, journal feed, model figures: the busiest page), alternately, so
 that the journal's growth weighs on both alike. For each run: settled swaps per second; with the console:
 how long after each journal entry was written the page received it (the SSE lag, measured in the page
-as arrival time − the entry's time; the same machine's clock), and how many times the model behind the
-figures was rebuilt.
+as arrival time − the entry's time; the same machine's clock: each event carries the newest 60 rows of
+what one wake-up read, so the lag is measured on the rows the page shows), and how many times the model
+behind the figures was rebuilt.
 
 Usage: ``python scripts/bench_console.py [--rounds 3] [--file-swaps 600] [--models pvp,htlc]``.
 """
@@ -62,8 +63,8 @@ def cpu(bridge: int, browser: int) -> dict[str, float | None]:
 
 def lag_figures(lags: list[float]) -> dict[str, Any]:
     if not lags:
-        return {"entries": 0}
-    return {"entries": len(lags), "p50_ms": round(statistics.median(lags)), "p95_ms": round(percentile(lags, 0.95)),
+        return {"rows_received": 0}
+    return {"rows_received": len(lags), "p50_ms": round(statistics.median(lags)), "p95_ms": round(percentile(lags, 0.95)),
             "p99_ms": round(percentile(lags, 0.99)), "max_ms": round(max(lags)), "over_1s": sum(1 for lag in lags if lag > 1000)}  # fmt: skip
 
 

@@ -4,6 +4,7 @@ shared context, HTML errors, and the security headers of every console response.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -49,7 +50,18 @@ async def current_session(request: Request) -> WebSession:
     session = await run_in_threadpool(state.sessions.get, token) if token else None
     if session is None:
         raise NeedsSignIn()
+    if request.method == "GET" and not request.url.path.startswith(("/console/stream", "/console/fragments")):  # a page
+        request.state.marks = await run_in_threadpool(marks_now, request, state)
     return session
+
+
+def marks_now(request: Request, state: ConsoleState) -> dict[str, int]:
+    """Where the journal, the alerts, the audit trail and the model stood when a request began, before its
+    page read any of them: the page's stream starts from these, so a change made while the page was being
+    built or loaded is sent as soon as the stream opens, never missed."""
+    latest = state.cache.latest
+    return {"since": int(request.app.state.repo.last_seq()), "alerts": request.app.state.alerts.version,
+            "actions": request.app.state.actions.version, "model": latest.version if latest is not None else 0}  # fmt: skip
 
 
 async def regulator_session(session: Annotated[WebSession, Depends(current_session)]) -> WebSession:
@@ -121,6 +133,9 @@ def render(request: Request, session: WebSession | None, template: str, *, title
         if regulator:
             context["banner"] = banner(state, request)
     context.update(extra)
+    marks = getattr(request.state, "marks", None)
+    if marks is not None:
+        context["stream_query"] = stream_query + ("&" if stream_query else "?") + urlencode(marks)
     context.setdefault("counts_chart", counts_chart({}))
     return HTMLResponse(ENV.get_template(template).render(**context), status_code=status)
 

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from apps.console.access import ConsoleDenied, SessionDep, StateDep, check_csrf, render, signers
 from apps.console.state import ConsoleState
 from bridge.api.auth import REGULATOR
-from bridge.api.sessions import COOKIE, COOKIE_PATH, LOGIN_COOKIE, Signer, challenge_message, verify_signature
+from bridge.api.sessions import (COOKIE, COOKIE_PATH, LOGIN_COOKIE, Signer, bridge_origin, challenge_message, same_origin,
+                                 verify_signature)  # fmt: skip
 from bridge.errors import BridgeError
 from bridge.store.web_sessions import Challenge
 
@@ -27,15 +28,14 @@ def _new_challenge(request: Request, state: ConsoleState, signer: Signer) -> Cha
     network = request.app.state.coordinator.network
     chain_id = next(iter(network.clients.values())).chain_id
 
+    host, base_url = bridge_origin(request, state.config.public_url)
+
     def message(challenge_id: str, nonce: str, issued: Any, expires: Any) -> str:
-        return challenge_message(host=request.url.netloc, base_url=_base_url(request), signer=signer, chain_id=chain_id,
+        return challenge_message(host=host, base_url=base_url, signer=signer, chain_id=chain_id,
                                  challenge_id=challenge_id, nonce=nonce, issued=issued, expires=expires,
                                  max_hours=state.config.session_max_hours)  # fmt: skip
 
-    challenge = state.sessions.new_challenge(signer.participant, message)
-    if challenge is None:
-        raise ConsoleDenied(429, "Too many sign-in attempts", f"{signer.display_name} has too many challenges waiting; try again later.")
-    return challenge
+    return state.sessions.new_challenge(signer.participant, message)
 
 
 def _login_page(request: Request, state: ConsoleState, *, error: str | None = None, status: int = 200) -> HTMLResponse:
@@ -54,6 +54,11 @@ async def login_page(request: Request, state: StateDep) -> Response:
 async def new_challenge(request: Request, state: StateDep) -> Response:
     """JSON ``{"participant"}`` → ``{"id", "message", "expires_at"}`` (the command line); a form → the page to sign on."""
     is_json = request.headers.get("content-type", "").startswith("application/json")
+    if _cross_site(request):
+        if is_json:
+            return JSONResponse({"error": "forbidden", "detail": "a sign-in challenge is asked for from a page of this bridge or "
+                                 "without a browser (no Origin)", "field": "Origin"}, status_code=403)  # fmt: skip
+        raise ConsoleDenied(403, "Sign-in refused", "This request does not come from a page of this bridge.", back="/console/login")
     try:
         data: Any = await request.json() if is_json else dict(await request.form())
     except ValueError:
@@ -71,6 +76,15 @@ async def new_challenge(request: Request, state: StateDep) -> Response:
     page = render(request, None, "login_sign.html.j2", title="Sign the challenge", signer=signer, challenge=challenge)
     _bind(page, challenge.id, state)
     return page
+
+
+def _cross_site(request: Request) -> bool:
+    """A browser request from a page that is not this bridge's (a command line sends no Origin at all).
+    Another port of the same host is another origin here, though SameSite cookies count it the same site."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return True
+    return request.headers.get("origin") is not None and not same_origin(request)
 
 
 def _bind(response: Response, challenge_id: str, state: ConsoleState) -> None:
@@ -98,6 +112,8 @@ def _checked(request: Request, state: ConsoleState, challenge_id: str, signature
 @router.get("/login/link", response_class=HTMLResponse)
 async def login_link(request: Request, state: StateDep, challenge: str = "", signature: str = "") -> Response:
     """The command line's one-time link: checked, then one click to continue (a link cannot sign anyone in by itself)."""
+    if request.headers.get("sec-fetch-mode", "navigate") != "navigate":  # fetched by a script, not opened by its user
+        raise ConsoleDenied(403, "Sign-in refused", "Open the sign-in link in the browser's address bar.", back="/console/login")
     _, signer = await run_in_threadpool(_checked, request, state, challenge, signature)
     page = render(request, None, "login_link.html.j2", title="Sign in", heading=f"Sign in as {signer.display_name}", signer=signer,
                   challenge_id=challenge, signature=signature)  # fmt: skip
@@ -107,6 +123,8 @@ async def login_link(request: Request, state: StateDep, challenge: str = "", sig
 
 @router.post("/login")
 async def login(request: Request, state: StateDep) -> Response:
+    if not same_origin(request):  # signing a browser in is a state change like any other (no login CSRF)
+        raise ConsoleDenied(403, "Sign-in refused", "This sign-in form was not posted from a page of this bridge.", back="/console/login")
     form = await request.form()
     challenge_id, signature = str(form.get("challenge", "")), str(form.get("signature", ""))
     if not challenge_id or request.cookies.get(LOGIN_COOKIE) != challenge_id:

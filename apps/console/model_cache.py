@@ -25,6 +25,8 @@ from typing import Any
 
 from supervision.model import SupervisionModel
 
+PARENT_CHECK_SECONDS = 1.0  # how soon a builder process notices its bridge is gone
+
 logger = logging.getLogger(__name__)
 
 
@@ -141,16 +143,26 @@ class ModelCache:
 _CHILD: dict[str, Any] = {}
 
 
-def _start_child(settings: Any, deployment: Any, database_url: str, nice: int) -> None:
-    """In the builder process: lower its priority, connect to the ledgers and the database once."""
+def _start_child(settings: Any, deployment: Any, database_url: str, nice: int, parent: int) -> None:
+    """In the builder process: leave with the bridge, lower its priority, connect to the ledgers and the
+    database once."""
     from bridge.store.db import make_engine, session_factory
     from bridge.store.journal_reader import JournalReader
     from corridor.network import connect_network
 
+    threading.Thread(target=_exit_with, args=(parent,), name="builder-parent-watch", daemon=True).start()
     if nice:
         os.nice(nice)
     _CHILD["network"] = connect_network(settings, deployment)
     _CHILD["reader"] = JournalReader(session_factory(make_engine(database_url)), database_url=database_url)
+
+
+def _exit_with(parent: int) -> None:
+    """Ends the builder process once the bridge that spawned it is gone (killed, crashed): a pool worker
+    whose parent died would otherwise wait on its queue for ever."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _build_in_child(evidence: Any, opening: Any) -> str:
@@ -169,7 +181,7 @@ class ProcessBuilder:
     niced by ``nice``; the parent only parses the result."""
 
     def __init__(self, settings: Any, deployment: Any, database_url: str, *, nice: int = 10) -> None:
-        self._args = (settings, deployment, database_url, nice)
+        self._args = (settings, deployment, database_url, nice, os.getpid())
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:

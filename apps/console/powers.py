@@ -9,8 +9,9 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -59,7 +60,7 @@ CONFIRMATIONS = Confirmations()
 
 
 @router.get("/actions", response_class=HTMLResponse)
-async def actions_page(request: Request, session: RegulatorDep, state: StateDep, done: int | None = None) -> Response:
+async def actions_page(request: Request, session: RegulatorDep, state: StateDep, done: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> Response:
     context = await run_in_threadpool(powers_context, request, state)
     finished = None
     if done is not None:
@@ -108,7 +109,7 @@ async def execute(request: Request, session: RegulatorDep, state: StateDep) -> R
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-async def acknowledge(request: Request, alert_id: int, session: RegulatorDep) -> Response:
+async def acknowledge(request: Request, alert_id: Annotated[int, Path(ge=1, le=2**62)], session: RegulatorDep) -> Response:
     form = await request.form()
     await check_csrf(request, session, form)
     note = str(form.get("note") or "").strip()[:500] or None

@@ -5,7 +5,7 @@ live streams as the swap feed does."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ class ConsoleState:
     reader: JournalReader
     builder: ProcessBuilder | None = None
     streams: int = 0  # live streams open now
+    streams_by_session: dict[str, int] = field(default_factory=dict)  # the same, per session (id hash)
 
 
 class ConsoleCollector(Collector):

@@ -19,10 +19,12 @@ A stream lasts at most five minutes; the browser reconnects at once with the las
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -33,12 +35,17 @@ from bridge.api.auth import REGULATOR
 from bridge.api.sessions import COOKIE
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+RESUME_ID = re.compile(r"[0-9]{1,18}")  # a journal position the browser saw (Last-Event-ID)
 MAX_STREAM_SECONDS = 300.0
+MAX_STREAMS_PER_SESSION = 8  # one session's live pages open at once (each holds a connection and reads the journal)
 COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often
 GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event
+BUSY_GATHER_SECONDS = 0.25  # …and this long while the journal is busy (the last read found BUSY_ROWS or more)
+BUSY_ROWS = 20
 SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
 PAGE = 500
+FEED_ROWS = 60  # the rows the page's feed keeps (console.js FEED_ROWS)
 
 
 def sse(event: str, data: str, *, event_id: int | None = None) -> str:
@@ -57,7 +64,13 @@ async def _either(first: asyncio.Event, second: asyncio.Event, timeout: float) -
 
 
 @router.get("/stream")
-async def stream(request: Request, session: SessionDep, state: StateDep, swap: str | None = None) -> StreamingResponse:
+async def stream(request: Request, session: SessionDep, state: StateDep, swap: str | None = None,
+                 since: Annotated[int | None, Query(ge=0, le=2**62)] = None, alerts_seen: Annotated[int | None, Query(alias="alerts", ge=0, le=2**62)] = None,
+                 actions_seen: Annotated[int | None, Query(alias="actions", ge=0, le=2**62)] = None,
+                 model_seen: Annotated[int | None, Query(alias="model", ge=0, le=2**62)] = None) -> StreamingResponse:
+    """The page's live updates. ``since``, ``alerts``, ``actions`` and ``model``: where the page's figures
+    stood when it was built (:func:`~apps.console.access.marks_now`); what moved since is sent at once. A
+    reconnecting browser's ``Last-Event-ID`` takes precedence over ``since``."""
     regulator = session.participant == REGULATOR
     participant = None if regulator else session.participant
     repo, alerts, actions = request.app.state.repo, request.app.state.alerts, request.app.state.actions
@@ -66,26 +79,39 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         if record is None or participant not in (record.initiator, record.counterparty):
             raise ConsoleDenied(403, "Not your swap", "A bank's session sees only the swaps it is a party to.")
     resume = request.headers.get("Last-Event-ID", "")
-    start = int(resume) if resume.isdigit() else await run_in_threadpool(repo.last_seq)
+    if RESUME_ID.fullmatch(resume):
+        start = int(resume)
+    else:
+        start = since if since is not None else await run_in_threadpool(repo.last_seq)
     token = request.cookies.get(COOKIE, "")
     rows = ENV.get_template("_feed_row.html.j2")
+    if state.streams_by_session.get(session.id_hash, 0) >= MAX_STREAMS_PER_SESSION:
+        raise ConsoleDenied(429, "Too many live pages", f"This session has {MAX_STREAMS_PER_SESSION} live pages open: close one.")
 
     async def events() -> AsyncIterator[str]:
-        yield "retry: 500\n\n"
+        # Counted once the response runs (a stream that never starts never ends either).
         state.streams += 1
+        state.streams_by_session[session.id_hash] = state.streams_by_session.get(session.id_hash, 0) + 1
         try:
+            yield "retry: 500\n\n"
             async for event in follow():
                 yield event
         finally:
             state.streams -= 1
+            left = state.streams_by_session.get(session.id_hash, 1) - 1
+            if left > 0:
+                state.streams_by_session[session.id_hash] = left
+            else:
+                state.streams_by_session.pop(session.id_hash, None)
 
     async def follow() -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         seq = start
         began = loop.time()
-        seen_alerts, seen_actions = alerts.version, actions.version
+        seen_alerts = alerts.version if alerts_seen is None else alerts_seen
+        seen_actions = actions.version if actions_seen is None else actions_seen
         latest = state.cache.latest
-        seen_model = latest.version if latest is not None else 0
+        seen_model = (latest.version if latest is not None else 0) if model_seen is None else model_seen
         counts_due, counts_sent = False, 0.0
         checked, beat = began, began
         with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
@@ -94,8 +120,10 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                 console_changed.clear()
                 page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=PAGE)
                 moved = any(entry["swap_id"] == swap for entry in page.entries)
-                if page.entries:  # one event for what one wake-up read: its rows, newest first (the feed's order)
-                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(page.entries))
+                if page.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
+                    # The feed shows its latest FEED_ROWS rows: a busier wake-up sends only those (the rest
+                    # would be drawn and dropped at once); the event id still moves past everything read.
+                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(page.entries[-FEED_ROWS:]))
                     yield sse("transition", html, event_id=page.entries[-1]["seq"])
                 seq = max(seq, page.read_to)
                 if moved:
@@ -124,7 +152,8 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                         yield sse("model", str(seen_model))
                 if now - checked >= SESSION_CHECK_SECONDS:
                     checked = now
-                    if await run_in_threadpool(state.sessions.get, token) is None:
+                    # Read-only: an open page is not activity, so an unattended console still ends when idle.
+                    if await run_in_threadpool(state.sessions.get, token, touch=False) is None:
                         yield sse("session-expired", "/console/login")
                         return
                 if now - began >= MAX_STREAM_SECONDS:
@@ -135,7 +164,9 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                 if counts_due:
                     wait = min(wait, COUNTS_EVERY - (now - counts_sent))
                 await _either(swaps_changed, console_changed, wait)
-                await asyncio.sleep(GATHER_SECONDS)  # a burst (a batch settling a hundred swaps) is read, and sent, at once
+                # A burst (a batch settling a hundred swaps) is read, and sent, at once; under a steady load, fewer
+                # and larger events cost the bridge and the browser less, still well within the second.
+                await asyncio.sleep(BUSY_GATHER_SECONDS if len(page.entries) >= BUSY_ROWS else GATHER_SECONDS)
                 if loop.time() - beat >= HEARTBEAT_SECONDS:
                     beat = loop.time()
                     yield ": keepalive\n\n"

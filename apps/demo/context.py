@@ -80,8 +80,9 @@ class DemoContext:
     def rate_text(self, fixed_18: int, base: str, quote: str) -> str:
         return f"{rate(fixed_18, f'{base}/{quote}').display} {quote} per {base}"
 
-    def round_text(self, round_ref: int | None) -> str:
-        return round_label(round_ref)
+    def round_text(self, round_ref: int | str | None) -> str:
+        """``round_ref`` as the API gives it (a decimal string beyond 2^53)."""
+        return round_label(int(round_ref) if round_ref is not None else None)
 
     def say(self, text: str) -> None:
         self.console.print(f"  {text}")

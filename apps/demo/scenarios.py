@@ -154,7 +154,7 @@ def off_market_rate(ctx: DemoContext) -> ScenarioOutcome:
     if exc is not None:
         ctx.say(f"refused by the bridge ({exc.status} {exc.error}, rule: rate outside tolerance): {exc.detail}")
     checks = ctx.checks(before, {})
-    ok = exc is not None and exc.status == 422 and exc.field == "rate" and "round #" in (exc.detail or "")
+    ok = exc is not None and exc.status == 422 and exc.field == "terms.rate" and "round #" in (exc.detail or "")
     return outcome(4, "Rate outside tolerance", "refused at intake citing the oracle mid and round; nothing moved", checks, ok=ok,
                    refusals=[refusal])  # fmt: skip
 

@@ -95,5 +95,8 @@ def verify(*, participant: str | None, timestamp: str | None, nonce: str | None,
     except Exception as exc:  # r or s out of range, no point on the curve
         raise Unauthenticated("malformed signature", field="X-Corridor-Signature") from exc
     if signer.lower() != expected_address.lower():
-        raise Unauthenticated(f"not signed by {participant}'s registered key", field="X-Corridor-Signature")
+        # Says what was checked, so a client can tell a wrong key from a wrong canonical text (the text holds
+        # nothing the client did not send; its body appears as the SHA-256 the client should have hashed).
+        raise Unauthenticated(f"not signed by {participant}'s registered key {expected_address}: the signature recovers to {signer} "
+                              f"over the canonical text the bridge checked, {message!r}", field="X-Corridor-Signature")  # fmt: skip
     return stamp, replay_key(signer, message)

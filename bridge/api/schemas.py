@@ -201,6 +201,8 @@ class FailurePublic(BaseModel):
     tx_hash: str | None = Field(description="the transaction that failed, if one was mined")
 
 
+BigInt = Annotated[int | str, Field(description="an integer; beyond 2^53 written as a decimal string")]
+
 class SwapPublic(BaseModel):
     id: str
     model: str
@@ -209,15 +211,17 @@ class SwapPublic(BaseModel):
     counterparty: str
     leg_a: LegPublic
     leg_b: LegPublic
-    rate: int
+    rate: BigInt = Field(description="the agreed rate, 18 decimals (decimal string beyond 2^53)")
     max_deviation_bps: int
-    oracle_mid: int | None
-    oracle_round: int | None
+    oracle_mid: BigInt | None = Field(description="the oracle mid the rate was checked against, 18 decimals (decimal string beyond 2^53)")
+    oracle_round: BigInt | None = Field(description="the oracle round of that mid; a cross rate's round packs its two legs' rounds "
+                                                   "(high 128 bits: the second leg's round, low 128 bits: the first's)")
     deadline: int
     hashlock: str | None
     quote_hash: str | None
     failure: FailurePublic | None = Field(None, description="why the swap failed (also set when a refused lock sent it to refunds)")
-    terms: dict[str, Any] = Field(description="exactly what both parties sign (PvP Swap or linked-ledger SwapOrder)")
+    terms: dict[str, Any] = Field(description="exactly what both parties sign (PvP Swap or linked-ledger SwapOrder); integers beyond "
+                                              "2^53 written as decimal strings")
     transitions: list[TransitionPublic] = []
 
 
@@ -245,8 +249,6 @@ class ErrorPublic(BaseModel):
 
 # ─── market and network ─────────────────────────────────────────────────────────────────
 
-BigInt = Annotated[int | str, Field(description="an integer; beyond 2^53 written as a decimal string")]
-
 
 class QuoteTermsPublic(BaseModel):
     base: str
@@ -256,7 +258,8 @@ class QuoteTermsPublic(BaseModel):
     rate: BigInt = Field(description="quote-currency units per base unit, 18 decimals: mid ± spread")
     mid: BigInt = Field(description="the oracle mid, 18 decimals")
     spread_bps: int
-    oracle_round: BigInt
+    oracle_round: BigInt = Field(description="the oracle round of the mid; a cross rate's packs its two legs' rounds (high 128 bits: "
+                                             "the second leg's, low 128 bits: the first's)")
     valid_from: int = Field(description="unix seconds: the ledger's next block time when issued")
     valid_until: int = Field(description="unix seconds; a SwapOrder's quoteValidUntil")
     quoter: str = Field(description="the quote service's address (holds QUOTE_SIGNER_ROLE)")
@@ -281,7 +284,8 @@ class RatePublic(BaseModel):
     dispersion_bps: int
     observed_at: int
     published_at: int
-    round: str
+    round: str = Field(description="the oracle round, as a decimal string; a cross rate's packs its two legs' rounds (high 128 bits: "
+                                   "the second leg's, low 128 bits: the first's)")
     age_seconds: int
     market: Literal["open", "weekend", "holiday"]
     derived: bool

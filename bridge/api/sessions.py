@@ -63,6 +63,22 @@ def challenge_message(*, host: str, base_url: str, signer: Signer, chain_id: int
             f"Issued At: {_iso(issued)}\nExpiration Time: {_iso(expires)}\nRequest ID: {challenge_id}")  # fmt: skip
 
 
+def bridge_origin(request: Request, public_url: str | None) -> tuple[str, str]:
+    """(host, base URL) a challenge names: the configured public URL, else the address this bridge
+    accepted the connection on. Never the request's ``Host`` header, which the caller writes: a server in
+    the middle could otherwise fetch a challenge naming itself and relay the signature (EIP-4361's
+    domain binding)."""
+    if public_url:
+        parts = urlsplit(public_url)
+        return parts.netloc, f"{parts.scheme}://{parts.netloc}"
+    server = request.scope.get("server") or (request.url.hostname or "127.0.0.1", request.url.port)
+    host, port = str(server[0]), server[1]
+    host = f"[{host}]" if ":" in host else host
+    default = 443 if request.url.scheme == "https" else 80
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return netloc, f"{request.url.scheme}://{netloc}"
+
+
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -80,7 +96,8 @@ def verify_signature(message: str, signature: str, address: str) -> None:
 
 
 def csrf_ok(session: WebSession, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(session.csrf_token, presented or "")
+    # compare_digest takes ASCII text only: anything else cannot be the (hex) token anyway.
+    return bool(presented) and presented.isascii() and hmac.compare_digest(session.csrf_token, presented)
 
 
 def same_origin(request: Request) -> bool:

@@ -186,9 +186,11 @@ class ChainView:
 
     @staticmethod
     def quote_proof(swap: Any) -> QuoteProof:
-        """What proves the swap's quote hash on chain: the quote's terms hash and the service's signature
-        (recorded with the swap when the intake found the quote it cites)."""
-        return QuoteProof(decode_hex(swap.quote_terms_hash or "0x" + "00" * 32), decode_hex(swap.quote_signature or "0x"))
+        """The swap's quote as the escrow checks it on chain: the quote's terms hash, its validity and the
+        service's signature (recorded with the swap when the intake found the quote it cites); the escrow
+        recomputes the quote hash from them."""
+        return QuoteProof(decode_hex(swap.quote_terms_hash or "0x" + "00" * 32), swap.quote_valid_until,
+                          decode_hex(swap.quote_signature or "0x"))  # fmt: skip
 
 
 def _address(swap: Any, participant: str) -> str:

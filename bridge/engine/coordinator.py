@@ -30,7 +30,7 @@ from corridor.keys import RELAYER
 from corridor.network import Network
 from corridor.statelog import StateLog
 from corridor.typed_data import Swap as PvPSwap
-from corridor.typed_data import lock_id_of, onchain_signature
+from corridor.typed_data import lock_authorisation, lock_id_of, compact_signature, relayed_lock
 from oracle.quotes import QuoteService
 from bridge.domain.swap import ALLOWED, TERMINAL, Leg, Model, Swap, SwapState, failure
 from bridge.domain.timing import RevealCheck, leg_a_safe, reveal_check
@@ -203,8 +203,8 @@ class Coordinator:
                 for swap in swaps:
                     self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
             call = PreparedCall(pvp.address, self.chain.abi("pvp", "settleBatch").calldata(
-                [pvp_terms(s.terms).as_tuple() for s in swaps], [onchain_signature(decode_hex(s.signature_a)) for s in swaps],
-                [onchain_signature(decode_hex(s.signature_b or "")) for s in swaps]))  # fmt: skip
+                [pvp_terms(s.terms).as_tuple() for s in swaps], [compact_signature(decode_hex(s.signature_a)) for s in swaps],
+                [compact_signature(decode_hex(s.signature_b or "")) for s in swaps]))  # fmt: skip
             tx_hash = self._send_batch(client, call, f"settlement batch of {len(swaps)}", len(swaps))
             if tx_hash is None:
                 return set()
@@ -266,10 +266,12 @@ class Coordinator:
             with self.repo.together([swap.id for swap, *_ in legs]):
                 for swap, _, locking, _ in legs:
                     self.repo.transition(swap, locking, ledger=ledger, detail=f"locking in a {batch}")
-            requests = [self.chain.request_for(leg, swap) for swap, leg, _, _ in legs]
-            call = PreparedCall(htlc.address, self.chain.abi("htlc", "lockForBatch").calldata(
-                [r.as_tuple() for r in requests], [self.chain.quote_proof(swap).as_tuple() for swap, *_ in legs],
-                [leg.lock_nonce for _, leg, _, _ in legs], [decode_hex(leg.authorisation or "") for _, leg, _, _ in legs]))  # fmt: skip
+            # Ordered by payer and token: the escrow pulls each run of one payer's locks in one token in one transfer.
+            items = sorted(((self.chain.request_for(leg, swap), swap, leg) for swap, leg, _, _ in legs),
+                           key=lambda item: (item[0].terms.sender.lower(), item[0].terms.token.lower()))  # fmt: skip
+            call = PreparedCall(htlc.address, self.chain.abi("htlc", "lockForBatch").calldata([
+                relayed_lock(request, self.chain.quote_proof(swap), leg.lock_nonce, decode_hex(leg.authorisation or ""))
+                for request, swap, leg in items]))  # fmt: skip
             tx_hash = self._send_batch(client, call, f"lock {batch}", len(legs))
             if tx_hash is None:
                 return set()
@@ -315,9 +317,12 @@ class Coordinator:
                 return set()
             client, htlc = self.chain.client(ledger), self.chain.contract(ledger, "htlc")
             batch = f"batch of {len(legs)}"
+            # Ordered by token and receiver: the escrow pays each run of one receiver's locks in one token in one transfer.
             terms = [self.chain.request_for(leg, swap).terms for swap, leg, _ in legs]
+            claims = sorted(((t, decode_hex(swap.secret or "")) for t, (swap, _, _) in zip(terms, legs, strict=True)),
+                            key=lambda item: (item[0].token.lower(), item[0].receiver.lower()))  # fmt: skip
             call = PreparedCall(htlc.address, self.chain.abi("htlc", "claimBatch").calldata(
-                [t.as_tuple() for t in terms], [decode_hex(swap.secret or "") for swap, _, _ in legs]))
+                [t.claim_tuple() for t, _ in claims], [secret for _, secret in claims]))
             tx_hash = self._send_batch(client, call, f"claim {batch}", len(legs))
             if tx_hash is None:
                 return set()
@@ -412,8 +417,8 @@ class Coordinator:
         return True
 
     def _settle_pvp(self, swap: Swap, client: Any, pvp: Any, terms: PvPSwap) -> None:
-        call = pvp.functions.settle(terms.as_tuple(), onchain_signature(decode_hex(swap.signature_a)),
-                                    onchain_signature(decode_hex(swap.signature_b or "")))  # fmt: skip
+        call = pvp.functions.settle(terms.as_tuple(), compact_signature(decode_hex(swap.signature_a)),
+                                    compact_signature(decode_hex(swap.signature_b or "")))  # fmt: skip
         try:
             tx_hash = client.send(self.relayer, call)
         except ChainRejected as exc:
@@ -508,8 +513,8 @@ class Coordinator:
             self.repo.transition(swap, locked, ledger=leg.ledger, tx_hash=leg.lock_tx, detail="lock confirmed on chain")
             return
         try:
-            tx_hash = client.send(self.relayer, htlc.functions.lockFor(request.as_tuple(), self.chain.quote_proof(swap).as_tuple(),
-                                                                       leg.lock_nonce, decode_hex(leg.authorisation or "")))  # fmt: skip
+            tx_hash = client.send(self.relayer, htlc.functions.lockFor(request.params_tuple(), self.chain.quote_proof(swap).as_tuple(),
+                                                                       lock_authorisation(payer, leg.lock_nonce, decode_hex(leg.authorisation or ""))))  # fmt: skip
         except ChainRejected as exc:
             failed = SwapState.FAILED if leg is swap.leg_a else SwapState.REFUNDING
             detail = f"lock refused on {leg.ledger}: {exc.error} {exc.args_by_name}"
@@ -583,7 +588,7 @@ class Coordinator:
         if self.chain.now(leg.ledger) >= (leg.expiry or 0):
             self._unclaimable(swap, leg, unclaimable, f"{leg.currency} leg expired before its claim")
             return
-        tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), decode_hex(swap.secret or "")))
+        tx_hash = client.send(self.relayer, htlc.functions.claim(terms.claim_tuple(), decode_hex(swap.secret or "")))
         leg.settle_tx = tx_hash
         self.repo.record_tx(swap, ledger=leg.ledger, tx_hash=tx_hash, detail=f"claim {leg.currency} sent")
         receipt = client.wait(tx_hash)
@@ -627,7 +632,7 @@ class Coordinator:
             return leg.outcome == "claimed"
         leg.outcome = "held"
         try:
-            tx_hash = client.send(self.relayer, htlc.functions.claim(terms.as_tuple(), decode_hex(swap.secret or "")))
+            tx_hash = client.send(self.relayer, htlc.functions.claim(terms.claim_tuple(), decode_hex(swap.secret or "")))
         except ChainRejected as exc:
             if exc.error == "HtlcClaimHeld":
                 self.repo.save(swap)

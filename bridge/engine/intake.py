@@ -142,7 +142,8 @@ class Intake:
         counterparty = self._named(swap_terms.partyB, field="terms.partyB")
         self._check_initiator(participant, swap_terms.partyA, field="terms.partyA")
         self._check_not_self(participant, counterparty, field="terms.partyB")
-        self._check_amounts(swap_terms.amountA, swap_terms.amountB, code_a, code_b, swap_terms.rate)
+        self._check_amounts(swap_terms.amountA, swap_terms.amountB, code_a, code_b, swap_terms.rate, prefix="terms.",
+                            names=("amountA", "amountB"))  # fmt: skip
         pvp = self.chain.contract(ledger, "pvp")
         message = swap_message(self.chain.client(ledger).chain_id, pvp.address, swap_terms)
         swap = Swap(
@@ -177,7 +178,7 @@ class Intake:
         self._check_initiator(participant, order_terms.initiator, field="order.initiator")
         self._check_not_self(participant, counterparty, field="order.counterparty")
         self._check_amounts(order_terms.sellAmount, order_terms.buyAmount, order_terms.sellCurrency, order_terms.buyCurrency,
-                            order_terms.rate)  # fmt: skip
+                            order_terms.rate, prefix="order.", names=("sellAmount", "buyAmount"))  # fmt: skip
         if order_terms.hashlock == b"\0" * 32:
             raise InvalidInstruction("the hashlock is empty", field="order.hashlock")
         chain_a = self.chain.client(ledger_a).chain_id
@@ -213,8 +214,8 @@ class Intake:
         """The order must cite a quote the bridge issued to the initiator, for this pair, with the validity
         it was issued with: its proof (terms hash and signature) goes with every lock, and the escrow
         refuses any other (HashedTimelockEscrow verifies the quote signer on chain)."""
-        issued = self.repo.quote("0x" + order.quoteHash.hex())
-        if issued is None or issued.participant != participant:
+        issued = self.repo.quote("0x" + order.quoteHash.hex(), participant)
+        if issued is None:
             raise InvalidInstruction("the order cites no quote the bridge issued to you (POST /v1/quotes)", field="order.quoteHash")
         if {issued.base, issued.quote} != {order.sellCurrency, order.buyCurrency}:
             raise InvalidInstruction(f"the quote prices {issued.base}/{issued.quote}, not this pair", field="order.quoteHash")
@@ -244,8 +245,9 @@ class Intake:
                 raise InvalidInstruction(f"deadline {swap.deadline} is not after the ledger's time {now}", field="terms.deadline")
         else:
             self._check_expiries(order.order, now)
+        rate_field = "terms.rate" if swap.model is Model.PVP else "order.rate"
         swap.oracle_mid, swap.oracle_round = self._check_rate(facts, order.rate_ledger, order.base, order.quote, swap.rate,
-                                                              swap.max_deviation_bps)  # fmt: skip
+                                                              swap.max_deviation_bps, field=rate_field)  # fmt: skip
         amount_field = "terms.amountA" if swap.model is Model.PVP else "order.sellAmount"
         self._check_funding(facts, committed, swap.initiator_address, swap.counterparty_address, swap.leg_a.currency,
                             swap.leg_a.amount, order.payer_escrow, field=amount_field)  # fmt: skip
@@ -444,8 +446,10 @@ class Intake:
             raise InvalidInstruction(f"{terms.tokenB} is not a currency token on ledger {ledger}", field="terms.tokenB")
         return code_a, code_b
 
-    def _check_amounts(self, amount_a: int, amount_b: int, code_a: str, code_b: str, rate: int) -> None:
-        for field, amount in (("amount_a", amount_a), ("amount_b", amount_b)):
+    def _check_amounts(self, amount_a: int, amount_b: int, code_a: str, code_b: str, rate: int, *, prefix: str,
+                       names: tuple[str, str]) -> None:  # fmt: skip
+        """``prefix`` and ``names``: where the amounts and the rate are in the request's body (the error's field)."""
+        for field, amount in ((prefix + names[0], amount_a), (prefix + names[1], amount_b)):
             if amount <= 0:
                 raise InvalidInstruction("amount must be positive", field=field)
             if amount > self.policy.max_amount:
@@ -453,25 +457,26 @@ class Intake:
         if code_a.upper() == code_b.upper():
             raise InvalidInstruction("a swap needs two different currencies", field="currency")
         if rate <= 0:
-            raise InvalidInstruction("rate must be positive", field="rate")
+            raise InvalidInstruction("rate must be positive", field=prefix + "rate")
         decimals_a = self.network.settings.currencies[code_a.upper()].decimals
         decimals_b = self.network.settings.currencies[code_b.upper()].decimals
         expected = amount_at(amount_a, rate, decimals_a, decimals_b)
         if abs(expected - amount_b) > 1:
-            raise InvalidInstruction(f"amount B {amount_b} is not amount A at the agreed rate ({expected})", field="amount_b")
+            raise InvalidInstruction(f"amount B {amount_b} is not amount A at the agreed rate ({expected})", field=prefix + names[1])
 
-    def _check_rate(self, facts: LedgerFacts, ledger: str, base: str, quote: str, rate: int, max_deviation_bps: int) -> tuple[int, int]:
+    def _check_rate(self, facts: LedgerFacts, ledger: str, base: str, quote: str, rate: int, max_deviation_bps: int, *,
+                    field: str) -> tuple[int, int]:  # fmt: skip
         try:
             mid, round_ref = facts.rate(ledger, base, quote)
         except ChainRejected as exc:
-            raise Conflict(f"the oracle cannot price {base}/{quote} now: {exc.error} {exc.args_by_name}", field="rate",
+            raise Conflict(f"the oracle cannot price {base}/{quote} now: {exc.error} {exc.args_by_name}", field=field,
                            rule="oracle rate unavailable") from exc  # fmt: skip
         deviation = abs(rate - mid) * 10_000 / mid
         if deviation > max_deviation_bps:
             pair, per = f"{base}/{quote}", f"{quote} per {base}"
             raise InvalidInstruction(f"rate {rate_text(rate, pair).display} {per} deviates {deviation:.1f} bps from the oracle mid "
                                      f"{rate_text(mid, pair).display} {per} (round {round_label(round_ref)}); the swap allows "
-                                     f"{max_deviation_bps} bps", field="rate", rule="rate outside tolerance")  # fmt: skip
+                                     f"{max_deviation_bps} bps", field=field, rule="rate outside tolerance")  # fmt: skip
         return mid, round_ref
 
     def _check_expiries(self, order: SwapOrder, now: int) -> None:

@@ -191,7 +191,7 @@ class SupervisoryPowers:
         if ledger not in self.chain.network.clients:
             raise InvalidInstruction(f"unknown ledger {request.ledger!r}", field="ledger")
         text = (request.pair or "").upper().replace("/", "")
-        if len(text) != 6 or not text.isalpha():
+        if len(text) != 6 or not (text.isascii() and text.isalpha()):
             raise InvalidInstruction(f"not a currency pair: {request.pair!r} (write it EUR/CHF)", field="pair")
         pair = f"{text[:3]}/{text[3:]}"
         oracle = self.chain.contract(ledger, "oracle")

@@ -174,6 +174,8 @@ def signing_info(chain: ChainView, policy: Policy, *, quote_validity: int, quote
             "commitment": "the escrow's commitmentOf(LockTerms(token, sender, receiver, amount, hashlock, expiry)); before revealing, "
                           "check storedCommitment(lockId) == commitmentOf(terms) on both ledgers (eth_call)",
             "claim_window": "block.timestamp < expiry; refund from expiry on",
+            "calls": "lock(params, quote) locks the caller's funds; claim((token, sender, receiver, amount, expiry), secret) derives "
+                     "the hashlock as sha256(secret); the escrow takes signatures compact (EIP-2098: r, vs = s | (v - 27) << 255)",
         },
         "contracts": {ledger: {"chain_id": chain.client(ledger).chain_id,
                                **{role: getattr(network.deployment.ledgers[ledger], role) for role in ("pvp", "htlc", "oracle", "registry")}}

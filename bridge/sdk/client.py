@@ -29,6 +29,7 @@ from bridge.domain.timing import reveal_check
 from corridor.abi import AbiFunction
 from corridor.typed_data import lock_id_of
 from corridor.errors import CorridorError
+from bridge.sdk.sign_in import ChallengeRefused, check_challenge
 from bridge.sdk.signer import BankSigner, HtlcOrder, NetworkInfo
 from bridge.sdk.store import MemoryStore, OrderStore
 
@@ -144,7 +145,12 @@ class BridgeClient:
             payload = None
         if response.status_code >= 400 or not isinstance(payload, dict):
             raise _error(response, payload)
-        signature = "0x" + bytes(self.account.sign_message(encode_defunct(text=payload["message"])).signature).hex()
+        message = payload.get("message")
+        try:  # the key signs only the console's challenge for this bridge and this account (see sign_in)
+            check_challenge(message if isinstance(message, str) else "", str(self._http.base_url), self.account.address)
+        except ChallengeRefused as exc:
+            raise BridgeRequestError(0, {"error": "challenge_refused", "detail": str(exc)}) from exc
+        signature = "0x" + bytes(self.account.sign_message(encode_defunct(text=message)).signature).hex()
         return f"{self._http.base_url}/console/login/link?challenge={payload['id']}&signature={signature}"
 
     # ─── network ─────────────────────────────────────────────────────────────────────────

@@ -59,8 +59,19 @@ class IdempotencyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class QuoteRecipientRow(Base):
+    """Who was issued a quote (by hash): a swap may cite only a quote issued to its initiator. Several
+    banks asking for the same terms in the same second share one quote (its hash covers terms only)."""
+
+    __tablename__ = "quote_recipients"
+    hash: Mapped[str] = mapped_column(String(66), primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class QuoteRow(Base):
-    """A quote the bridge issued and signed: a swap may cite only these (by hash)."""
+    """A quote the bridge issued and signed: a swap may cite only these (by hash), and only when issued to
+    its initiator (:class:`QuoteRecipientRow`); ``participant``: the first it was issued to."""
 
     __tablename__ = "quotes"
     hash: Mapped[str] = mapped_column(String(66), primary_key=True)

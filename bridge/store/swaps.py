@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge import faults
 from bridge.domain.swap import TERMINAL, Leg, Model, Swap, SwapState, check_correction, check_transition, failure
 from bridge.errors import Conflict, NotFound
-from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow
+from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRecipientRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow
 
 
 def _now() -> datetime:
@@ -387,20 +387,32 @@ class SwapRepository:
     # ─── quotes the bridge issued ────────────────────────────────────────────────────────
 
     def save_quote(self, quote: IssuedQuote) -> None:
+        """Records the quote as issued to ``quote.participant`` (the same terms issued to another bank
+        before keep their first record and gain this recipient)."""
+        try:
+            self._save_quote(quote)
+        except IntegrityError:  # the same terms recorded concurrently (PostgreSQL): they exist now
+            self._save_quote(quote)
+
+    def _save_quote(self, quote: IssuedQuote) -> None:
         with self._write() as session:
-            session.merge(QuoteRow(hash=quote.hash, participant=quote.participant, base=quote.base, quote=quote.quote,
+            if session.get(QuoteRecipientRow, (quote.hash, quote.participant)) is None:
+                session.add(QuoteRecipientRow(hash=quote.hash, participant=quote.participant, created_at=_now()))
+            if session.get(QuoteRow, quote.hash) is not None:
+                return
+            session.add(QuoteRow(hash=quote.hash, participant=quote.participant, base=quote.base, quote=quote.quote,
                                    side=quote.side, amount=str(quote.amount), rate=str(quote.rate),
                                    valid_until=quote.valid_until, terms_hash=quote.terms_hash, signature=quote.signature,
                                    created_at=_now(), mid=None if quote.mid is None else str(quote.mid), spread_bps=quote.spread_bps,
                                    oracle_round=None if quote.oracle_round is None else str(quote.oracle_round)))  # fmt: skip
 
-    def quote(self, quote_hash: str) -> IssuedQuote | None:
-        """The quote issued under ``quote_hash`` (0x-prefixed, any case), if the bridge issued one."""
+    def quote(self, quote_hash: str, participant: str) -> IssuedQuote | None:
+        """The quote issued to ``participant`` under ``quote_hash`` (0x-prefixed, any case), if the bridge issued it one."""
         with self._read() as session:
             row = session.get(QuoteRow, quote_hash.lower())
-            if row is None:
+            if row is None or session.get(QuoteRecipientRow, (row.hash, participant)) is None:
                 return None
-            return IssuedQuote(hash=row.hash, participant=row.participant, base=row.base, quote=row.quote, side=row.side,
+            return IssuedQuote(hash=row.hash, participant=participant, base=row.base, quote=row.quote, side=row.side,
                                amount=int(row.amount), rate=int(row.rate), valid_until=row.valid_until,
                                terms_hash=row.terms_hash, signature=row.signature)  # fmt: skip
 

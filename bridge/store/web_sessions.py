@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import sessionmaker
 
 from bridge.store.db import WebChallengeRow, WebSessionRow
 
 TOUCH_EVERY = timedelta(seconds=15)  # a session's last request is written at most this often
 PRUNE_EVERY_SECONDS = 60
-MAX_OPEN_CHALLENGES = 50  # per participant: an unauthenticated caller cannot fill the table
+# Per participant; a new challenge beyond it retires the oldest waiting one. The table stays bounded, and
+# somebody asking for challenges in another's name cannot lock that participant out (a refusal would):
+# a challenge is signed moments after it is issued, and only a flood faster than that could retire it.
+MAX_OPEN_CHALLENGES = 50
 
 
 def _now() -> datetime:
@@ -67,19 +70,21 @@ class WebSessionRepository:
 
     # ─── challenges ──────────────────────────────────────────────────────────────────────
 
-    def new_challenge(self, participant: str, message_for: MessageFor) -> Challenge | None:
+    def new_challenge(self, participant: str, message_for: MessageFor) -> Challenge:
         """A fresh one-time challenge for ``participant``; ``message_for(id, nonce, issued, expires)`` writes
-        the text to sign. None when the participant already has too many outstanding."""
+        the text to sign. Beyond MAX_OPEN_CHALLENGES waiting, the oldest waiting ones are retired."""
         self._prune()
         now = _now()
         challenge_id, nonce = secrets.token_hex(16), secrets.token_hex(12)
         expires = now + self.challenge_ttl
         message = message_for(challenge_id, nonce, now, expires)
         with self._guard, self._sessions.begin() as session:
-            waiting = session.scalar(select(func.count()).select_from(WebChallengeRow).where(
-                WebChallengeRow.participant == participant, WebChallengeRow.used_at.is_(None), WebChallengeRow.expires_at > now))  # fmt: skip
-            if int(waiting or 0) >= MAX_OPEN_CHALLENGES:
-                return None
+            waiting = list(session.scalars(select(WebChallengeRow.id).where(
+                WebChallengeRow.participant == participant, WebChallengeRow.used_at.is_(None), WebChallengeRow.expires_at > now)
+                .order_by(WebChallengeRow.created_at.desc(), WebChallengeRow.id)))  # fmt: skip
+            retired = waiting[MAX_OPEN_CHALLENGES - 1 :]
+            if retired:
+                session.execute(delete(WebChallengeRow).where(WebChallengeRow.id.in_(retired)))
             session.add(WebChallengeRow(id=challenge_id, participant=participant, message=message, created_at=now, expires_at=expires))
         return Challenge(challenge_id, participant, message, expires)
 
@@ -111,8 +116,9 @@ class WebSessionRepository:
             session.add(row)
         return token, self._public(row, now)
 
-    def get(self, token: str) -> WebSession | None:
-        """The live session of ``token`` (its last request noted), or None: unknown, ended, idle too long, or past its lifetime."""
+    def get(self, token: str, *, touch: bool = True) -> WebSession | None:
+        """The live session of ``token`` (its last request noted unless ``touch`` is False: a check that is
+        not the user's activity), or None: unknown, ended, idle too long, or past its lifetime."""
         if not token:
             return None
         now = _now()
@@ -124,7 +130,7 @@ class WebSessionRepository:
             if now >= ends or now - last >= self.idle:
                 return None
             found = self._public(row, now)
-        if now - last >= TOUCH_EVERY:
+        if touch and now - last >= TOUCH_EVERY:
             with self._guard, self._sessions.begin() as session:
                 session.execute(update(WebSessionRow).where(WebSessionRow.id_hash == found.id_hash).values(last_seen_at=now))
         return found

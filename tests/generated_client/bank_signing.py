@@ -55,3 +55,11 @@ def lock_id(sender: str, hashlock: str) -> str:
     """keccak256(abi.encode(address sender, bytes32 hashlock))."""
     encoded = bytes(12) + bytes.fromhex(to_checksum_address(sender)[2:]) + bytes.fromhex(hashlock.removeprefix("0x"))
     return "0x" + keccak(encoded).hex()
+
+
+def compact_signature(signature: str) -> str:
+    """EIP-2098: 0x + r ‖ vs, vs = s with the top bit set when v is 28 (what the HTLC's ``Authorisation``
+    takes as ``(r, vs)``)."""
+    raw = bytes.fromhex(signature.removeprefix("0x"))
+    vs = int.from_bytes(raw[32:64], "big") | ((raw[64] - 27) << 255)
+    return "0x" + raw[:32].hex() + vs.to_bytes(32, "big").hex()

@@ -91,7 +91,8 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     def start() -> subprocess.Popen[str]:
         info_file.unlink(missing_ok=True)
         process = subprocess.Popen([sys.executable, "-m", "apps.cli", "up", "--state", str(state), "--port", str(port),
-                                    "--heartbeat", "1", "--info", str(info_file)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+                                    "--heartbeat", "1", "--info", str(info_file)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env={**os.environ, "COLUMNS": "60"})  # a narrow terminal  # fmt: skip
         deadline = time.monotonic() + 120
         while not info_file.exists():
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
@@ -126,6 +127,9 @@ def test_up_serves_a_network_banks_can_use_and_keeps_state(tmp_path: Path, reape
     assert swap["id"] in (tmp_path / "report" / "corridor-report.json").read_text()
     output = stop(first)
     assert "Development accounts" in output
+    # Each key printed whole on its account's line, however narrow the terminal.
+    line = next(line for line in output.splitlines() if info["accounts"]["yangtze"]["address"] in line)
+    assert info["accounts"]["yangtze"]["private_key"] in line
     _assert_ledgers_down(info)
 
     second = start()

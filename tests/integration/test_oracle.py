@@ -17,7 +17,7 @@ from corridor.errors import ChainRejected
 from corridor.keys import OPERATOR, REGULATOR, RELAYER
 from corridor.network import Network, open_network
 from corridor.toolchain import REPO_ROOT
-from corridor.typed_data import Swap, compact, sign, swap_message
+from corridor.typed_data import Swap, compact_signature, sign, swap_message
 from oracle.feeds import EcbHistoryFeed
 from oracle.history import ROUND_WINDOW, OracleRound, rounds_from_events
 from oracle.publisher import Publication
@@ -103,7 +103,7 @@ def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Net
     swap = Swap(alice.address, eur.address, 100_00, bob.address, chf.address, 102_80, rate, 100, now + 3600, 1)
     message = swap_message(client.chain_id, pvp.address, swap)
     with pytest.raises(ChainRejected) as caught:
-        client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), compact(sign(alice, message)), compact(sign(bob, message))))
+        client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), compact_signature(sign(alice, message)), compact_signature(sign(bob, message))))
     assert caught.value.error == "FxPairHalted"
     assert caught.value.args_by_name["pair"] == "EUR/CHF"  # named, never hex
     # the regulator resumes the pair; a swap at the current oracle level then settles
@@ -117,7 +117,7 @@ def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Net
     mid, _ = oracle.functions.settlementRate(b"EUR", b"CHF").call()
     swap = Swap(alice.address, eur.address, 100_00, bob.address, chf.address, 100_00 * mid // 10**18, mid, 100, now + 3600, 2)
     message = swap_message(client.chain_id, pvp.address, swap)
-    client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), compact(sign(alice, message)), compact(sign(bob, message))))
+    client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), compact_signature(sign(alice, message)), compact_signature(sign(bob, message))))
     assert chf.functions.balanceOf(alice.address).call() == swap.amountB
 
 

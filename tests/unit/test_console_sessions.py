@@ -96,3 +96,62 @@ def test_a_state_change_must_come_from_a_page_of_this_bridge() -> None:
     assert not same_origin(request(Origin="http://127.0.0.1:8601"))  # type: ignore[arg-type]
     assert not same_origin(request(Origin="null"))  # type: ignore[arg-type]
     assert not same_origin(request())  # type: ignore[arg-type]
+
+
+def test_challenges_beyond_the_bound_retire_the_oldest_instead_of_locking_the_participant_out(store: WebSessionRepository) -> None:
+    from bridge.store.web_sessions import MAX_OPEN_CHALLENGES
+
+    first = store.new_challenge("regulator", _message)
+    flood = [store.new_challenge("regulator", _message) for _ in range(MAX_OPEN_CHALLENGES + 5)]
+    assert store.challenge(first.id) is None  # the oldest retired
+    assert all(store.challenge(c.id) is not None for c in flood[-(MAX_OPEN_CHALLENGES - 1) :])
+    mine = store.new_challenge("regulator", _message)  # never refused
+    assert store.use_challenge(mine.id) is True
+
+
+def test_a_check_that_is_not_the_users_activity_does_not_keep_a_session_alive(store: WebSessionRepository) -> None:
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    token, session = store.open("regulator", KEY.address, "c3")
+    earlier = datetime.now(timezone.utc) - timedelta(minutes=10)
+    with store._sessions.begin() as db:
+        db.execute(update(WebSessionRow).where(WebSessionRow.id_hash == session.id_hash).values(last_seen_at=earlier))
+    assert store.get(token, touch=False) is not None  # an open page's stream checking the session
+    with store._sessions() as db:
+        assert db.get(WebSessionRow, session.id_hash).last_seen_at.replace(tzinfo=timezone.utc) == earlier
+    assert store.get(token) is not None  # a request by the user
+    with store._sessions() as db:
+        assert db.get(WebSessionRow, session.id_hash).last_seen_at.replace(tzinfo=timezone.utc) > earlier
+
+
+def _challenge_text(host: str = "127.0.0.1:8600", address: str = KEY.address, minutes: int = 5) -> str:
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    signer = Signer("regulator", "Regulator", address)
+    return challenge_message(host=host, base_url=f"http://{host}", signer=signer, chain_id=48801, challenge_id="ab12", nonce="cd34",
+                             issued=now, expires=now + timedelta(minutes=minutes), max_hours=8)  # fmt: skip
+
+
+def test_the_sdk_signs_only_the_console_challenge_for_the_bridge_it_was_pointed_at() -> None:
+    from bridge.api.auth import request_message
+    from bridge.sdk.sign_in import ChallengeRefused, check_challenge
+
+    check_challenge(_challenge_text(), "http://127.0.0.1:8600", KEY.address)
+    check_challenge(_challenge_text(), "http://localhost:8600/", KEY.address)  # loopback names stand for one another
+    refused = {
+        "an API request": (request_message("POST", "/v1/regulator/actions", b"{}", 1, "n"), "http://127.0.0.1:8600", KEY.address),
+        "another bridge's challenge": (_challenge_text("10.0.0.5:8600"), "http://127.0.0.1:8600", KEY.address),
+        "another port": (_challenge_text("127.0.0.1:8601"), "http://127.0.0.1:8600", KEY.address),
+        "another scheme": (_challenge_text(), "https://127.0.0.1:8600", KEY.address),
+        "another account": (_challenge_text(address=OTHER.address), "http://127.0.0.1:8600", KEY.address),
+        "valid too long": (_challenge_text(minutes=24 * 60), "http://127.0.0.1:8600", KEY.address),
+        "expired": (_challenge_text(minutes=-1), "http://127.0.0.1:8600", KEY.address),
+        "text appended": (_challenge_text() + "\nCORRIDOR-REQUEST", "http://127.0.0.1:8600", KEY.address),
+    }
+    for case, (message, url, address) in refused.items():
+        with pytest.raises(ChallengeRefused):
+            check_challenge(message, url, address)
+            pytest.fail(f"signed {case}")

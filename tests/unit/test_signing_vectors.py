@@ -18,7 +18,8 @@ from bridge.api.auth import request_message, sign_request, verify
 from bridge.domain.orders import SwapOrder, order_id, order_message
 from bridge.engine.signing_info import contract_type_string, eip712_types, parse_type_string
 from bridge.errors import Unauthenticated
-from corridor.typed_data import RATE_ONE, Swap, amount_at, digest, lock_authorisation_message, lock_id_of, sign, swap_message
+from corridor.typed_data import (RATE_ONE, Swap, amount_at, compact_signature, digest, lock_authorisation_message, lock_id_of, sign,
+                                 swap_message)
 from oracle.quotes import QUOTE_TERMS_FIELDS, Quote
 from tests.generated_client import bank_signing
 
@@ -106,6 +107,8 @@ def test_eip712_vectors_with_corridors_signer() -> None:
     request = lock_request(order, leg="a", token=lock["message"]["token"], swap_id=vector["digest"])
     message = lock_authorisation_message(lock["domain"]["chainId"], lock["domain"]["verifyingContract"], request, lock["message"]["nonce"])
     assert "0x" + digest(message).hex() == lock["digest"] and "0x" + sign(account, message).hex() == lock["signature"]
+    r, vs = compact_signature(sign(account, message))
+    assert "0x" + (r + vs).hex() == lock["signature_compact"] == bank_signing.compact_signature(lock["signature"])
 
 
 def test_lock_id_and_amount_rounding_vectors() -> None:

@@ -48,6 +48,14 @@
 
   function trimFeed() {
     document.querySelectorAll("tbody#feed").forEach(function (body) {
+      // The stream starts where the page's figures stood when it was built: an entry journalled while the
+      // page loaded can arrive once in the page and once on the stream; keep one row per journal entry.
+      var seen = {};
+      Array.prototype.slice.call(body.rows).forEach(function (row) {
+        var seq = row.getAttribute("data-seq");
+        if (seq === null) return;
+        if (seen[seq]) body.removeChild(row); else seen[seq] = true;
+      });
       while (body.rows.length > FEED_ROWS) body.deleteRow(body.rows.length - 1);
     });
   }

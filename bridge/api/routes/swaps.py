@@ -51,12 +51,20 @@ def to_public_many(swaps: list[Swap], repo: SwapRepository) -> list[dict[str, An
     return [_public(swap, journals[swap.id]) for swap in swaps]
 
 
+def _big(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53 else value
+
+
 def _public(swap: Swap, transitions: list[dict[str, Any]]) -> dict[str, Any]:
     data = dataclasses.asdict(swap)
     data.pop("signature_a"), data.pop("signature_b"), data.pop("secret"), data.pop("history")
     for leg in ("leg_a", "leg_b"):
         data[leg].pop("authorisation"), data[leg].pop("lock_nonce")
     data["transitions"] = transitions
+    # Integers beyond 2^53 as decimal strings, everywhere (a JavaScript client would round them otherwise).
+    data["terms"] = {name: _big(value) for name, value in data["terms"].items()}
+    for name in ("rate", "oracle_mid", "oracle_round"):
+        data[name] = _big(data[name])
     return SwapPublic.model_validate(data).model_dump(by_alias=True)
 
 

@@ -18,14 +18,18 @@ pragma solidity 0.8.30;
 ///      ```
 ///      The two windows never overlap, so a lock ends claimed or refunded, never both.
 ///
-///      Quote binding, verified on chain: each lock names the EIP-712 hash of the signed FX quote its
-///      swap was agreed on and carries the quote's own signature ({QuoteProof}). The escrow recomputes
-///      the quote hash from the quote's terms hash and its `validUntil` (domain "Corridor Quotes",
+///      Quote binding, verified on chain: each lock carries the signed FX quote its swap was agreed on
+///      ({QuoteProof}: the quote's terms hash, validity and signature). The escrow computes the quote
+///      hash from the quote's terms hash and its `validUntil` (domain "Corridor Quotes",
 ///      version "1"; type `Quote(QuoteTerms terms,uint64 validUntil)QuoteTerms(string base,string
 ///      quote,string side,uint256 amount,uint256 rate,uint256 mid,uint16 spreadBps,uint256 oracleRound,
 ///      uint64 validFrom,address quoter)`), recovers the signer and requires the registry's
-///      QUOTE_SIGNER_ROLE. A lock is refused when the quote has expired or stays valid beyond the
-///      lock's expiry (a free option).
+///      QUOTE_SIGNER_ROLE, and names that hash in {Locked}. A lock is refused when the quote has expired or
+///      stays valid beyond the lock's expiry (a free option).
+///
+///      Calldata is kept to what the escrow cannot derive: {lock} takes its sender from the caller,
+///      {claim} derives the hashlock from the preimage, the quote hash is recomputed, and signatures are
+///      compact (EIP-2098, two words, in static structs).
 ///
 ///      Supervisory powers reach locked funds without ever breaking atomicity: a claim pays only while the
 ///      token policy lets this escrow pay the receiver for the sender ({ITransferPolicy-canRelease}: no
@@ -52,20 +56,50 @@ interface IHashedTimelockEscrow {
         uint64 expiry;
     }
 
-    /// @notice A lock request: the terms plus the swap and quote they belong to (kept in events only).
-    struct LockRequest {
-        LockTerms terms;
+    /// @notice What a lock names besides its sender (the caller of {lock}, the signer of a relayed
+    ///         {Authorisation}): its terms, and the swap it belongs to (kept in the {Locked} event only).
+    struct LockParams {
+        address token;
+        address receiver;
+        uint256 amount;
+        bytes32 hashlock;
+        uint64 expiry;
         bytes32 swapId;
-        bytes32 quoteHash;
-        uint64 quoteValidUntil;
     }
 
-    /// @notice What proves `quoteHash` and `quoteValidUntil` of a {LockRequest} are a quote a quote
-    ///         signer issued: the EIP-712 struct hash of the quote's `QuoteTerms`, and the quote signer's
-    ///         65-byte signature over the quote's digest.
+    /// @notice The FX quote a lock binds to, as the quote service signed it: the EIP-712 struct hash of the
+    ///         quote's `QuoteTerms`, its validity, and the quote signer's compact (EIP-2098) signature over
+    ///         the quote's digest. The quote hash (that digest) is recomputed from these, never passed.
     struct QuoteProof {
         bytes32 termsHash;
-        bytes signature;
+        uint64 validUntil;
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    /// @notice A sender's single-use EIP-712 `LockAuthorisation` for a relayed lock: who signed, its nonce,
+    ///         and the compact (EIP-2098) signature.
+    struct Authorisation {
+        address sender;
+        uint256 nonce;
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    /// @notice One item of {lockForBatch}: exactly the arguments of {lockFor}.
+    struct RelayedLock {
+        LockParams params;
+        QuoteProof quote;
+        Authorisation authorisation;
+    }
+
+    /// @notice A lock's terms without its hashlock, which {claim} derives from the preimage (sha256).
+    struct ClaimTerms {
+        address token;
+        address sender;
+        address receiver;
+        uint256 amount;
+        uint64 expiry;
     }
 
     /// @notice Thrown when the amount is zero.
@@ -82,11 +116,8 @@ interface IHashedTimelockEscrow {
     error HtlcLockExists(bytes32 lockId);
     /// @notice Thrown when locking a (sender, hashlock) whose lock was already claimed or refunded.
     error HtlcHashlockUsed(bytes32 lockId);
-    /// @notice Thrown when no quote hash is given.
-    error HtlcMissingQuote();
-    /// @notice Thrown when the quote's terms hash and validity do not hash to the request's quote hash.
-    error HtlcQuoteMismatch(bytes32 quoteHash, bytes32 recomputed);
-    /// @notice Thrown when the quote's signature does not recover to a holder of QUOTE_SIGNER_ROLE.
+    /// @notice Thrown when the quote's signature does not recover to a holder of QUOTE_SIGNER_ROLE (a quote
+    ///         signed by anyone else, or terms hash or validity altered after signing).
     error HtlcQuoteNotSigned(bytes32 quoteHash, address signer);
     /// @notice Thrown when the bound quote has already expired.
     error HtlcQuoteExpired(bytes32 quoteHash, uint64 quoteValidUntil);
@@ -94,13 +125,12 @@ interface IHashedTimelockEscrow {
     error HtlcQuoteOutlivesLock(bytes32 quoteHash, uint64 quoteValidUntil, uint64 expiry);
     /// @notice Thrown when the token's policy would refuse the transfer (paused, frozen, non-participant).
     error HtlcTransferNotPermitted(address token, address sender, address receiver);
-    /// @notice Thrown by {lock} when the caller is not the sender.
-    error HtlcNotSender(address caller, address sender);
     /// @notice Thrown when a relayed authorisation does not recover to the sender.
     error HtlcInvalidAuthorisation(address sender);
     /// @notice Thrown when a relayed authorisation's nonce was already used.
     error HtlcAuthorisationUsed(address sender, uint256 nonce);
-    /// @notice Thrown when no open lock has this id.
+    /// @notice Thrown when no open lock has this id. A claim with a wrong preimage lands here: it names the
+    ///         lock id of sha256(preimage), which was never locked.
     error HtlcLockNotOpen(bytes32 lockId);
     /// @notice Thrown when the terms passed do not hash to the open lock's commitment.
     error HtlcTermsMismatch(bytes32 lockId);
@@ -112,8 +142,6 @@ interface IHashedTimelockEscrow {
     error HtlcLockExpired(bytes32 lockId, uint64 expiry);
     /// @notice Thrown when refunding before expiry.
     error HtlcLockNotExpired(bytes32 lockId, uint64 expiry);
-    /// @notice Thrown when sha256(secret) is not the hashlock.
-    error HtlcWrongSecret(bytes32 lockId);
     /// @notice Thrown when batch arrays differ in length or are empty.
     error HtlcBatchMalformed();
     /// @notice Thrown when the escrow received less than the lock's amount (a fee-on-transfer or otherwise
@@ -149,56 +177,59 @@ interface IHashedTimelockEscrow {
     ///         token policy refuses a party now (frozen, suspended or paused); the rest goes on.
     event SettlementHeld(bytes32 indexed lockId, address indexed token);
 
-    /// @notice Locks `request.terms.amount` of the caller's tokens.
-    /// @dev Requirements: caller is `terms.sender` and has approved this contract; amount > 0; receiver
-    ///      non-zero and not the sender; hashlock non-zero; now < expiry <= now + maxLockDuration; the escrow
-    ///      receives exactly `amount` (no fee-on-transfer tokens); the
-    ///      (sender, hashlock) never locked before; quote hash non-zero and proven by `quote` (signed by a
-    ///      QUOTE_SIGNER_ROLE holder), quote not expired and not valid beyond expiry; the token would let
-    ///      `sender` pay `receiver`. Emits {Locked}.
-    /// @param request The terms and their swap and quote.
-    /// @param quote The quote's terms hash and signature.
-    /// @return lockId keccak256(abi.encode(sender, hashlock)).
-    function lock(LockRequest calldata request, QuoteProof calldata quote) external returns (bytes32 lockId);
+    /// @notice Locks `params.amount` of the caller's tokens; the caller is the lock's sender.
+    /// @dev Requirements: the caller has approved this contract; amount > 0; receiver non-zero and not the
+    ///      caller; hashlock non-zero; now < expiry <= now + maxLockDuration; the (caller, hashlock) never
+    ///      locked before; `quote` signed by a QUOTE_SIGNER_ROLE holder, not expired and not valid beyond
+    ///      expiry; the token would let the caller pay `receiver`; the escrow receives exactly `amount` (no
+    ///      fee-on-transfer tokens). Emits {Locked}, whose quote hash is the quote's recomputed digest.
+    /// @param params The lock's terms (sender aside) and its swap id.
+    /// @param quote The quote the lock binds to, with its signature.
+    /// @return lockId keccak256(abi.encode(msg.sender, hashlock)).
+    function lock(LockParams calldata params, QuoteProof calldata quote) external returns (bytes32 lockId);
 
-    /// @notice Locks on the sender's behalf, carrying its EIP-712 `LockAuthorisation` signature
-    ///         (domain "Corridor HTLC", version "1", this chain and contract).
-    /// @dev As {lock}, but any caller; the authorisation is single-use by its nonce. Emits {Locked}.
-    /// @param request The terms and their swap and quote, exactly as signed.
-    /// @param quote The quote's terms hash and signature.
-    /// @param nonce The authorisation's nonce.
-    /// @param signature The sender's signature.
+    /// @notice Locks on the sender's behalf, carrying its EIP-712 `LockAuthorisation` signature (domain
+    ///         "Corridor HTLC", version "1", this chain and contract; type `LockAuthorisation(address token,
+    ///         address sender,address receiver,uint256 amount,bytes32 hashlock,uint64 expiry,bytes32 swapId,
+    ///         bytes32 quoteHash,uint64 quoteValidUntil,uint256 nonce)`, the quote hash being the digest of
+    ///         `quote`).
+    /// @dev As {lock}, for `authorisation.sender`, by any caller; the authorisation is single-use by its
+    ///      nonce. Emits {Locked}.
+    /// @param params The lock's terms (sender aside) and its swap id, exactly as signed.
+    /// @param quote The quote the lock binds to, with its signature.
+    /// @param authorisation The sender, its nonce and its signature.
     /// @return lockId keccak256(abi.encode(sender, hashlock)).
-    function lockFor(LockRequest calldata request, QuoteProof calldata quote, uint256 nonce, bytes calldata signature)
+    function lockFor(LockParams calldata params, QuoteProof calldata quote, Authorisation calldata authorisation)
         external
         returns (bytes32 lockId);
 
     /// @notice {lockFor} for several authorisations in one transaction.
     /// @dev An item whose authorisation nonce was already used is skipped (lock id 0, {BatchLockSkipped}),
     ///      so one item submitted first by somebody else cannot make the whole batch revert; any other
-    ///      failure reverts the batch.
+    ///      failure reverts the batch. Consecutive items of the same sender and token are pulled in one
+    ///      transfer (and the escrow verifies it received their sum): order a batch by sender and token.
+    /// @param locks The items, each exactly the arguments of a {lockFor}.
     /// @return lockIds The lock id of each item, zero for a skipped one.
-    function lockForBatch(
-        LockRequest[] calldata requests,
-        QuoteProof[] calldata quotes,
-        uint256[] calldata nonces,
-        bytes[] calldata signatures
-    ) external returns (bytes32[] memory lockIds);
+    function lockForBatch(RelayedLock[] calldata locks) external returns (bytes32[] memory lockIds);
 
     /// @notice Pays an open lock to its receiver, by anyone holding the preimage; during a supervisory hold
     ///         records the claim as pending instead (see the contract notes).
-    /// @dev Requirements: the lock is live and `terms` match it; now < expiry unless a claim is pending;
-    ///      sha256(secret) == hashlock. Pays and marks the lock settled (emits {Claimed}) when the token
-    ///      policy lets this escrow release it; otherwise records the claim as pending (emits {ClaimHeld});
-    ///      reverts {HtlcClaimHeld} when a pending claim still cannot be paid.
-    /// @param terms The lock's terms.
+    /// @dev The hashlock is sha256(secret): a wrong preimage names a lock that is not open. Requirements: the
+    ///      lock is live and `terms` match it; now < expiry unless a claim is pending. Pays and marks the
+    ///      lock settled (emits {Claimed}) when the token policy lets this escrow release it; otherwise
+    ///      records the claim as pending (emits {ClaimHeld}); reverts {HtlcClaimHeld} when a pending claim
+    ///      still cannot be paid.
+    /// @param terms The lock's terms, hashlock aside.
     /// @param secret The 32-byte preimage of the hashlock.
-    function claim(LockTerms calldata terms, bytes32 secret) external;
+    function claim(ClaimTerms calldata terms, bytes32 secret) external;
 
     /// @notice Claims several locks. Locks already settled are skipped; a claim the token policy holds is
     ///         recorded as pending ({ClaimHeld}) or stays pending; any other failure reverts.
+    /// @dev Consecutive paid locks of the same token and receiver are paid in one transfer.
+    /// @param terms Each lock's terms, hashlock aside.
+    /// @param secrets Each lock's preimage, in the same order.
     /// @return claimed How many locks this call paid out.
-    function claimBatch(LockTerms[] calldata terms, bytes32[] calldata secrets) external returns (uint256 claimed);
+    function claimBatch(ClaimTerms[] calldata terms, bytes32[] calldata secrets) external returns (uint256 claimed);
 
     /// @notice Returns an expired lock to its sender, by anyone.
     /// @dev Requirements: the lock is open (no claim pending) and `terms` match it; now >= expiry. Marks the
@@ -208,6 +239,8 @@ interface IHashedTimelockEscrow {
 
     /// @notice Refunds several locks. Locks already settled or with a claim pending are skipped; a lock whose
     ///         sender the token policy refuses now is left open ({SettlementHeld}); any other failure reverts.
+    /// @dev Consecutive refunded locks of the same token and sender are paid back in one transfer.
+    /// @param terms Each lock's terms.
     /// @return refunded How many locks this call paid back.
     function refundBatch(LockTerms[] calldata terms) external returns (uint256 refunded);
 

@@ -57,103 +57,109 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     // ─── Lock ────────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IHashedTimelockEscrow
-    function lock(LockRequest calldata request, QuoteProof calldata quote) external returns (bytes32) {
-        if (msg.sender != request.terms.sender) revert HtlcNotSender(msg.sender, request.terms.sender);
-        return _lock(request, quote);
+    function lock(LockParams calldata params, QuoteProof calldata quote) external returns (bytes32 lockId) {
+        lockId = _open(params, msg.sender, _checkTerms(params, quote, msg.sender));
+        _pull(params.token, msg.sender, params.amount);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
-    function lockFor(LockRequest calldata request, QuoteProof calldata quote, uint256 nonce, bytes calldata signature)
+    function lockFor(LockParams calldata params, QuoteProof calldata quote, Authorisation calldata authorisation)
         external
-        returns (bytes32)
+        returns (bytes32 lockId)
     {
-        _consumeAuthorisation(request, nonce, signature);
-        return _lock(request, quote);
+        address sender = authorisation.sender;
+        bytes32 quoteHash = _checkTerms(params, quote, sender);
+        _consumeAuthorisation(params, quote.validUntil, quoteHash, authorisation);
+        lockId = _open(params, sender, quoteHash);
+        // The sender signed these exact terms (checked by _consumeAuthorisation above).
+        _pull(params.token, sender, params.amount);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
-    function lockForBatch(
-        LockRequest[] calldata requests,
-        QuoteProof[] calldata quotes,
-        uint256[] calldata nonces,
-        bytes[] calldata signatures
-    ) external returns (bytes32[] memory lockIds) {
-        uint256 n = requests.length;
-        if (n == 0 || quotes.length != n || nonces.length != n || signatures.length != n) revert HtlcBatchMalformed();
+    function lockForBatch(RelayedLock[] calldata locks) external returns (bytes32[] memory lockIds) {
+        uint256 n = locks.length;
+        if (n == 0) revert HtlcBatchMalformed();
         lockIds = new bytes32[](n);
+        // A run of consecutive items with the same sender and token is pulled in one transfer once it ends:
+        // every item of the run is stored before its funds move (see the contract notes).
+        (address runToken, address runSender, uint256 runAmount) = (address(0), address(0), 0);
         for (uint256 i; i < n; ++i) {
-            address sender = requests[i].terms.sender;
+            RelayedLock calldata item = locks[i];
+            address sender = item.authorisation.sender;
             // Someone submitted this authorisation first (through lockFor): its lock exists or the
             // nonce is spent; either way this item has nothing left to do and the rest goes on.
-            if (_authorisationIsUsed(sender, nonces[i])) {
-                emit BatchLockSkipped(sender, nonces[i]);
+            if (_authorisationIsUsed(sender, item.authorisation.nonce)) {
+                emit BatchLockSkipped(sender, item.authorisation.nonce);
                 continue;
             }
-            _consumeAuthorisation(requests[i], nonces[i], signatures[i]);
-            lockIds[i] = _lock(requests[i], quotes[i]);
+            bytes32 quoteHash = _checkTerms(item.params, item.quote, sender);
+            _consumeAuthorisation(item.params, item.quote.validUntil, quoteHash, item.authorisation);
+            lockIds[i] = _open(item.params, sender, quoteHash);
+            address token = item.params.token;
+            if (token != runToken || sender != runSender) {
+                if (runAmount != 0) _pull(runToken, runSender, runAmount);
+                (runToken, runSender, runAmount) = (token, sender, 0);
+            }
+            runAmount += item.params.amount;
+        }
+        if (runAmount != 0) _pull(runToken, runSender, runAmount);
+    }
+
+    /// @dev The lock's own checks and its quote's. Returns the quote hash (the quote's EIP-712 digest).
+    function _checkTerms(LockParams calldata params, QuoteProof calldata quote, address sender)
+        private
+        view
+        returns (bytes32 quoteHash)
+    {
+        uint64 expiry = params.expiry;
+        if (params.amount == 0) revert HtlcZeroAmount();
+        if (params.receiver == address(0) || params.receiver == sender) revert HtlcInvalidReceiver(params.receiver);
+        if (params.hashlock == bytes32(0)) revert HtlcZeroHashlock();
+        if (expiry <= block.timestamp) revert HtlcExpiryInPast(expiry, block.timestamp);
+        if (expiry > block.timestamp + maxLockDuration) revert HtlcExpiryTooFar(expiry, block.timestamp + maxLockDuration);
+        uint64 validUntil = quote.validUntil;
+        quoteHash = _quoteDigest(quote.termsHash, validUntil);
+        if (validUntil < block.timestamp) revert HtlcQuoteExpired(quoteHash, validUntil);
+        if (validUntil > expiry) revert HtlcQuoteOutlivesLock(quoteHash, validUntil, expiry);
+        // "Bound to a signed FX quote" holds on chain: the hash is the digest of a quote with these terms and
+        // this validity, signed by a holder of the registry's QUOTE_SIGNER_ROLE (so the validity the
+        // free-option checks above use is the one the quote service signed). The third value only details
+        // `error`, which is checked.
+        // slither-disable-next-line unused-return
+        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(quoteHash, quote.r, quote.vs);
+        if (error != ECDSA.RecoverError.NoError || !registry.hasRole(Roles.QUOTE_SIGNER, signer)) {
+            revert HtlcQuoteNotSigned(quoteHash, signer);
         }
     }
 
-    function _lock(LockRequest calldata request, QuoteProof calldata quote) private returns (bytes32 lockId) {
-        LockTerms calldata terms = request.terms;
-        if (terms.amount == 0) revert HtlcZeroAmount();
-        if (terms.receiver == address(0) || terms.receiver == terms.sender) revert HtlcInvalidReceiver(terms.receiver);
-        if (terms.hashlock == bytes32(0)) revert HtlcZeroHashlock();
-        if (terms.expiry <= block.timestamp) revert HtlcExpiryInPast(terms.expiry, block.timestamp);
-        if (terms.expiry > block.timestamp + maxLockDuration) {
-            revert HtlcExpiryTooFar(terms.expiry, block.timestamp + maxLockDuration);
-        }
-        if (request.quoteHash == bytes32(0)) revert HtlcMissingQuote();
-        if (request.quoteValidUntil < block.timestamp) revert HtlcQuoteExpired(request.quoteHash, request.quoteValidUntil);
-        if (request.quoteValidUntil > terms.expiry) {
-            revert HtlcQuoteOutlivesLock(request.quoteHash, request.quoteValidUntil, terms.expiry);
-        }
-        _checkQuote(request, quote);
-        lockId = _lockId(terms.sender, terms.hashlock);
+    /// @dev Stores the lock's commitment (before any external call that moves value: see the contract
+    ///      notes), checks the token would let the sender pay the receiver, and emits {Locked}.
+    function _open(LockParams calldata params, address sender, bytes32 quoteHash) private returns (bytes32 lockId) {
+        (address token, address receiver, uint256 amount, bytes32 hashlock, uint64 expiry) =
+            (params.token, params.receiver, params.amount, params.hashlock, params.expiry);
+        lockId = _lockId(sender, hashlock);
         bytes32 existing = _commitments[lockId];
         if (existing == SETTLED) revert HtlcHashlockUsed(lockId);
         if (existing != bytes32(0)) revert HtlcLockExists(lockId);
-        _commitments[lockId] = _commit(terms); // before any external call (see the contract's @dev)
+        _commitments[lockId] = _commit(token, sender, receiver, amount, hashlock, expiry);
         // Refuse up front what the token would refuse at claim time, so funds are never parked for a
         // receiver who cannot be paid.
-        if (!ITransferPolicy(terms.token).canTransfer(terms.sender, terms.receiver)) {
-            revert HtlcTransferNotPermitted(terms.token, terms.sender, terms.receiver);
+        if (!ITransferPolicy(token).canTransfer(sender, receiver)) {
+            revert HtlcTransferNotPermitted(token, sender, receiver);
         }
-        emit Locked(
-            terms.hashlock,
-            request.swapId,
-            terms.token,
-            terms.sender,
-            terms.receiver,
-            terms.amount,
-            terms.expiry,
-            request.quoteHash
-        );
-        // Pull, then verify what arrived: a token that takes a fee (or lies) would leave this lock
-        // under-funded and paid out of other locks of the same token.
-        IERC20 token = IERC20(terms.token);
-        uint256 held = token.balanceOf(address(this));
-        // Reached only from lock (msg.sender == sender) or after _consumeAuthorisation checked the
-        // sender's signature over these exact terms (lockFor, lockForBatch).
-        // slither-disable-next-line arbitrary-send-erc20
-        token.safeTransferFrom(terms.sender, address(this), terms.amount);
-        uint256 balance = token.balanceOf(address(this));
-        uint256 received = balance > held ? balance - held : 0;
-        if (received != terms.amount) revert HtlcAmountNotReceived(terms.amount, received);
+        emit Locked(hashlock, params.swapId, token, sender, receiver, amount, expiry, quoteHash);
     }
 
-    /// @dev The request's quote hash must be the digest of a quote with these terms and this validity,
-    ///      signed by a holder of the registry's QUOTE_SIGNER_ROLE: "bound to a signed FX quote" holds on
-    ///      chain, and the validity the free-option checks use is the one the quote service signed.
-    function _checkQuote(LockRequest calldata request, QuoteProof calldata quote) private view {
-        bytes32 digest = _quoteDigest(quote.termsHash, request.quoteValidUntil);
-        if (digest != request.quoteHash) revert HtlcQuoteMismatch(request.quoteHash, digest);
-        // The third value only details `error`, which is checked.
-        // slither-disable-next-line unused-return
-        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, quote.signature);
-        if (error != ECDSA.RecoverError.NoError || !registry.hasRole(Roles.QUOTE_SIGNER, signer)) {
-            revert HtlcQuoteNotSigned(request.quoteHash, signer);
-        }
+    /// @dev Pulls `amount` from `sender`, then verifies what arrived: a token that takes a fee (or lies)
+    ///      would leave the lock under-funded and paid out of other locks of the same token. Reached only for
+    ///      the caller's own funds (lock) or after _consumeAuthorisation checked the sender's signature over
+    ///      the exact terms of every lock pulled for (lockFor, lockForBatch).
+    function _pull(address token, address sender, uint256 amount) private {
+        uint256 held = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(sender, address(this), amount);
+        uint256 balance = IERC20(token).balanceOf(address(this));
+        uint256 received = balance > held ? balance - held : 0;
+        if (received != amount) revert HtlcAmountNotReceived(amount, received);
     }
 
     function _quoteDigest(bytes32 termsHash, uint64 validUntil) private pure returns (bytes32) {
@@ -161,54 +167,98 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         return keccak256(abi.encodePacked("\x19\x01", _QUOTE_DOMAIN_SEPARATOR, structHash));
     }
 
-    function _consumeAuthorisation(LockRequest calldata request, uint256 nonce, bytes calldata signature) private {
-        address sender = request.terms.sender;
+    function _consumeAuthorisation(
+        LockParams calldata params,
+        uint64 quoteValidUntil,
+        bytes32 quoteHash,
+        Authorisation calldata authorisation
+    ) private {
+        (address sender, uint256 nonce) = (authorisation.sender, authorisation.nonce);
         uint256 bit = 1 << (nonce & 0xff);
         uint256 bits = _usedAuthorisations[sender][nonce >> 8];
         if (bits & bit != 0) revert HtlcAuthorisationUsed(sender, nonce);
-        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_AUTHORISATION_TYPEHASH, request, nonce)));
+        bytes32 structHash = _authorisationHash(params, quoteHash, quoteValidUntil, authorisation);
         // The third value only details `error`, which is checked.
         // slither-disable-next-line unused-return
-        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
+        (address signer, ECDSA.RecoverError error,) =
+            ECDSA.tryRecover(_hashTypedDataV4(structHash), authorisation.r, authorisation.vs);
         if (error != ECDSA.RecoverError.NoError || signer != sender) revert HtlcInvalidAuthorisation(sender);
         _usedAuthorisations[sender][nonce >> 8] = bits | bit;
+    }
+
+    /// @dev The `LockAuthorisation` struct hash (sender and nonce read from the authorisation, which keeps
+    ///      the legacy code generator the Slither build uses within its stack).
+    function _authorisationHash(
+        LockParams calldata params,
+        bytes32 quoteHash,
+        uint64 quoteValidUntil,
+        Authorisation calldata authorisation
+    ) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                _AUTHORISATION_TYPEHASH,
+                params.token,
+                authorisation.sender,
+                params.receiver,
+                params.amount,
+                params.hashlock,
+                params.expiry,
+                params.swapId,
+                quoteHash,
+                quoteValidUntil,
+                authorisation.nonce
+            )
+        );
     }
 
     // ─── Claim (before expiry; a held claim completes whenever its hold lifts) ──────────
 
     /// @inheritdoc IHashedTimelockEscrow
-    function claim(LockTerms calldata terms, bytes32 secret) external {
-        bytes32 lockId = _lockId(terms.sender, terms.hashlock);
-        bytes32 stored = _liveCommitment(lockId, terms);
+    function claim(ClaimTerms calldata terms, bytes32 secret) external {
+        bytes32 hashlock = sha256(abi.encodePacked(secret));
+        bytes32 lockId = _lockId(terms.sender, hashlock);
+        bytes32 stored = _liveCommitment(lockId, _commit(terms, hashlock));
         // A first claim during a hold records it (ClaimHeld) and succeeds; a claim that still cannot pay
         // reverts, so a caller never mistakes it for a payment.
-        if (!_claim(lockId, stored, terms, secret) && stored & _PENDING != 0) revert HtlcClaimHeld(lockId);
+        if (!_claim(lockId, stored, terms, secret)) {
+            if (stored & _PENDING != 0) revert HtlcClaimHeld(lockId);
+            return;
+        }
+        IERC20(terms.token).safeTransfer(terms.receiver, terms.amount);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
-    function claimBatch(LockTerms[] calldata terms, bytes32[] calldata secrets)
-        external
-        returns (uint256 claimed)
-    {
+    function claimBatch(ClaimTerms[] calldata terms, bytes32[] calldata secrets) external returns (uint256 claimed) {
         uint256 n = terms.length;
         if (n == 0 || secrets.length != n) revert HtlcBatchMalformed();
+        // Consecutive locks paid to the same receiver in the same token are paid in one transfer once the run
+        // ends; each is marked settled first.
+        (address runToken, address runReceiver, uint256 runAmount) = (address(0), address(0), 0);
         for (uint256 i; i < n; ++i) {
-            LockTerms calldata item = terms[i];
-            bytes32 lockId = _lockId(item.sender, item.hashlock);
+            ClaimTerms calldata item = terms[i];
+            bytes32 hashlock = sha256(abi.encodePacked(secrets[i]));
+            bytes32 lockId = _lockId(item.sender, hashlock);
             if (_commitments[lockId] == SETTLED) continue; // settled meanwhile, e.g. by the receiver
-            if (_claim(lockId, _liveCommitment(lockId, item), item, secrets[i])) ++claimed;
+            if (!_claim(lockId, _liveCommitment(lockId, _commit(item, hashlock)), item, secrets[i])) continue;
+            (address token, address receiver) = (item.token, item.receiver);
+            if (token != runToken || receiver != runReceiver) {
+                if (runAmount != 0) IERC20(runToken).safeTransfer(runReceiver, runAmount);
+                (runToken, runReceiver, runAmount) = (token, receiver, 0);
+            }
+            runAmount += item.amount;
+            ++claimed;
         }
+        if (runAmount != 0) IERC20(runToken).safeTransfer(runReceiver, runAmount);
     }
 
-    /// @dev Pays the receiver, or, when the token policy refuses the payment now (a party frozen or
-    ///      suspended, the currency paused), records the claim as pending: the preimage is then public
-    ///      (the swap's other leg can be claimed), the refund is closed for good, and the payment is made
-    ///      by a later claim whenever the hold lifts, expiry or not. So a supervisory hold delays a swap
-    ///      but can never leave it one-legged. Returns false when the payment is held.
-    function _claim(bytes32 lockId, bytes32 stored, LockTerms calldata terms, bytes32 secret) private returns (bool) {
+    /// @dev Marks the lock settled and returns true when the token policy lets this escrow pay the receiver
+    ///      (the caller then pays); otherwise records the claim as pending and returns false: the preimage is
+    ///      then public (the swap's other leg can be claimed), the refund is closed for good, and the payment
+    ///      is made by a later claim whenever the hold lifts, expiry or not. So a supervisory hold delays a
+    ///      swap but can never leave it one-legged.
+    function _claim(bytes32 lockId, bytes32 stored, ClaimTerms calldata terms, bytes32 secret) private returns (bool) {
         bool pending = stored & _PENDING != 0;
         if (!pending && block.timestamp >= terms.expiry) revert HtlcLockExpired(lockId, terms.expiry);
-        if (sha256(abi.encodePacked(secret)) != terms.hashlock) revert HtlcWrongSecret(lockId);
         if (!ITransferPolicy(terms.token).canRelease(terms.sender, terms.receiver)) {
             if (pending) return false; // still held
             _commitments[lockId] = stored | _PENDING;
@@ -217,7 +267,6 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         }
         _commitments[lockId] = SETTLED;
         emit Claimed(lockId, secret);
-        IERC20(terms.token).safeTransfer(terms.receiver, terms.amount);
         return true;
     }
 
@@ -226,35 +275,43 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
     /// @inheritdoc IHashedTimelockEscrow
     function refund(LockTerms calldata terms) external {
         bytes32 lockId = _lockId(terms.sender, terms.hashlock);
-        bytes32 stored = _liveCommitment(lockId, terms);
+        bytes32 stored = _liveCommitment(lockId, _commit(terms));
         if (stored & _PENDING != 0) revert HtlcClaimPending(lockId);
         _refund(lockId, terms);
+        IERC20(terms.token).safeTransfer(terms.sender, terms.amount);
     }
 
     /// @inheritdoc IHashedTimelockEscrow
     function refundBatch(LockTerms[] calldata terms) external returns (uint256 refunded) {
         uint256 n = terms.length;
         if (n == 0) revert HtlcBatchMalformed();
+        (address runToken, address runSender, uint256 runAmount) = (address(0), address(0), 0);
         for (uint256 i; i < n; ++i) {
             LockTerms calldata item = terms[i];
             bytes32 lockId = _lockId(item.sender, item.hashlock);
-            bytes32 stored = _commitments[lockId];
-            if (stored == SETTLED) continue; // settled meanwhile
-            if (_liveCommitment(lockId, item) & _PENDING != 0) continue; // the receiver's, once the hold lifts
-            if (!ITransferPolicy(item.token).isPermitted(item.sender)) {
-                emit SettlementHeld(lockId, item.token); // the token would refuse the sender now
+            if (_commitments[lockId] == SETTLED) continue; // settled meanwhile
+            if (_liveCommitment(lockId, _commit(item)) & _PENDING != 0) continue; // the receiver's, once the hold lifts
+            (address token, address sender) = (item.token, item.sender);
+            if (!ITransferPolicy(token).isPermitted(sender)) {
+                emit SettlementHeld(lockId, token); // the token would refuse the sender now
                 continue;
             }
             _refund(lockId, item);
+            if (token != runToken || sender != runSender) {
+                if (runAmount != 0) IERC20(runToken).safeTransfer(runSender, runAmount);
+                (runToken, runSender, runAmount) = (token, sender, 0);
+            }
+            runAmount += item.amount;
             ++refunded;
         }
+        if (runAmount != 0) IERC20(runToken).safeTransfer(runSender, runAmount);
     }
 
+    /// @dev Checks the refund window and marks the lock settled; the caller pays the sender.
     function _refund(bytes32 lockId, LockTerms calldata terms) private {
         if (block.timestamp < terms.expiry) revert HtlcLockNotExpired(lockId, terms.expiry);
         _commitments[lockId] = SETTLED;
         emit Refunded(lockId);
-        IERC20(terms.token).safeTransfer(terms.sender, terms.amount);
     }
 
     // ─── Views ───────────────────────────────────────────────────────────────────────────
@@ -312,19 +369,36 @@ contract HashedTimelockEscrow is IHashedTimelockEscrow, EIP712 {
         return _usedAuthorisations[sender][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
-    /// @dev The lock's stored word while it is live (open, or with a claim pending), checked against `terms`.
-    function _liveCommitment(bytes32 lockId, LockTerms calldata terms) private view returns (bytes32 stored) {
+    /// @dev The lock's stored word while it is live (open, or with a claim pending), checked against the
+    ///      commitment of the terms the caller passed.
+    function _liveCommitment(bytes32 lockId, bytes32 commitment) private view returns (bytes32 stored) {
         stored = _commitments[lockId];
         if (stored == bytes32(0) || stored == SETTLED) revert HtlcLockNotOpen(lockId);
-        if (stored & ~_PENDING != _commit(terms)) revert HtlcTermsMismatch(lockId);
+        if (stored & ~_PENDING != commitment) revert HtlcTermsMismatch(lockId);
     }
 
     function _lockId(address sender, bytes32 hashlock) private pure returns (bytes32) {
         return keccak256(abi.encode(sender, hashlock));
     }
 
-    /// @dev The hash of the terms with its lowest bit cleared: that bit marks a pending claim.
+    /// @dev The hash of the terms (`abi.encode(LockTerms)`) with its lowest bit cleared: that bit marks a
+    ///      pending claim.
+    function _commit(
+        address token,
+        address sender,
+        address receiver,
+        uint256 amount,
+        bytes32 hashlock,
+        uint64 expiry
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(token, sender, receiver, amount, hashlock, expiry)) & ~_PENDING;
+    }
+
     function _commit(LockTerms calldata terms) private pure returns (bytes32) {
-        return keccak256(abi.encode(terms)) & ~_PENDING;
+        return _commit(terms.token, terms.sender, terms.receiver, terms.amount, terms.hashlock, terms.expiry);
+    }
+
+    function _commit(ClaimTerms calldata terms, bytes32 hashlock) private pure returns (bytes32) {
+        return _commit(terms.token, terms.sender, terms.receiver, terms.amount, hashlock, terms.expiry);
     }
 }

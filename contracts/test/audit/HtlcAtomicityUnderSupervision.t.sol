@@ -35,28 +35,28 @@ contract HtlcAtomicityUnderSupervisionAudit is SettlementBase {
         expiryA = uint64(vm.getBlockTimestamp() + 2 hours);
         expiryB = uint64(vm.getBlockTimestamp() + 1 hours);
 
-        IHashedTimelockEscrow.LockRequest memory requestA = _request(alice, bob, CNY_AMOUNT, SECRET, expiryA);
+        LockRequest memory requestA = _request(alice, bob, CNY_AMOUNT, SECRET, expiryA);
         vm.prank(alice);
-        htlc.lock(requestA, _proof(requestA));
+        htlc.lock(_params(requestA), _proof(requestA));
         legA = requestA.terms;
 
-        IHashedTimelockEscrow.LockRequest memory requestB = _request(bob, alice, THB_AMOUNT, SECRET, expiryB);
+        LockRequest memory requestB = _request(bob, alice, THB_AMOUNT, SECRET, expiryB);
         requestB.terms.token = address(thb);
         vm.prank(bob);
-        htlcB.lock(requestB, _proof(requestB));
+        htlcB.lock(_params(requestB), _proof(requestB));
         legB = requestB.terms;
     }
 
     /// @dev Alice (through the bridge) claims bob's THB on ledger B: the secret is now public.
     function _initiatorClaimsOnLedgerB() internal {
         vm.warp(vm.getBlockTimestamp() + 10 minutes);
-        htlcB.claim(legB, SECRET);
+        htlcB.claim(_claimTerms(legB), SECRET);
         assertEq(thb.balanceOf(alice), OPENING + THB_AMOUNT);
     }
 
     /// @dev Everyone then does what the contracts let them: bob (or the bridge) tries to claim, anyone refunds.
     function _tryClaimA() internal {
-        try htlc.claim(legA, SECRET) {} catch {}
+        try htlc.claim(_claimTerms(legA), SECRET) {} catch {}
     }
 
     function _tryRefundA() internal {

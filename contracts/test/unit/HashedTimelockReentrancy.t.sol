@@ -21,17 +21,17 @@ contract HashedTimelockReentrancyTest is SettlementBase {
         expiry = uint64(vm.getBlockTimestamp() + 1 hours);
     }
 
-    function _hostileRequest(uint256 nonceSalt) internal view returns (IHashedTimelockEscrow.LockRequest memory r) {
+    function _hostileRequest(uint256 nonceSalt) internal view returns (LockRequest memory r) {
         r = _request(alice, bob, AMOUNT, SECRET, expiry);
         r.terms.token = address(hostile);
         r.swapId = bytes32(nonceSalt);
         _rebind(r);
     }
 
-    function _lockHostile() internal returns (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) {
+    function _lockHostile() internal returns (LockRequest memory request, bytes32 lockId) {
         request = _hostileRequest(1);
         vm.prank(alice);
-        lockId = htlc.lock(request, _proof(request));
+        lockId = htlc.lock(_params(request), _proof(request));
     }
 
     function _assertReentryRefused(bytes memory expected) internal view {
@@ -41,17 +41,17 @@ contract HashedTimelockReentrancyTest is SettlementBase {
     }
 
     function test_reentrantToken_CannotDoubleSpend_OnClaim() external {
-        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _lockHostile();
-        hostile.arm(address(htlc), abi.encodeCall(htlc.claim, (request.terms, SECRET)));
+        (LockRequest memory request, bytes32 lockId) = _lockHostile();
+        hostile.arm(address(htlc), abi.encodeCall(htlc.claim, (_claimTerms(request.terms), SECRET)));
         vm.prank(carol);
-        htlc.claim(request.terms, SECRET);
+        htlc.claim(_claimTerms(request.terms), SECRET);
         _assertReentryRefused(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockNotOpen.selector, lockId));
         assertEq(hostile.balanceOf(bob), AMOUNT);
         assertEq(hostile.balanceOf(address(htlc)), 0);
     }
 
     function test_reentrantToken_CannotDoubleSpend_OnRefund() external {
-        (IHashedTimelockEscrow.LockRequest memory request, bytes32 lockId) = _lockHostile();
+        (LockRequest memory request, bytes32 lockId) = _lockHostile();
         vm.warp(expiry);
         hostile.arm(address(htlc), abi.encodeCall(htlc.refund, (request.terms)));
         htlc.refund(request.terms);
@@ -61,13 +61,13 @@ contract HashedTimelockReentrancyTest is SettlementBase {
     }
 
     function test_reentrantToken_CannotDoubleLock() external {
-        IHashedTimelockEscrow.LockRequest memory request = _hostileRequest(1);
-        IHashedTimelockEscrow.LockRequest memory again = _hostileRequest(2);
+        LockRequest memory request = _hostileRequest(1);
+        LockRequest memory again = _hostileRequest(2);
         bytes memory signature = _authorise(aliceKey, again, 7);
         bytes32 lockId = htlc.lockIdOf(alice, request.terms.hashlock);
-        hostile.arm(address(htlc), abi.encodeCall(htlc.lockFor, (again, _proof(again), 7, signature)));
+        hostile.arm(address(htlc), abi.encodeCall(htlc.lockFor, (_params(again), _proof(again), _auth(again, 7, signature))));
         vm.prank(alice);
-        htlc.lock(request, _proof(request));
+        htlc.lock(_params(request), _proof(request));
         _assertReentryRefused(abi.encodeWithSelector(IHashedTimelockEscrow.HtlcLockExists.selector, lockId));
         assertEq(hostile.balanceOf(alice), OPENING - AMOUNT);
         assertEq(hostile.balanceOf(address(htlc)), AMOUNT);

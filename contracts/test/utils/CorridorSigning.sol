@@ -56,17 +56,23 @@ abstract contract CorridorSigning is CommonBase {
 
     // ─── HTLC ────────────────────────────────────────────────────────────────────────────
 
-    function _lockDigest(IHashedTimelockEscrow.LockRequest memory request, uint256 nonce, address htlc)
-        internal
-        view
-        returns (bytes32)
-    {
+    /// @dev What a test builds a lock from: the terms plus the swap and quote they belong to, i.e. the fields
+    ///      of the sender's `LockAuthorisation` (nonce aside). The escrow's calls take it apart: {_params}
+    ///      (what `lock` takes besides the caller), {_proofBy} (the quote), {_claimTerms} (what `claim` takes).
+    struct LockRequest {
+        IHashedTimelockEscrow.LockTerms terms;
+        bytes32 swapId;
+        bytes32 quoteHash;
+        uint64 quoteValidUntil;
+    }
+
+    function _lockDigest(LockRequest memory request, uint256 nonce, address htlc) internal view returns (bytes32) {
         return _typedDigest(
             _domain("Corridor HTLC", htlc), keccak256(abi.encode(LOCK_AUTHORISATION_TYPEHASH, request, nonce))
         );
     }
 
-    function _authoriseLock(uint256 key, IHashedTimelockEscrow.LockRequest memory request, uint256 nonce, address htlc)
+    function _authoriseLock(uint256 key, LockRequest memory request, uint256 nonce, address htlc)
         internal
         view
         returns (bytes memory)
@@ -83,26 +89,109 @@ abstract contract CorridorSigning is CommonBase {
     }
 
     /// @dev The struct hash of the (test) quote terms a request's swap was priced on.
-    function _quoteTermsHash(IHashedTimelockEscrow.LockRequest memory request) internal pure returns (bytes32) {
+    function _quoteTermsHash(LockRequest memory request) internal pure returns (bytes32) {
         return keccak256(abi.encode("quote terms", request.swapId));
     }
 
     /// @dev Points the request's quote hash at a quote for its swap with its current validity.
-    function _rebind(IHashedTimelockEscrow.LockRequest memory request) internal pure {
+    function _rebind(LockRequest memory request) internal pure {
         request.quoteHash = _quoteDigest(_quoteTermsHash(request), request.quoteValidUntil);
     }
 
-    /// @dev The quote proof for the request's quote, signed by `key`.
-    function _proofBy(uint256 key, IHashedTimelockEscrow.LockRequest memory request)
+    /// @dev The quote proof for the request's quote (its terms hash and validity), signed by `key`.
+    function _proofBy(uint256 key, LockRequest memory request)
         internal
         pure
-        returns (IHashedTimelockEscrow.QuoteProof memory)
+        returns (IHashedTimelockEscrow.QuoteProof memory proof)
     {
         bytes32 termsHash = _quoteTermsHash(request);
-        return IHashedTimelockEscrow.QuoteProof({
-            termsHash: termsHash,
-            signature: _signDigest(key, _quoteDigest(termsHash, request.quoteValidUntil))
+        (bytes32 r, bytes32 vs) =
+            _compact(_signDigest(key, _quoteDigest(termsHash, request.quoteValidUntil)));
+        proof = IHashedTimelockEscrow.QuoteProof({
+            termsHash: termsHash, validUntil: request.quoteValidUntil, r: r, vs: vs
         });
+    }
+
+    /// @dev What `lock` and `lockFor` take besides the sender.
+    function _params(LockRequest memory request) internal pure returns (IHashedTimelockEscrow.LockParams memory) {
+        IHashedTimelockEscrow.LockTerms memory t = request.terms;
+        return IHashedTimelockEscrow.LockParams({
+            token: t.token,
+            receiver: t.receiver,
+            amount: t.amount,
+            hashlock: t.hashlock,
+            expiry: t.expiry,
+            swapId: request.swapId
+        });
+    }
+
+    /// @dev The request's sender's authorisation `signature` (65 bytes), compact, with its nonce.
+    function _auth(LockRequest memory request, uint256 nonce, bytes memory signature)
+        internal
+        pure
+        returns (IHashedTimelockEscrow.Authorisation memory)
+    {
+        (bytes32 r, bytes32 vs) = _compact(signature);
+        return IHashedTimelockEscrow.Authorisation({sender: request.terms.sender, nonce: nonce, r: r, vs: vs});
+    }
+
+    /// @dev One item of `lockForBatch`.
+    function _relayed(
+        LockRequest memory request,
+        IHashedTimelockEscrow.QuoteProof memory quote,
+        uint256 nonce,
+        bytes memory signature
+    ) internal pure returns (IHashedTimelockEscrow.RelayedLock memory) {
+        return IHashedTimelockEscrow.RelayedLock({
+            params: _params(request), quote: quote, authorisation: _auth(request, nonce, signature)
+        });
+    }
+
+    /// @dev The items of `lockForBatch`.
+    function _batch(
+        LockRequest[] memory requests,
+        IHashedTimelockEscrow.QuoteProof[] memory quotes,
+        uint256[] memory nonces,
+        bytes[] memory signatures
+    ) internal pure returns (IHashedTimelockEscrow.RelayedLock[] memory items) {
+        items = new IHashedTimelockEscrow.RelayedLock[](requests.length);
+        for (uint256 i; i < requests.length; ++i) {
+            items[i] = _relayed(requests[i], quotes[i], nonces[i], signatures[i]);
+        }
+    }
+
+    /// @dev What `claim` takes: the terms without the hashlock.
+    function _claimTerms(IHashedTimelockEscrow.LockTerms memory t)
+        internal
+        pure
+        returns (IHashedTimelockEscrow.ClaimTerms memory)
+    {
+        return IHashedTimelockEscrow.ClaimTerms({
+            token: t.token, sender: t.sender, receiver: t.receiver, amount: t.amount, expiry: t.expiry
+        });
+    }
+
+    function _claimTerms(IHashedTimelockEscrow.LockTerms[] memory terms)
+        internal
+        pure
+        returns (IHashedTimelockEscrow.ClaimTerms[] memory out)
+    {
+        out = new IHashedTimelockEscrow.ClaimTerms[](terms.length);
+        for (uint256 i; i < terms.length; ++i) {
+            out[i] = _claimTerms(terms[i]);
+        }
+    }
+
+    /// @dev EIP-2098 (r, vs) of a 65-byte (r, s, v) signature.
+    function _compact(bytes memory signature) internal pure returns (bytes32 r, bytes32 vs) {
+        bytes32 s;
+        uint8 v;
+        assembly ("memory-safe") {
+            r := mload(add(signature, 0x20))
+            s := mload(add(signature, 0x40))
+            v := byte(0, mload(add(signature, 0x60)))
+        }
+        vs = bytes32(uint256(s) | (uint256(v - 27) << 255));
     }
 
     // ─── EIP-712 plumbing ────────────────────────────────────────────────────────────────

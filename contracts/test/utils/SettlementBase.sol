@@ -94,9 +94,9 @@ abstract contract SettlementBase is BaseTest, CorridorSigning {
     function _request(address sender, address receiver, uint256 amount, bytes32 secret, uint64 expiry)
         internal
         view
-        returns (IHashedTimelockEscrow.LockRequest memory request)
+        returns (LockRequest memory request)
     {
-        request = IHashedTimelockEscrow.LockRequest({
+        request = LockRequest({
             terms: IHashedTimelockEscrow.LockTerms({
                 token: address(cny),
                 sender: sender,
@@ -113,7 +113,7 @@ abstract contract SettlementBase is BaseTest, CorridorSigning {
     }
 
     /// @dev The quote service's proof for the request's quote, signed by `quoterKey`.
-    function _proof(IHashedTimelockEscrow.LockRequest memory request)
+    function _proof(LockRequest memory request)
         internal
         view
         returns (IHashedTimelockEscrow.QuoteProof memory)
@@ -121,7 +121,7 @@ abstract contract SettlementBase is BaseTest, CorridorSigning {
         return _proofBy(quoterKey, request);
     }
 
-    function _authorise(uint256 key, IHashedTimelockEscrow.LockRequest memory request, uint256 nonce)
+    function _authorise(uint256 key, LockRequest memory request, uint256 nonce)
         internal
         view
         returns (bytes memory)

@@ -44,7 +44,7 @@ def test_a_csv_file_is_proposed_in_one_request_and_accepted_in_another(bridge_ur
     ("harbour,CNY,1000.00,XYZ\n", "line 2"),          # unknown currency, caught before anything is sent
     ("nobody,CNY,1000.00,HKD\n", "line 2"),           # unknown counterparty
     ("harbour,CNY,ten,HKD\n", "line 2"),              # not an amount
-    ("harbour,CNY,1.00,HKD\nharbour,CNY,99999999999999.00,HKD\n", "swaps.1.amount_a"),  # the bridge refuses the file
+    ("harbour,CNY,1.00,HKD\nharbour,CNY,99999999999999.00,HKD\n", "swaps.1.terms.amountA"),  # the bridge refuses the file
 ])  # fmt: skip
 def test_a_bad_file_is_refused_naming_the_line_or_field(bridge_url: str, tmp_path: Path, rows: str, message: str) -> None:
     file = tmp_path / "payments.csv"

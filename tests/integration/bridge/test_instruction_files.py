@@ -79,7 +79,7 @@ def test_one_bad_order_refuses_the_whole_file_naming_its_place(clients: dict[str
     instructions[1]["terms"]["rate"] = instructions[1]["terms"]["rate"] * 2
     with pytest.raises(BridgeRequestError) as caught:
         a.submit_many(instructions)
-    assert caught.value.status == 422 and caught.value.field == "swaps.1.amount_b"
+    assert caught.value.status == 422 and caught.value.field == "swaps.1.terms.amountB"
 
 
 def test_a_file_must_be_fundable_as_a_whole(clients: dict[str, BridgeClient], bridge_network: Network) -> None:

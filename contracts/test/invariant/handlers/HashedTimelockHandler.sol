@@ -60,10 +60,10 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         observed
     {
         bool forgeQuote = forgeSeed % 4 == 0; // one call in four offers a quote the quote service never signed
-        (IHashedTimelockEscrow.LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, ttl, tokenSeed);
+        (LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, ttl, tokenSeed);
         uint256 key = forgeQuote ? _world.strangerKey : _world.quoterKey;
         vm.prank(request.terms.sender);
-        try _world.htlc.lock(request, _proofBy(key, request)) {
+        try _world.htlc.lock(_params(request), _proofBy(key, request)) {
             _record(IHashedTimelockEscrow.lock.selector, true);
             if (forgeQuote) ++ghostWronglyAccepted;
             _opened(request);
@@ -79,7 +79,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         observed
     {
         bool forge = forgeSeed % 4 == 0; // one call in four carries an authorisation the sender never signed
-        (IHashedTimelockEscrow.LockRequest memory request, uint256 senderKey) =
+        (LockRequest memory request, uint256 senderKey) =
             _newRequest(senderSeed, receiverSeed, amount, ttl, 0);
         address sender = request.terms.sender;
         uint256 nonce = forge ? (1 << 200) + _counter++ : _nonces[sender]++;
@@ -90,7 +90,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
             _probeNonces.push(nonce);
         }
         vm.prank(_caller(callerSeed));
-        try _world.htlc.lockFor(request, _proofBy(_world.quoterKey, request), nonce, authorisation) {
+        try _world.htlc.lockFor(_params(request), _proofBy(_world.quoterKey, request), _auth(request, nonce, authorisation)) {
             _record(IHashedTimelockEscrow.lockFor.selector, true);
             if (forge) ++ghostWronglyAccepted;
             _opened(request);
@@ -99,30 +99,45 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         }
     }
 
-    /// @notice A batch of relayed locks; optionally a stranger submits one item first through lockFor.
+    /// @notice A batch of relayed locks in several tokens, with runs of one sender in one token (each pulled
+    ///         in one transfer), sometimes ending in the fee-on-transfer token (must be refused); optionally
+    ///         a stranger submits one item first through lockFor.
     function lockForBatch(uint256 seed, uint8 size, uint8 frontRunIndex, uint256 callerSeed) external observed {
         size = uint8(bound(size, 1, 6));
-        IHashedTimelockEscrow.LockRequest[] memory requests = new IHashedTimelockEscrow.LockRequest[](size);
+        LockRequest[] memory requests = new LockRequest[](size);
         IHashedTimelockEscrow.QuoteProof[] memory quotes = new IHashedTimelockEscrow.QuoteProof[](size);
         uint256[] memory nonces = new uint256[](size);
         bytes[] memory signatures = new bytes[](size);
+        uint256 runSeed;
+        bool withFee = seed % 8 == 0; // one batch in eight ends with an item in the fee-on-transfer token
         for (uint256 i; i < size; ++i) {
             uint256 s = uint256(keccak256(abi.encode(seed, i)));
+            // About half the items continue the previous item's run (same sender, same token: one pull for
+            // the run), the rest start a new one.
+            uint256 senderSeed = i > 0 && s % 2 == 0 ? runSeed : s;
+            runSeed = senderSeed;
             uint256 senderKey;
-            (requests[i], senderKey) = _newRequest(s, s >> 64, s >> 128, s >> 32, 0);
+            (requests[i], senderKey) = _newRequest(senderSeed, s >> 64, s >> 128, s >> 32, senderSeed >> 96);
+            if (withFee && i == size - 1) {
+                requests[i].terms.token = address(feeToken);
+                requests[i].terms.amount = bound(s >> 128, 100, 10_000_00);
+            }
             quotes[i] = _proofBy(_world.quoterKey, requests[i]);
             nonces[i] = _nonces[requests[i].terms.sender]++;
             signatures[i] = _authoriseLock(senderKey, requests[i], nonces[i], address(_world.htlc));
         }
         if (frontRunIndex < size) {
+            uint256 k = frontRunIndex;
+            IHashedTimelockEscrow.Authorisation memory auth = _auth(requests[k], nonces[k], signatures[k]);
             vm.prank(_world.stranger);
-            try _world.htlc.lockFor(requests[frontRunIndex], quotes[frontRunIndex], nonces[frontRunIndex], signatures[frontRunIndex]) {
-                _opened(requests[frontRunIndex]);
+            try _world.htlc.lockFor(_params(requests[k]), quotes[k], auth) {
+                _opened(requests[k]);
             } catch {}
         }
         vm.prank(_caller(callerSeed));
-        try _world.htlc.lockForBatch(requests, quotes, nonces, signatures) returns (bytes32[] memory ids) {
+        try _world.htlc.lockForBatch(_batch(requests, quotes, nonces, signatures)) returns (bytes32[] memory ids) {
             _record(IHashedTimelockEscrow.lockForBatch.selector, true);
+            if (withFee) ++ghostWronglyAccepted; // the escrow received less than the run's sum
             for (uint256 i; i < size; ++i) {
                 if (ids[i] != bytes32(0)) _opened(requests[i]);
                 else if (i != frontRunIndex) ++ghostWronglyAccepted; // only a used authorisation may be skipped
@@ -139,10 +154,10 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         if (!found) return;
         IHashedTimelockEscrow.LockTerms memory terms = _locks[i].terms;
         terms.expiry = uint64(vm.getBlockTimestamp() + 1 hours); // a fresh lock in every respect but the hashlock
-        IHashedTimelockEscrow.LockRequest memory request = _wrap(terms, uint64(vm.getBlockTimestamp() + 1 minutes));
+        LockRequest memory request = _wrap(terms, uint64(vm.getBlockTimestamp() + 1 minutes));
         uint256 nonce = _nonces[terms.sender]++;
         bytes memory authorisation = _authoriseLock(_keyOf(terms.sender), request, nonce, address(_world.htlc));
-        try _world.htlc.lockFor(request, _proofBy(_world.quoterKey, request), nonce, authorisation) {
+        try _world.htlc.lockFor(_params(request), _proofBy(_world.quoterKey, request), _auth(request, nonce, authorisation)) {
             ++ghostWronglyAccepted;
         } catch {}
     }
@@ -150,11 +165,11 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     /// @notice A bank locks a fee-on-transfer token: the escrow would receive less than the lock's
     ///         amount and must refuse.
     function lockFeeToken(uint256 senderSeed, uint256 receiverSeed, uint256 amount) external observed {
-        (IHashedTimelockEscrow.LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, 1 hours, 0);
+        (LockRequest memory request, ) = _newRequest(senderSeed, receiverSeed, amount, 1 hours, 0);
         request.terms.token = address(feeToken);
         request.terms.amount = bound(amount, 100, 10_000_00);
         vm.prank(request.terms.sender);
-        try _world.htlc.lock(request, _proofBy(_world.quoterKey, request)) {
+        try _world.htlc.lock(_params(request), _proofBy(_world.quoterKey, request)) {
             ++ghostWronglyAccepted;
         } catch {}
     }
@@ -170,7 +185,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         bytes32 secret = wrongSecret % 4 == 0 ? keccak256(abi.encode(entry.secret)) : entry.secret;
         uint256 before = IERC20(entry.terms.token).balanceOf(entry.terms.receiver);
         vm.prank(_caller(callerSeed));
-        try _world.htlc.claim(entry.terms, secret) {
+        try _world.htlc.claim(_claimTerms(entry.terms), secret) {
             _record(IHashedTimelockEscrow.claim.selector, true);
             if (_world.htlc.isClaimPending(_idOf(entry.terms))) {
                 _locks[i].fate = 3; // held by the token policy: nothing moved, the refund is closed
@@ -215,7 +230,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         }
         uint256[] memory before = _payeeBalances(picked, true);
         vm.prank(_caller(callerSeed));
-        try _world.htlc.claimBatch(terms, secrets) {
+        try _world.htlc.claimBatch(_claimTerms(terms), secrets) {
             _record(IHashedTimelockEscrow.claimBatch.selector, true);
             _afterBatch(picked, before, true, 1);
         } catch {
@@ -279,7 +294,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     ///      one minute, signed terms bound to it).
     function _newRequest(uint256 senderSeed, uint256 receiverSeed, uint256 amount, uint256 ttl, uint256 tokenSeed)
         private
-        returns (IHashedTimelockEscrow.LockRequest memory request, uint256 senderKey)
+        returns (LockRequest memory request, uint256 senderKey)
     {
         address sender;
         address receiver;
@@ -301,9 +316,9 @@ contract HashedTimelockHandler is SettlementHandlerBase {
     function _wrap(IHashedTimelockEscrow.LockTerms memory terms, uint64 validUntil)
         private
         pure
-        returns (IHashedTimelockEscrow.LockRequest memory request)
+        returns (LockRequest memory request)
     {
-        request = IHashedTimelockEscrow.LockRequest({
+        request = LockRequest({
             terms: terms,
             swapId: keccak256(abi.encode(terms.hashlock)),
             quoteHash: bytes32(0),
@@ -312,7 +327,7 @@ contract HashedTimelockHandler is SettlementHandlerBase {
         _rebind(request);
     }
 
-    function _opened(IHashedTimelockEscrow.LockRequest memory request) private {
+    function _opened(LockRequest memory request) private {
         _locks.push(Lock({terms: request.terms, secret: request.swapId, fate: 0}));
         ghostOpen[request.terms.token] += request.terms.amount;
     }

@@ -358,7 +358,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     function settlementRate(bytes3 base, bytes3 quote) external view returns (uint256 mid, uint256 roundRef) {
         bytes6 pairId = _pairId(base, quote);
         uint256 word = _pairs[pairId];
-        bool inverse;
+        bool inverse = false;
         if (!PairCodec.listed(word)) {
             bytes6 inversePair = _pairId(quote, base);
             word = _pairs[inversePair];

@@ -136,7 +136,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
     {
         uint256 n = accounts.length;
         if (n == 0) return (_reporterCount, 0);
-        uint256 word;
+        uint256 word = 0;
         for (uint256 i; i < n; ++i) {
             word = _reporterWords[accounts[i]];
             if (word == 0) return (_reporterCount, i);

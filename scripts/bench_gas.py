@@ -251,6 +251,23 @@ def htlc_targets(htlc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def pvp_oracle_targets(result: dict[str, Any]) -> dict[str, Any]:
+    """Issue 17's PvP and oracle targets beside the figures (plain ERC20; SettlementToken beside the
+    netting ratio), with the peers' published oracle figures."""
+    plain, permissioned, oracle = result["plain_erc20"]["pvp"], result["settlement_token"]["pvp"], result["fx_oracle"]
+    figures = {
+        "pvp_settle_single": (plain["settle_single"], 90_000),
+        "pvp_netted_vs_single": (plain["netted_vs_single_gas"], 0.30),
+        "pvp_netted_vs_single_settlement_token": (permissioned["netted_vs_single_gas"], 0.30),
+        "oracle_round_1_pair": (oracle["round_1_pairs"], 69_999),
+        "oracle_extra_pair": (oracle["extra_pair_marginal_max"], 22_000),
+    }
+    targets: dict[str, Any] = {name: {"now": now, "target": target, "met": now <= target} for name, (now, target) in figures.items()}
+    targets["oracle_round_window"] = oracle["round_window"]
+    targets["oracle_peers_published"] = {"redstone_3_signers_no_history": 70_800, "chronicle_5_signers": 81_000}
+    return targets
+
+
 # ─── PvP ─────────────────────────────────────────────────────────────────────────────────
 
 
@@ -353,6 +370,7 @@ def main() -> int:
             if not permissioned:
                 result["fx_oracle"] = bench_oracle(setup.rig)
     result["htlc_targets"] = htlc_targets(result["plain_erc20"]["htlc"])
+    result["pvp_oracle_targets"] = pvp_oracle_targets(result)
     result["seconds"] = round(time.monotonic() - started, 1)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -36,6 +36,17 @@ _ERROR_STRING = bytes.fromhex("08c379a0")
 _PANIC = bytes.fromhex("4e487b71")
 
 
+def events_in(receipt: TxReceipt | dict[str, Any], event: Any) -> list[Any]:
+    """The ``event`` logs (a contract's ``contract.events.Name()``) that its own contract emitted in
+    ``receipt``, decoded. Only logs from that address with that event's topic are decoded, so a receipt
+    that also carries token transfers or other events decodes cleanly: no ``MismatchedABI`` warning and
+    no error silently discarded."""
+    address = str(event.address).lower()
+    topic = bytes(event.topic) if not isinstance(event.topic, str) else decode_hex(event.topic)
+    return [event.process_log(log) for log in receipt["logs"]
+            if str(log["address"]).lower() == address and log["topics"] and bytes(log["topics"][0]) == topic]  # fmt: skip
+
+
 class ErrorDecoder:
     """Maps 4-byte error selectors from contract ABIs to names and typed arguments."""
 

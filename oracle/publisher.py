@@ -32,9 +32,8 @@ from datetime import date, datetime
 
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
-from web3.logs import DISCARD as _DISCARD
 
-from corridor.chain import LedgerClient
+from corridor.chain import LedgerClient, events_in
 from corridor.errors import ChainError, ChainRejected
 from oracle.calendar import open_seconds_between
 from oracle.errors import QuorumUnreachable, RateUnavailable
@@ -297,8 +296,8 @@ class OraclePublisher:
         return observations, signatures
 
     def _result(self, target: OracleTarget, receipt: dict, sequence: int, pairs: list[bytes]) -> PublishedRound:
-        rounds = target.oracle.events.RoundPublished().process_receipt(receipt, errors=_DISCARD)
-        tripped = target.oracle.events.BreakerTripped().process_receipt(receipt, errors=_DISCARD)
+        rounds = events_in(receipt, target.oracle.events.RoundPublished())
+        tripped = events_in(receipt, target.oracle.events.BreakerTripped())
         result = PublishedRound(
             ledger=target.ledger,
             tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),

@@ -22,10 +22,12 @@ from enum import StrEnum
 from typing import Any
 
 from web3.contract import Contract
+from web3.exceptions import ContractCustomError
 
 from corridor.abi import AbiFunction
 from corridor.chain import LedgerClient
 from corridor.errors import ChainRejected
+from oracle.history import rounds_from_events
 from oracle.rates import from_fixed, pair_id
 
 logger = logging.getLogger(__name__)
@@ -200,4 +202,11 @@ def halted_since(oracle: Contract, pair: bytes) -> date | None:
     if not events:
         return None
     round_id = int(events[-1]["args"]["roundId"])
-    return day_of(int(oracle.functions.roundData(pair, round_id).call()[4]))
+    try:
+        return day_of(int(oracle.functions.roundData(pair, round_id).call()[4]))
+    except ContractCustomError:  # older than the oracle's window (FxBeyondWindow): its RoundPublished event has it
+        block = int(events[-1]["blockNumber"])
+        published = rounds_from_events(oracle, pair, from_block=block, to_block=block)
+        if round_id not in published:
+            raise
+        return day_of(published[round_id].observed_at)

@@ -25,12 +25,11 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
-from web3.logs import DISCARD
 
 from corridor.artifacts import MOCKS_DIR, build
-from corridor.chain import ErrorDecoder, LedgerClient
+from corridor.chain import ErrorDecoder, LedgerClient, events_in
 from corridor.ledgers import LedgerSpec, embedded_ledgers
-from corridor.typed_data import (LockRequest, LockTerms, QuoteProof, Swap, lock_authorisation, lock_authorisation_message,
+from corridor.typed_data import (LockRequest, LockTerms, QuoteProof, Swap, compact_signature, lock_authorisation, lock_authorisation_message,
                                  relayed_lock, sign, swap_message)
 from oracle.quotes import quote_digest
 from oracle.signing import Reporter, encode_observation
@@ -39,6 +38,7 @@ RATE = 1_085_000_010_000_000_000  # 1.08500001 HKD per CNY, 18 decimals (the rig
 OPENING = 10**15
 MAX_LOCK = 2 * 24 * 3600
 GOVERNANCE_DELAY = 2 * 24 * 3600
+Sig = tuple[bytes, bytes]  # a compact (EIP-2098) signature: r, vs
 
 
 @dataclass
@@ -94,12 +94,18 @@ class OracleRig:
 
 
 def bench_oracle(rig: OracleRig) -> dict[str, Any]:
-    """Gas per round in steady state (every pair already has history), 3 signatures; then the same
+    """Gas per round in steady state, 3 signatures: every pair's ring of ``ROUND_WINDOW`` rounds is full
+    (a round overwrites the oldest kept, as on a ledger that has published for a window; before the ring
+    wraps, a round writes a fresh slot per pair, ``first_window_extra_per_pair`` more). Then the same
     3-leg round with the two crosses it moves configured (CNY/THB, HKD/THB: each judged by its own
     breaker after the round), as on a network whose settlement currencies are CNY, HKD and THB."""
-    for _ in range(2):
+    window = int(rig.oracle.functions.ROUND_WINDOW().call())
+    filling = rig.publish(rig.PAIRS[:1])  # an early round of EUR/CNY: it fills a fresh slot
+    while int(rig.oracle.functions.pair(rig.PAIRS[3]).call()[5]) < window:
         rig.publish(rig.PAIRS[:4])
-    figures = {f"round_{n}_pairs": rig.publish(rig.PAIRS[:n]) for n in (1, 2, 3, 4)}
+    figures: dict[str, Any] = {"round_window": window}
+    figures.update({f"round_{n}_pairs": rig.publish(rig.PAIRS[:n]) for n in (1, 2, 3, 4)})
+    figures["first_window_extra_per_pair"] = filling - figures["round_1_pairs"]
     figures["extra_pair_marginal_max"] = max(figures[f"round_{n}_pairs"] - figures[f"round_{n - 1}_pairs"] for n in (2, 3, 4))
     figures["round_1_pair_4_signatures"] = rig.publish(rig.PAIRS[:1], signers=4)
     crosses = (b"CNYTHB", b"HKDTHB")
@@ -245,6 +251,23 @@ def htlc_targets(htlc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def pvp_oracle_targets(result: dict[str, Any]) -> dict[str, Any]:
+    """Issue 17's PvP and oracle targets beside the figures (plain ERC20; SettlementToken beside the
+    netting ratio), with the peers' published oracle figures."""
+    plain, permissioned, oracle = result["plain_erc20"]["pvp"], result["settlement_token"]["pvp"], result["fx_oracle"]
+    figures = {
+        "pvp_settle_single": (plain["settle_single"], 90_000),
+        "pvp_netted_vs_single": (plain["netted_vs_single_gas"], 0.30),
+        "pvp_netted_vs_single_settlement_token": (permissioned["netted_vs_single_gas"], 0.30),
+        "oracle_round_1_pair": (oracle["round_1_pairs"], 69_999),
+        "oracle_extra_pair": (oracle["extra_pair_marginal_max"], 22_000),
+    }
+    targets: dict[str, Any] = {name: {"now": now, "target": target, "met": now <= target} for name, (now, target) in figures.items()}
+    targets["oracle_round_window"] = oracle["round_window"]
+    targets["oracle_peers_published"] = {"redstone_3_signers_no_history": 70_800, "chronicle_5_signers": 81_000}
+    return targets
+
+
 # ─── PvP ─────────────────────────────────────────────────────────────────────────────────
 
 
@@ -253,17 +276,18 @@ class SwapFactory:
         self.setup = setup
         self.nonces: dict[str, int] = {}
 
-    def make(self, a: LocalAccount, b: LocalAccount, amount_a: int, rate: int = RATE) -> tuple[Swap, bytes, bytes]:
+    def make(self, a: LocalAccount, b: LocalAccount, amount_a: int, rate: int = RATE) -> tuple[Swap, Sig, Sig]:
+        """A swap and both parties' signatures in the escrow's compact (EIP-2098) form."""
         nonce = self.nonces.get(a.address, 0)
         self.nonces[a.address] = nonce + 1
         deadline = self.setup.client.w3.eth.get_block("latest")["timestamp"] + 3600
         swap = Swap(a.address, self.setup.token_a.address, amount_a, b.address, self.setup.token_b.address,
                     amount_a * rate // 10**18, rate, 50, deadline, nonce)  # fmt: skip
         message = swap_message(self.setup.client.chain_id, self.setup.pvp.address, swap)
-        return swap, sign(a, message), sign(b, message)
+        return swap, compact_signature(sign(a, message)), compact_signature(sign(b, message))
 
 
-def balanced_batch(setup: Setup, factory: SwapFactory, count: int, rng: random.Random) -> list[tuple[Swap, bytes, bytes]]:
+def balanced_batch(setup: Setup, factory: SwapFactory, count: int, rng: random.Random) -> list[tuple[Swap, Sig, Sig]]:
     """Pairs of offsetting swaps (A sells CNY to B, later B sells about as much CNY back to A), as on
     a day when flows between banks roughly balance; amounts jitter by up to 5%."""
     swaps = []
@@ -302,7 +326,7 @@ def bench_pvp(setup: Setup, swaps: int) -> dict[str, Any]:
     client.reset_nonces()
     receipt = client.transact(relayer, pvp.functions.settleBatch([s.as_tuple() for s, _, _ in batch],
                                                                   [a for _, a, _ in batch], [b for _, _, b in batch]), gas=29_000_000)  # fmt: skip
-    netted = pvp.events.BatchNetted().process_receipt(receipt, errors=DISCARD)  # the batch also logs SettledInBatch etc.
+    netted = events_in(receipt, pvp.events.BatchNetted())  # the batch also logs SettledInBatch, token transfers etc.
     gross_value = sum(e["args"]["grossValue"] for e in netted)
     net_moved = sum(e["args"]["netMoved"] for e in netted)
     return {
@@ -346,6 +370,7 @@ def main() -> int:
             if not permissioned:
                 result["fx_oracle"] = bench_oracle(setup.rig)
     result["htlc_targets"] = htlc_targets(result["plain_erc20"]["htlc"])
+    result["pvp_oracle_targets"] = pvp_oracle_targets(result)
     result["seconds"] = round(time.monotonic() - started, 1)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")

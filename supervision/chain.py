@@ -18,6 +18,7 @@ from eth_utils import keccak, to_checksum_address
 
 from corridor.network import Network
 from corridor.typed_data import lock_id_of
+from oracle.history import ROUND_WINDOW
 from oracle.rates import pair_id
 from oracle.status import read_pair, read_statuses
 from supervision.inputs import (BatchNetting, ChainFacts, CurrencyFacts, HtlcEvent, LedgerFacts, NetworkFacts, OracleEvent, OraclePair,
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 LOG_CHUNK = 5_000  # blocks per eth_getLogs
 READ_BATCH = 300  # calls per JSON-RPC batch
-HISTORY_ROUNDS = 60  # each pair's latest rounds the oracle's history shows
+HISTORY_ROUNDS = 60  # each pair's latest rounds the oracle's history shows (read by roundData: within ROUND_WINDOW)
 
 
 def _hex(value: Any) -> str:
@@ -258,7 +259,9 @@ class ChainReader:
 
     def oracle_history(self, rounds: int = HISTORY_ROUNDS) -> list[OracleRound]:
         """Each directly published pair's latest ``rounds`` rounds on every ledger, oldest first (one
-        JSON-RPC batch per ledger for the pairs' states, then batches of round reads)."""
+        JSON-RPC batch per ledger for the pairs' states, then batches of round reads). The oracle keeps the
+        last ``ROUND_WINDOW`` rounds per pair on chain (older ones are in its events), so at most that many."""
+        rounds = min(rounds, ROUND_WINDOW)
         settings = self.network.settings.oracle
         history: list[OracleRound] = []
         for ledger in self.facts.ledgers:

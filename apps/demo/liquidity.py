@@ -17,7 +17,7 @@ from web3 import Web3
 
 from apps.demo.context import DemoContext, outcome
 from corridor.ledgers import LedgerLauncher, LedgerSpec
-from corridor.typed_data import Swap, amount_at, digest, sign, swap_message
+from corridor.typed_data import Swap, amount_at, compact_signature, digest, sign, swap_message
 from supervision.inputs import GrossSimulation, ScenarioOutcome, SimulatedSettlement
 from supervision.liquidity import gas_comparison
 
@@ -159,7 +159,7 @@ def _gross_on_a_copy(ctx: DemoContext, day: list[tuple[Swap, bytes, bytes, str]]
         nonce = w3.eth.get_transaction_count(relayer.address)
         raw = []
         for index, (swap, sig_a, sig_b, _) in enumerate(day):
-            tx = pvp.functions.settle(swap.as_tuple(), sig_a, sig_b).build_transaction(
+            tx = pvp.functions.settle(swap.as_tuple(), compact_signature(sig_a), compact_signature(sig_b)).build_transaction(
                 {"from": relayer.address, "nonce": nonce + index, "gas": SETTLE_GAS, "chainId": client.chain_id, **fees})
             raw.append("0x" + relayer.sign_transaction(tx).raw_transaction.hex())
         hashes = _rpc(copy.rpc_url, [("eth_sendRawTransaction", [r]) for r in raw])

@@ -13,7 +13,7 @@ from corridor.config import Settings
 from corridor.errors import ChainRejected
 from corridor.keys import REGULATOR
 from corridor.network import open_network
-from corridor.typed_data import Swap, digest, sign, swap_message
+from corridor.typed_data import Swap, compact_signature, digest, sign, swap_message
 from oracle.replay import replay, start_of
 from oracle.status import describe_rejection, read_pair
 from supervision.chain import ChainReader, network_facts
@@ -62,7 +62,7 @@ def market_shock(ctx: DemoContext) -> ScenarioOutcome:
             message = swap_message(client.chain_id, pvp.address, swap)
             swap_id = "0x" + digest(message).hex()
             try:
-                receipt = client.transact(net.keys.account("relayer"), pvp.functions.settle(swap.as_tuple(), sign(alice, message), sign(bob, message)))
+                receipt = client.transact(net.keys.account("relayer"), pvp.functions.settle(swap.as_tuple(), compact_signature(sign(alice, message)), compact_signature(sign(bob, message))))
                 return swap_id, "0x" + bytes(receipt["transactionHash"]).hex(), swap
             except ChainRejected as exc:
                 return swap_id, None, exc

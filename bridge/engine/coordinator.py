@@ -24,13 +24,13 @@ from typing import Any
 from eth_utils import decode_hex
 from web3.logs import DISCARD as _DISCARD
 
-from corridor.chain import PreparedCall
+from corridor.chain import PreparedCall, events_in
 from corridor.errors import ChainError, ChainRejected, LedgerUnavailable
 from corridor.keys import RELAYER
 from corridor.network import Network
 from corridor.statelog import StateLog
 from corridor.typed_data import Swap as PvPSwap
-from corridor.typed_data import lock_authorisation, lock_id_of, relayed_lock
+from corridor.typed_data import lock_authorisation, lock_id_of, compact_signature, relayed_lock
 from oracle.quotes import QuoteService
 from bridge.domain.swap import ALLOWED, TERMINAL, Leg, Model, Swap, SwapState, failure
 from bridge.domain.timing import RevealCheck, leg_a_safe, reveal_check
@@ -203,8 +203,8 @@ class Coordinator:
                 for swap in swaps:
                     self.repo.transition(swap, SwapState.SETTLING, ledger=ledger, detail=f"batched with {len(swaps) - 1} other swaps")
             call = PreparedCall(pvp.address, self.chain.abi("pvp", "settleBatch").calldata(
-                [pvp_terms(s.terms).as_tuple() for s in swaps], [decode_hex(s.signature_a) for s in swaps],
-                [decode_hex(s.signature_b or "") for s in swaps]))  # fmt: skip
+                [pvp_terms(s.terms).as_tuple() for s in swaps], [compact_signature(decode_hex(s.signature_a)) for s in swaps],
+                [compact_signature(decode_hex(s.signature_b or "")) for s in swaps]))  # fmt: skip
             tx_hash = self._send_batch(client, call, f"settlement batch of {len(swaps)}", len(swaps))
             if tx_hash is None:
                 return set()
@@ -213,9 +213,9 @@ class Coordinator:
                     swap.leg_a.settle_tx = swap.leg_b.settle_tx = tx_hash
                     self.repo.record_tx(swap, ledger=ledger, tx_hash=tx_hash, detail="settleBatch sent")
             receipt = client.wait(tx_hash)
-            settled = {"0x" + bytes(e["args"]["swapId"]).hex() for e in pvp.events.SettledInBatch().process_receipt(receipt, errors=_DISCARD)}
+            settled = {"0x" + bytes(e["args"]["swapId"]).hex() for e in events_in(receipt, pvp.events.SettledInBatch())}
             rejected = {"0x" + bytes(e["args"]["swapId"]).hex(): e["args"]["reason"]
-                        for e in pvp.events.BatchSwapRejected().process_receipt(receipt, errors=_DISCARD)}  # fmt: skip
+                        for e in events_in(receipt, pvp.events.BatchSwapRejected())}  # fmt: skip
             with self.repo.together([swap.id for swap in swaps]):
                 for swap in swaps:
                     if swap.id in settled:
@@ -417,7 +417,8 @@ class Coordinator:
         return True
 
     def _settle_pvp(self, swap: Swap, client: Any, pvp: Any, terms: PvPSwap) -> None:
-        call = pvp.functions.settle(terms.as_tuple(), decode_hex(swap.signature_a), decode_hex(swap.signature_b or ""))
+        call = pvp.functions.settle(terms.as_tuple(), compact_signature(decode_hex(swap.signature_a)),
+                                    compact_signature(decode_hex(swap.signature_b or "")))  # fmt: skip
         try:
             tx_hash = client.send(self.relayer, call)
         except ChainRejected as exc:

@@ -17,8 +17,9 @@ from corridor.errors import ChainRejected
 from corridor.keys import OPERATOR, REGULATOR, RELAYER
 from corridor.network import Network, open_network
 from corridor.toolchain import REPO_ROOT
-from corridor.typed_data import Swap, sign, swap_message
+from corridor.typed_data import Swap, compact_signature, sign, swap_message
 from oracle.feeds import EcbHistoryFeed
+from oracle.history import ROUND_WINDOW, OracleRound, rounds_from_events
 from oracle.publisher import Publication
 from oracle.replay import publisher_for, replay, start_of
 
@@ -75,6 +76,20 @@ def test_replay_trips_the_chf_breaker_on_2015_01_15(shock: tuple[Network, dict])
     assert round4[4] == int(datetime(2015, 1, 15, 15, tzinfo=timezone.utc).timestamp())
 
 
+def test_history_rebuilt_from_events_matches_the_chain(shock: tuple[Network, dict]) -> None:
+    """Every round of the replay, rebuilt from RoundPublished events alone, equals roundData bit for bit
+    (the events carry the packed round, so rounds older than the on-chain window stay readable)."""
+    network, _ = shock
+    oracle = network.contract("A", "oracle")
+    for pair in (b"EURCHF", b"EURCNY"):
+        latest = int(oracle.functions.pair(pair).call()[5])
+        rebuilt = rounds_from_events(oracle, pair)
+        assert sorted(rebuilt) == list(range(1, latest + 1))  # gapless, every round once
+        assert latest <= int(oracle.functions.ROUND_WINDOW().call()) == ROUND_WINDOW
+        for round_id, round_ in rebuilt.items():
+            assert round_ == OracleRound.from_call(oracle.functions.roundData(pair, round_id).call())
+
+
 def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Network, dict]) -> None:
     network, _ = shock
     keys, client = network.keys, network.clients["A"]
@@ -88,7 +103,7 @@ def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Net
     swap = Swap(alice.address, eur.address, 100_00, bob.address, chf.address, 102_80, rate, 100, now + 3600, 1)
     message = swap_message(client.chain_id, pvp.address, swap)
     with pytest.raises(ChainRejected) as caught:
-        client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), sign(alice, message), sign(bob, message)))
+        client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), compact_signature(sign(alice, message)), compact_signature(sign(bob, message))))
     assert caught.value.error == "FxPairHalted"
     assert caught.value.args_by_name["pair"] == "EUR/CHF"  # named, never hex
     # the regulator resumes the pair; a swap at the current oracle level then settles
@@ -102,7 +117,7 @@ def test_settlement_against_halted_pair_fails_with_halted_error(shock: tuple[Net
     mid, _ = oracle.functions.settlementRate(b"EUR", b"CHF").call()
     swap = Swap(alice.address, eur.address, 100_00, bob.address, chf.address, 100_00 * mid // 10**18, mid, 100, now + 3600, 2)
     message = swap_message(client.chain_id, pvp.address, swap)
-    client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), sign(alice, message), sign(bob, message)))
+    client.transact(keys.account(RELAYER), pvp.functions.settle(swap.as_tuple(), compact_signature(sign(alice, message)), compact_signature(sign(bob, message))))
     assert chf.functions.balanceOf(alice.address).call() == swap.amountB
 
 

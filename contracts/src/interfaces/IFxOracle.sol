@@ -5,8 +5,8 @@ import {IDelayedGovernance} from "./IDelayedGovernance.sol";
 import {IFxRateSource} from "./IFxRateSource.sol";
 
 /// @title IFxOracle
-/// @notice Quorum-signed FX rates with full on-chain history, a market calendar, a circuit breaker
-///         that halts instead of clamping, and configured cross rates through a common base currency,
+/// @notice Quorum-signed FX rates with a window of on-chain history (the full history in events), a
+///         market calendar, a circuit breaker that halts instead of clamping, and configured cross rates through a common base currency,
 ///         each with its own breaker.
 /// @dev Rates are 8-decimal fixed point (quote units per base unit). A pair is `bytes6(base ‖ quote)`,
 ///      e.g. `bytes6("EURCHF")`.
@@ -140,6 +140,10 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     error FxPairHalted(bytes6 pair);
     /// @notice Thrown when a pair has no round yet (or the round asked for does not exist).
     error FxNoData(bytes6 pair, uint256 roundId);
+    /// @notice Thrown when a round (or the round in force at a time) is older than the on-chain window of
+    ///         {ROUND_WINDOW} rounds; `oldestRound` is the oldest kept, published at `oldestPublishedAt`.
+    ///         Older rounds are in the {RoundPublished} events.
+    error FxBeyondWindow(bytes6 pair, uint256 oldestRound, uint256 oldestPublishedAt);
     /// @notice Thrown when the caller lacks the registry role a function needs.
     error FxUnauthorized(address account, bytes32 role);
     /// @notice Thrown when resuming a pair that is not halted.
@@ -171,8 +175,11 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     /// @notice Thrown at deployment when the base currency is not three letters.
     error FxInvalidBaseCurrency(bytes3 currency);
 
-    /// @notice Emitted for each pair of an accepted round (the full round is in {roundData}).
-    event RoundPublished(bytes6 indexed pair, uint256 indexed roundId, uint256 mid);
+    /// @notice Emitted for each pair of an accepted round. `round` is the whole stored round packed as in
+    ///         storage, low to high: `mid (48) | bid (48) | ask (48) | dispersionBps (16) | observedAt (32) |
+    ///         publishedAt (32)` (the mid is `round & (2**48 - 1)`): the history beyond {ROUND_WINDOW} is
+    ///         rebuilt from these events exactly.
+    event RoundPublished(bytes6 indexed pair, uint256 indexed roundId, uint256 round);
     /// @notice Emitted when a move beyond the pair's threshold halts it. For a cross, `roundId` is the
     ///         legs' rounds packed as `baseLegRound << 128 | quoteLegRound`.
     event BreakerTripped(
@@ -213,12 +220,21 @@ interface IFxOracle is IFxRateSource, IDelayedGovernance {
     ///      An unconfigured cross is not listed.
     function latest(bytes3 base, bytes3 quote) external view returns (Rate memory);
 
-    /// @notice A published round of a direct pair (no usability checks: for history and disputes).
+    /// @notice A published round of a direct pair (no usability checks: for history and disputes), among
+    ///         the pair's last {ROUND_WINDOW}.
+    /// @dev Reverts with {FxNoData} when the round does not exist, {FxBeyondWindow} when it is older than the
+    ///      window (its {RoundPublished} event holds it).
     function roundData(bytes6 pairId, uint256 roundId) external view returns (Round memory);
 
-    /// @notice The round of `pairId` in force at `timestamp`: the last one published at or before it.
-    /// @dev Reverts with {FxNoData} when the pair had no round by then.
+    /// @notice The round of `pairId` in force at `timestamp`: the last one published at or before it,
+    ///         answered for any time since the oldest round kept (the last {ROUND_WINDOW} rounds).
+    /// @dev Reverts with {FxNoData} when the pair had no round by then, {FxBeyondWindow} when the answer is
+    ///      older than the window (rebuild it from {RoundPublished} events).
     function roundAtOrBefore(bytes6 pairId, uint256 timestamp) external view returns (uint256 roundId, Round memory);
+
+    /// @notice How many rounds per pair the oracle keeps on chain (256: about ten days at an hourly
+    ///         heartbeat, about a year of daily ECB fixings).
+    function ROUND_WINDOW() external view returns (uint256);
 
     /// @notice A pair's configuration and state.
     function pair(bytes6 pairId) external view returns (Pair memory);

@@ -155,6 +155,8 @@ interface IParticipantRegistry is IDelayedGovernance {
 
     /// @notice The number of accounts holding REPORTER_ROLE, and the index of the first of `accounts`
     ///         that does not hold it (`accounts.length` when all do). One call per oracle round.
+    /// @dev Reads one storage slot per account: each reporter's packed word carries the set's size, kept
+    ///      in step with REPORTER_ROLE by every grant and revocation.
     /// @param accounts The signers of a round.
     /// @return reporters The size of the reporter set.
     /// @return firstNonReporter Index into `accounts` of the first non-reporter, or `accounts.length`.

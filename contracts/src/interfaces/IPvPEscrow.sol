@@ -56,6 +56,14 @@ interface IPvPEscrow {
         uint256 nonce;
     }
 
+    /// @notice A party's EIP-712 signature of a {Swap} in compact form (EIP-2098): `r`, and `s` with the
+    ///         parity bit of `v` (27 or 28) in its top bit. Two words instead of a 65-byte `bytes` (offset,
+    ///         length and three words), about 400 gas of calldata and decoding per signature.
+    struct Signature {
+        bytes32 r;
+        bytes32 vs;
+    }
+
     /// @notice Which side of a swap.
     enum Leg {
         A,
@@ -130,6 +138,8 @@ interface IPvPEscrow {
     error PvPUnauthorized(address account);
     /// @notice Thrown when listing an asset with an invalid currency code.
     error PvPInvalidAsset(address token);
+    /// @notice Thrown when listing one more token than {MAX_ASSETS}.
+    error PvPTooManyAssets(uint256 max);
 
     /// @notice Emitted when both legs of a swap have moved.
     event Settled(
@@ -164,10 +174,10 @@ interface IPvPEscrow {
     ///      contract for its leg; the token policy lets each leg move (not paused, no party frozen or
     ///      suspended). Emits {Settled}.
     /// @param swap The signed terms.
-    /// @param signatureA Party A's EIP-712 signature over `swap`.
-    /// @param signatureB Party B's EIP-712 signature over `swap`.
+    /// @param signatureA Party A's EIP-712 signature over `swap`, compact (EIP-2098).
+    /// @param signatureB Party B's EIP-712 signature over `swap`, compact (EIP-2098).
     /// @return id The EIP-712 digest of `swap`, which is also its id.
-    function settle(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+    function settle(Swap calldata swap, Signature calldata signatureA, Signature calldata signatureB)
         external
         returns (bytes32 id);
 
@@ -182,7 +192,8 @@ interface IPvPEscrow {
     ///      stays reclaimable after the deadline). Emits {Funded}, and {Settled} on the second funding.
     /// @param swap The signed terms.
     /// @param leg Which leg is funded.
-    /// @param signature The payer's `Funding` signature ({fundingDigest}); empty when the payer calls.
+    /// @param signature The payer's `Funding` signature ({fundingDigest}), 65 bytes `r ‖ s ‖ v`; empty when
+    ///        the payer calls.
     /// @return id The EIP-712 digest of `swap`, which is also its id.
     function fund(Swap calldata swap, Leg leg, bytes calldata signature) external returns (bytes32 id);
 
@@ -197,19 +208,23 @@ interface IPvPEscrow {
     /// @dev Requirements: the three arrays have the same, non-zero length. Emits {BatchSwapRejected}
     ///      per skipped swap, {SettledInBatch} per settled swap, {BatchNetted} per token and {BatchSettled}.
     /// @param swaps The signed terms.
-    /// @param signaturesA Party A's signature for each swap.
-    /// @param signaturesB Party B's signature for each swap.
+    /// @param signaturesA Party A's compact signature for each swap.
+    /// @param signaturesB Party B's compact signature for each swap.
     /// @return batchId Sequence number of this batch.
     /// @return settled How many swaps settled.
-    function settleBatch(Swap[] calldata swaps, bytes[] calldata signaturesA, bytes[] calldata signaturesB)
+    function settleBatch(Swap[] calldata swaps, Signature[] calldata signaturesA, Signature[] calldata signaturesB)
         external
         returns (uint256 batchId, uint256 settled);
 
     /// @notice Lists (or delists) a token with its currency and minor units.
     /// @dev Requirements: caller holds the registry's OPERATOR_ROLE; `currency` is non-zero; `decimals` is the
     ///      token's own `decimals()` and, when the token names its currency (`currency()`), `currency` is
-    ///      that one. Emits {AssetListed}.
+    ///      that one; listing a token not yet listed leaves at most {MAX_ASSETS} listed. Emits {AssetListed}.
     function listAsset(address token, bytes3 currency, uint8 decimals, bool listed) external;
+
+    /// @notice The most tokens listed at once (listing keeps a word per ordered pair of listed tokens, so a
+    ///         settlement reads both legs' currencies and minor units in one slot).
+    function MAX_ASSETS() external view returns (uint256);
 
     /// @notice The widest tolerance a swap may allow around the oracle mid, in basis points (10 %).
     function MAX_DEVIATION_BPS() external view returns (uint16);
@@ -227,7 +242,7 @@ interface IPvPEscrow {
     function escrowState(bytes32 id) external view returns (uint8);
 
     /// @notice Why `swap` would be refused now (Rejection.None when it would settle), without reverting.
-    function check(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+    function check(Swap calldata swap, Signature calldata signatureA, Signature calldata signatureB)
         external
         view
         returns (Rejection);

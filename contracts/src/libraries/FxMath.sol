@@ -23,6 +23,21 @@ library FxMath {
         return Math.mulDiv(amountB, RATE_ONE * 10 ** decimalsA, amountA * 10 ** decimalsB);
     }
 
+    /// @notice {convert} with the currencies' minor units given as scales (`10 ** decimals`), as the PvP escrow
+    ///         keeps them: the same result without the exponentiations.
+    function convertScaled(uint256 amountA, uint256 rate, uint256 scaleA, uint256 scaleB) internal pure returns (uint256) {
+        return Math.mulDiv(amountA, rate * scaleB, RATE_ONE * scaleA);
+    }
+
+    /// @notice {rateOf} with the minor units given as scales (`10 ** decimals`).
+    function rateOfScaled(uint256 amountA, uint256 amountB, uint256 scaleA, uint256 scaleB)
+        internal
+        pure
+        returns (uint256)
+    {
+        return Math.mulDiv(amountB, RATE_ONE * scaleA, amountA * scaleB);
+    }
+
     /// @notice Distance between `rate` and `reference` in basis points of `anchor`, rounded up.
     function deviationBps(uint256 rate, uint256 anchor) internal pure returns (uint256) {
         uint256 distance = rate > anchor ? rate - anchor : anchor - rate;

@@ -24,6 +24,26 @@ library PairCodec {
         state.derived = uint8(word >> 216) != 0;
     }
 
+    /// @notice The `maxAge` field alone.
+    function maxAge(uint256 word) internal pure returns (uint256) {
+        return uint32(word);
+    }
+
+    /// @notice The `listed` field alone.
+    function listed(uint256 word) internal pure returns (bool) {
+        return uint8(word >> 64) != 0;
+    }
+
+    /// @notice The `derived` field alone.
+    function derived(uint256 word) internal pure returns (bool) {
+        return uint8(word >> 216) != 0;
+    }
+
+    /// @notice The `lastObservedAt` field alone.
+    function lastObservedAt(uint256 word) internal pure returns (uint256) {
+        return uint32(word >> 184);
+    }
+
     /// @notice The `latestRound` field alone.
     function latestRound(uint256 word) internal pure returns (uint256) {
         return uint32(word >> 80);
@@ -42,6 +62,28 @@ library PairCodec {
     /// @notice The `halted` field alone.
     function halted(uint256 word) internal pure returns (bool) {
         return uint8(word >> 72) != 0;
+    }
+
+    /// @notice The `maxDispersionBps` field alone.
+    function maxDispersionBps(uint256 word) internal pure returns (uint256) {
+        return uint16(word >> 32);
+    }
+
+    /// @notice The `lastSequence` field alone.
+    function lastSequence(uint256 word) internal pure returns (uint256) {
+        return uint24(word >> 112);
+    }
+
+    /// @notice `word` after a published round: `latestRound`, `lastSequence`, `lastMid` and `lastObservedAt`
+    ///         replaced (each truncated to its width) and, when `halt`, `halted` set; the rest kept.
+    function withRound(uint256 word, uint256 roundId, uint256 sequence, uint256 mid, uint256 observedAt, bool halt)
+        internal
+        pure
+        returns (uint256)
+    {
+        word = (word & ~(((uint256(1) << 136) - 1) << 80)) | (uint256(uint32(roundId)) << 80)
+            | (uint256(uint24(sequence)) << 112) | (uint256(uint48(mid)) << 136) | (uint256(uint32(observedAt)) << 184);
+        return halt ? word | (uint256(1) << 72) : word;
     }
 
     /// @notice `word` with `lastMid` replaced by `mid` (below 2^48) and, when `halt`, `halted` set.

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {DelayedGovernance} from "../governance/DelayedGovernance.sol";
 import {IFxOracle} from "../interfaces/IFxOracle.sol";
@@ -11,6 +12,7 @@ import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IsoCodes} from "../libraries/IsoCodes.sol";
 import {ObservationCodec} from "../libraries/ObservationCodec.sol";
 import {PairCodec} from "../libraries/PairCodec.sol";
+import {RoundCodec} from "../libraries/RoundCodec.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title FxOracle
@@ -24,6 +26,8 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     uint256 private constant _ONE = 1e8;
     /// @dev Beyond this many calendar days a rate is stale whatever the calendar says.
     uint256 private constant _MAX_CALENDAR_DAYS = 31;
+    /// @dev secp256k1's order / 2: the largest `s` of a non-malleable signature (EIP-2).
+    uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @notice The smallest configured quorum: no reporter ever publishes alone.
     uint256 public constant MIN_QUORUM = 2;
@@ -34,6 +38,8 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     uint256 public constant MAX_BPS = 10_000;
     /// @notice The most crosses the oracle judges after each round (bounds {publish}'s gas).
     uint256 public constant MAX_CROSSES = 16;
+    /// @inheritdoc IFxOracle
+    uint256 public constant ROUND_WINDOW = 256;
 
     /// @notice The ledger's participant registry: roles and the reporter set.
     IParticipantRegistry public immutable registry;
@@ -41,7 +47,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     bytes3 public immutable baseCurrency;
 
     mapping(bytes6 pairId => uint256 packed) private _pairs; // see PairCodec
-    mapping(bytes6 pairId => mapping(uint256 roundId => Round)) private _rounds;
+    /// @dev Each pair's last ROUND_WINDOW rounds, round `id` at index `id % ROUND_WINDOW` (see RoundCodec).
+    ///      Once a pair's ring is full a round overwrites a non-zero word (~5k gas) instead of filling a
+    ///      fresh slot (~22k); older rounds live on in {RoundPublished}.
+    mapping(bytes6 pairId => uint256[ROUND_WINDOW] ring) private _rounds;
     mapping(uint256 dayWord => uint256 bits) private _holidays;
     // One slot, read once per round.
     uint8 private _quorum;
@@ -83,13 +92,18 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         }
         uint256 p = observations.length / k;
         _checkSigners(observations, signatures, p, configured);
-        bytes6[] memory updated = new bytes6[](crossCount == 0 ? 0 : p);
+        if (crossCount == 0) {
+            for (uint256 j; j < p; ++j) {
+                _aggregate(observations, k, p, j);
+            }
+            return;
+        }
+        bytes6[] memory updated = new bytes6[](p);
         for (uint256 j; j < p; ++j) {
-            bytes6 pairId = _aggregate(observations, k, p, j);
-            if (crossCount != 0) updated[j] = pairId;
+            updated[j] = _aggregate(observations, k, p, j);
         }
         // After every leg of the round is stored, so legs moving together are judged together.
-        if (crossCount != 0) _judgeCrosses(updated, crossCount);
+        _judgeCrosses(updated, crossCount);
     }
 
     /// @dev Each report must be signed by a distinct reporter; all are checked against the registry in
@@ -102,20 +116,75 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     ) private view {
         uint256 k = signatures.length;
         address[] memory signers = new address[](k);
+        bytes32 domain = _domainSeparatorV4(); // once, not once per report
         for (uint256 r; r < k; ++r) {
-            bytes32 digest = _hashTypedDataV4(
-                keccak256(abi.encode(_REPORT_TYPEHASH, keccak256(abi.encodePacked(observations[r * p:(r + 1) * p]))))
-            );
-            address signer = ECDSA.recover(digest, signatures[r].r, signatures[r].vs);
+            address signer = _recover(_reportDigest(domain, observations, r * p, p), signatures[r]);
             for (uint256 q; q < r; ++q) {
                 if (signers[q] == signer) revert FxDuplicateReporter(signer);
             }
             signers[r] = signer;
         }
-        (uint256 reporters, uint256 firstNonReporter) = registry.checkReporters(signers);
+        (uint256 reporters, uint256 firstNonReporter) = _checkReporters(signers);
         if (firstNonReporter < k) revert FxUnknownReporter(signers[firstNonReporter]);
         uint256 inForce = _quorumInForce(configured, reporters);
         if (k < inForce) revert FxQuorumNotMet(k, inForce);
+    }
+
+    /// @dev {reportDigest} of `observations[start:start + p]` (inside the array: observations.length is k * p),
+    ///      hashed in the scratch memory past the free-memory pointer, allocating nothing.
+    function _reportDigest(bytes32 domain, uint256[] calldata observations, uint256 start, uint256 p)
+        private
+        pure
+        returns (bytes32)
+    {
+        bytes32 typeHash = _REPORT_TYPEHASH;
+        bytes32 structHash;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let size := mul(p, 0x20)
+            calldatacopy(ptr, add(observations.offset, mul(start, 0x20)), size)
+            let observationsHash := keccak256(ptr, size)
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), observationsHash)
+            structHash := keccak256(ptr, 0x40)
+        }
+        return MessageHashUtils.toTypedDataHash(domain, structHash);
+    }
+
+    /// @dev The signer of a compact signature, refused as OpenZeppelin's ECDSA.recover refuses it: a malleable
+    ///      (upper-half) `s` or no signer at all.
+    function _recover(bytes32 digest, Signature calldata signature) private pure returns (address signer) {
+        bytes32 vs = signature.vs;
+        bytes32 s = vs & bytes32(type(uint256).max >> 1);
+        if (uint256(s) > _HALF_ORDER) revert ECDSA.ECDSAInvalidSignatureS(s);
+        signer = ecrecover(digest, uint8(uint256(vs) >> 255) + 27, signature.r, s);
+        if (signer == address(0)) revert ECDSA.ECDSAInvalidSignature();
+    }
+
+    /// @dev `registry.checkReporters(signers)`, the call encoded in the scratch memory past the free-memory
+    ///      pointer (a copy of `signers` with the selector and offset before it). Reverts as the registry does,
+    ///      or without data when the registry answers less than two words.
+    function _checkReporters(address[] memory signers)
+        private
+        view
+        returns (uint256 reporters, uint256 firstNonReporter)
+    {
+        bytes4 selector = IParticipantRegistry.checkReporters.selector;
+        address target = address(registry);
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), 0x20)
+            let size := mul(add(mload(signers), 1), 0x20)
+            mcopy(add(ptr, 0x24), signers, size)
+            if iszero(staticcall(gas(), target, ptr, add(0x24, size), ptr, 0x40)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0x40) { revert(0, 0) }
+            reporters := mload(ptr)
+            firstNonReporter := mload(add(ptr, 0x20))
+        }
     }
 
     /// @dev The medians of one pair's observations across the k reports.
@@ -127,15 +196,17 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         uint256 dispersionBps;
     }
 
-    /// @dev Checks column `j` (one pair across the k reports), takes medians and stores the round.
+    /// @dev Checks column `j` (one pair across the k reports), takes medians and stores the round. Works on
+    ///      the pair's packed word (one SLOAD, one SSTORE) without decoding it.
     function _aggregate(uint256[] calldata observations, uint256 k, uint256 p, uint256 j)
         private
         returns (bytes6 pairId)
     {
         pairId = observations[j].pair();
-        Pair memory state = _pair(pairId);
-        if (!state.listed) revert FxPairNotListed(pairId);
-        if (state.derived) revert FxPairIsDerived(pairId);
+        uint256 state = _pairs[pairId];
+        if (!PairCodec.listed(state)) revert FxPairNotListed(pairId);
+        if (PairCodec.derived(state)) revert FxPairIsDerived(pairId);
+        (uint256 lastSequence, uint256 maxAge) = (PairCodec.lastSequence(state), PairCodec.maxAge(state));
         // The lowest sequence of the round is stored, not the highest: every observation must exceed
         // the last stored sequence, and one reporter signing 2^24 - 1 must not raise that floor.
         uint256 minSequence = type(uint256).max;
@@ -144,19 +215,25 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
             if (word.pair() != pairId) revert FxPairMismatch(r * p + j, pairId, word.pair());
             (uint256 mid, uint256 bid, uint256 ask) = (word.mid(), word.bid(), word.ask());
             if (bid == 0 || bid > mid || mid > ask) revert FxInvalidPrices(pairId, bid, mid, ask);
-            _checkFresh(pairId, word.observedAt(), state.maxAge);
+            uint256 observedAt = word.observedAt();
+            // Fresh by wall clock (the common case) needs no calendar and no call.
+            if (observedAt > block.timestamp || block.timestamp - observedAt > maxAge) {
+                _checkFresh(pairId, observedAt, maxAge);
+            }
             uint256 sequence = word.sequence();
-            if (sequence <= state.lastSequence) revert FxSequenceNotIncreasing(pairId, sequence, state.lastSequence);
+            if (sequence <= lastSequence) revert FxSequenceNotIncreasing(pairId, sequence, lastSequence);
             if (sequence < minSequence) minSequence = sequence;
         }
         Column memory column = k == 3
             ? _column3(observations[j], observations[p + j], observations[2 * p + j])
             : _columnOf(observations, k, p, j);
-        if (column.dispersionBps > state.maxDispersionBps) {
-            revert FxDispersionTooHigh(pairId, column.dispersionBps, state.maxDispersionBps);
+        uint256 maxDispersion = PairCodec.maxDispersionBps(state);
+        if (column.dispersionBps > maxDispersion) {
+            revert FxDispersionTooHigh(pairId, column.dispersionBps, maxDispersion);
         }
-        if (column.observedAt < state.lastObservedAt) {
-            revert FxObservationOlderThanLast(pairId, column.observedAt, state.lastObservedAt);
+        uint256 lastObservedAt = PairCodec.lastObservedAt(state);
+        if (column.observedAt < lastObservedAt) {
+            revert FxObservationOlderThanLast(pairId, column.observedAt, lastObservedAt);
         }
         _store(pairId, state, column, minSequence);
     }
@@ -199,25 +276,17 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     }
 
     /// @dev Appends the round, moves the pair's pointer and trips the breaker on a jump.
-    function _store(bytes6 pairId, Pair memory state, Column memory column, uint256 minSequence) private {
-        uint256 roundId = uint256(state.latestRound) + 1;
-        _rounds[pairId][roundId] = Round({
-            mid: uint48(column.mid),
-            bid: uint48(column.bid),
-            ask: uint48(column.ask),
-            dispersionBps: uint16(column.dispersionBps),
-            observedAt: uint32(column.observedAt),
-            publishedAt: uint32(block.timestamp)
-        });
-        uint256 previous = state.lastMid;
-        (bool trips, uint256 jump) = _judge(previous, state.halted, state.breakerBps, column.mid);
-        state.latestRound = uint32(roundId);
-        state.lastSequence = uint24(minSequence);
-        state.lastMid = uint48(column.mid);
-        state.lastObservedAt = uint32(column.observedAt);
-        if (trips) state.halted = true;
-        _setPair(pairId, state); // one SSTORE
-        emit RoundPublished(pairId, roundId, column.mid);
+    function _store(bytes6 pairId, uint256 state, Column memory column, uint256 minSequence) private {
+        uint256 roundId = PairCodec.latestRound(state) + 1;
+        uint256 round = RoundCodec.encode(
+            column.mid, column.bid, column.ask, column.dispersionBps, column.observedAt, block.timestamp
+        );
+        _rounds[pairId][roundId % ROUND_WINDOW] = round;
+        uint256 previous = PairCodec.lastMid(state);
+        (bool trips, uint256 jump) = _judge(previous, PairCodec.halted(state), PairCodec.breakerBps(state), column.mid);
+        // One SSTORE: the word edited in place.
+        _pairs[pairId] = PairCodec.withRound(state, roundId, minSequence, column.mid, column.observedAt, trips);
+        emit RoundPublished(pairId, roundId, round);
         if (trips) emit BreakerTripped(pairId, roundId, previous, column.mid, jump);
     }
 
@@ -283,9 +352,55 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     // ─── Reads ───────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IFxRateSource
+    /// @dev {latest}'s mid and round, with the same checks and errors in the same order, read from the
+    ///      pairs' packed words alone: a direct pair's word carries its last round's mid, median observation
+    ///      time and id, so a settlement reads one slot per pair (a cross three) and builds no {Rate}.
     function settlementRate(bytes3 base, bytes3 quote) external view returns (uint256 mid, uint256 roundRef) {
-        Rate memory rate = _rate(base, quote);
-        return (rate.mid * 1e10, rate.roundRef);
+        bytes6 pairId = _pairId(base, quote);
+        uint256 word = _pairs[pairId];
+        bool inverse = false;
+        if (!PairCodec.listed(word)) {
+            bytes6 inversePair = _pairId(quote, base);
+            word = _pairs[inversePair];
+            if (!PairCodec.listed(word)) revert FxPairNotListed(pairId);
+            (pairId, inverse) = (inversePair, true);
+        }
+        (mid, roundRef) = PairCodec.derived(word) ? _crossQuote(pairId, word) : _directQuote(pairId, word);
+        // As {_invert}: the inverse mid is rounded down at 8 decimals, then scaled.
+        if (inverse) mid = _ONE * _ONE / mid;
+        mid *= 1e10;
+    }
+
+    /// @dev A direct pair's last mid and round from its word: not halted, with data, fresh.
+    function _directQuote(bytes6 pairId, uint256 word) private view returns (uint256 mid, uint256 roundId) {
+        if (PairCodec.halted(word)) revert FxPairHalted(pairId);
+        return _legQuote(pairId, word);
+    }
+
+    /// @dev A pair's last mid and round from its word, if it has one and it is fresh (halts are the
+    ///      caller's concern), as {_roundRate}.
+    function _legQuote(bytes6 pairId, uint256 word) private view returns (uint256 mid, uint256 roundId) {
+        roundId = PairCodec.latestRound(word);
+        if (roundId == 0) revert FxNoData(pairId, 0);
+        _checkFresh(pairId, PairCodec.lastObservedAt(word), PairCodec.maxAge(word));
+        mid = PairCodec.lastMid(word);
+    }
+
+    /// @dev A cross's mid from its legs' words, as {_crossRate}.
+    function _crossQuote(bytes6 cross, uint256 word) private view returns (uint256 mid, uint256 roundRef) {
+        if (PairCodec.halted(word)) revert FxPairHalted(cross);
+        if (PairCodec.lastMid(word) == 0) revert FxNoData(cross, 0);
+        (uint256 baseMid, uint256 baseRound) = _legQuoteOf(bytes3(cross));
+        (uint256 quoteMid, uint256 quoteRound) = _legQuoteOf(bytes3(cross << 24));
+        // Mids are below 2^48: no overflow, the same floor as {_crossRate}'s mulDiv.
+        return (quoteMid * _ONE / baseMid, (baseRound << 128) | quoteRound);
+    }
+
+    function _legQuoteOf(bytes3 currency) private view returns (uint256 mid, uint256 roundId) {
+        bytes6 legId = _pairId(baseCurrency, currency);
+        uint256 word = _pairs[legId];
+        if (!PairCodec.listed(word) || PairCodec.derived(word)) revert FxPairNotListed(legId);
+        return _legQuote(legId, word);
     }
 
     /// @inheritdoc IFxOracle
@@ -342,7 +457,7 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     /// @dev The pair's latest round, if it has one and it is fresh (halts are the caller's concern).
     function _roundRate(bytes6 pairId, Pair memory state) private view returns (Rate memory) {
         if (state.latestRound == 0) revert FxNoData(pairId, 0);
-        Round memory round = _rounds[pairId][state.latestRound];
+        Round memory round = _latestRound(pairId, state.latestRound);
         _checkFresh(pairId, round.observedAt, state.maxAge);
         return Rate({
             mid: round.mid,
@@ -366,23 +481,46 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         return rate;
     }
 
+    /// @dev The latest round of a pair with at least one (always inside the window).
+    function _latestRound(bytes6 pairId, uint256 latestRound) private view returns (Round memory) {
+        return RoundCodec.decode(_rounds[pairId][latestRound % ROUND_WINDOW]);
+    }
+
+    /// @dev The oldest round still kept on chain when `latestRound` is the newest.
+    function _oldestKept(uint256 latestRound) private pure returns (uint256) {
+        return latestRound > ROUND_WINDOW ? latestRound - ROUND_WINDOW + 1 : 1;
+    }
+
     /// @inheritdoc IFxOracle
-    function roundData(bytes6 pairId, uint256 roundId) external view returns (Round memory round) {
-        round = _rounds[pairId][roundId];
-        if (round.publishedAt == 0) revert FxNoData(pairId, roundId);
+    function roundData(bytes6 pairId, uint256 roundId) external view returns (Round memory) {
+        uint256 latestRound = PairCodec.latestRound(_pairs[pairId]);
+        if (roundId == 0 || roundId > latestRound) revert FxNoData(pairId, roundId);
+        uint256 oldest = _oldestKept(latestRound);
+        uint256 word = _rounds[pairId][roundId % ROUND_WINDOW];
+        if (roundId < oldest) {
+            revert FxBeyondWindow(pairId, oldest, RoundCodec.publishedAt(_rounds[pairId][oldest % ROUND_WINDOW]));
+        }
+        return RoundCodec.decode(word);
     }
 
     /// @inheritdoc IFxOracle
     function roundAtOrBefore(bytes6 pairId, uint256 timestamp) external view returns (uint256, Round memory) {
-        uint256 low = 1;
-        uint256 high = _pair(pairId).latestRound;
-        if (high == 0 || _rounds[pairId][1].publishedAt > timestamp) revert FxNoData(pairId, 0);
+        uint256 high = PairCodec.latestRound(_pairs[pairId]);
+        if (high == 0) revert FxNoData(pairId, 0);
+        uint256[ROUND_WINDOW] storage ring = _rounds[pairId];
+        uint256 low = _oldestKept(high);
+        uint256 oldestPublishedAt = RoundCodec.publishedAt(ring[low % ROUND_WINDOW]);
+        if (oldestPublishedAt > timestamp) {
+            // Before round 1 the pair had no round; before a later oldest round the answer left the window.
+            if (low == 1) revert FxNoData(pairId, 0);
+            revert FxBeyondWindow(pairId, low, oldestPublishedAt);
+        }
         while (low < high) {
             uint256 middle = (low + high + 1) / 2;
-            if (_rounds[pairId][middle].publishedAt <= timestamp) low = middle;
+            if (RoundCodec.publishedAt(ring[middle % ROUND_WINDOW]) <= timestamp) low = middle;
             else high = middle - 1;
         }
-        return (low, _rounds[pairId][low]);
+        return (low, RoundCodec.decode(ring[low % ROUND_WINDOW]));
     }
 
     /// @inheritdoc IFxOracle
@@ -472,6 +610,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
         _checkBreaker(breakerBps);
         Pair memory state = _pair(pairId);
         _checkKind(pairId, _pairId(quote, base), state, false, listed);
+        // A delisted cross becoming direct again: its word held the derived mid, while a direct pair's word
+        // holds its last round's mid (which {settlementRate} serves and the breaker judges the next round
+        // against). Take that round's mid back.
+        if (state.derived && state.latestRound != 0) state.lastMid = _latestRound(pairId, state.latestRound).mid;
         // Never touches `halted`: only the regulator lifts a halt.
         (state.maxAge, state.maxDispersionBps, state.breakerBps, state.listed, state.derived) =
         (maxAge, maxDispersionBps, breakerBps, listed, false);
@@ -620,7 +762,10 @@ contract FxOracle is IFxOracle, EIP712, DelayedGovernance {
     ///      all of them (still a majority, never below MIN_QUORUM), so honest reporters are never locked out
     ///      until an addition clears its delay.
     function _quorumInForce(uint256 configured, uint256 reporters) private pure returns (uint256) {
-        return Math.max(Math.max(Math.min(configured, reporters), reporters / 2 + 1), MIN_QUORUM);
+        uint256 inForce = configured < reporters ? configured : reporters;
+        uint256 majority = reporters / 2 + 1;
+        if (inForce < majority) inForce = majority;
+        return inForce < MIN_QUORUM ? MIN_QUORUM : inForce;
     }
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────

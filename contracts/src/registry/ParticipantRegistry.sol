@@ -33,6 +33,13 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
     // Both counts in one slot; kept by the _grantRole / _revokeRole overrides, the only paths that change roles.
     uint128 private _reporterCount;
     uint128 private _regulatorCount;
+    /// @dev The reporter set packed for the oracle's round check: each holder of REPORTER_ROLE has the word
+    ///      `count << 8 | 1` (count = the set's size), everyone else zero. Rewritten for every reporter when
+    ///      the set changes (the same two overrides), so {checkReporters} reads one slot per signer and no
+    ///      separate count.
+    mapping(address reporter => uint256 word) private _reporterWords;
+    /// @dev The holders of REPORTER_ROLE (at most MAX_REPORTERS), to rewrite their words.
+    address[] private _reporterList;
 
     /// @param operator The consortium operator's address; OPERATOR_ROLE administers itself.
     /// @param regulator The first regulator; REGULATOR_ROLE administers itself. Must differ from `operator`.
@@ -128,10 +135,13 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
         returns (uint256 reporters, uint256 firstNonReporter)
     {
         uint256 n = accounts.length;
+        if (n == 0) return (_reporterCount, 0);
+        uint256 word = 0;
         for (uint256 i; i < n; ++i) {
-            if (!hasRole(REPORTER_ROLE, accounts[i])) return (_reporterCount, i);
+            word = _reporterWords[accounts[i]];
+            if (word == 0) return (_reporterCount, i);
         }
-        return (_reporterCount, n);
+        return (word >> 8, n);
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -195,6 +205,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
         if (granted) {
             if (role == REPORTER_ROLE) {
                 ++_reporterCount;
+                _reporterList.push(account);
+                _writeReporterWords();
                 _markChanged(_scopeOf(GovernanceAction.AddReporter, uint160(account)));
             } else if (role == REGULATOR_ROLE) {
                 ++_regulatorCount;
@@ -209,11 +221,35 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, DelayedGove
         if (revoked) {
             if (role == REPORTER_ROLE) {
                 --_reporterCount;
+                _dropReporter(account);
                 _markChanged(_scopeOf(GovernanceAction.RemoveReporter, uint160(account)));
             } else if (role == REGULATOR_ROLE) {
                 if (_regulatorCount == 1) revert RegistryLastRegulator(account);
                 --_regulatorCount;
             }
+        }
+    }
+
+    /// @dev Takes `reporter` out of the list (order is not kept) and clears its word.
+    function _dropReporter(address reporter) private {
+        uint256 last = _reporterList.length - 1;
+        for (uint256 i; i < last; ++i) {
+            if (_reporterList[i] == reporter) {
+                _reporterList[i] = _reporterList[last];
+                break;
+            }
+        }
+        _reporterList.pop();
+        delete _reporterWords[reporter];
+        _writeReporterWords();
+    }
+
+    /// @dev Gives every reporter the word `count << 8 | 1`.
+    function _writeReporterWords() private {
+        uint256 count = _reporterList.length;
+        uint256 word = (count << 8) | 1;
+        for (uint256 i; i < count; ++i) {
+            _reporterWords[_reporterList[i]] = word;
         }
     }
 

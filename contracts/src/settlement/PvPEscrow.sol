@@ -41,16 +41,31 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IPvPEscrow
     uint16 public constant MAX_DEVIATION_BPS = 1_000;
 
+    /// @dev secp256k1's order / 2: the largest `s` of a non-malleable signature (EIP-2).
+    uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
     /// @dev Per-batch memo of the token policy's answer for (party, token): 0 unknown, 1 permitted, 2 not.
     uint256 private constant _PERMIT_UNKNOWN = 0;
     uint256 private constant _PERMIT_YES = 1;
     uint256 private constant _PERMIT_NO = 2;
+    /// @dev Tags that keep the two per-batch transient maps (policy memo, position index) apart.
+    uint256 private constant _PERMIT_TAG = 0;
+    uint256 private constant _POSITION_TAG = 1;
+
+    /// @inheritdoc IPvPEscrow
+    uint256 public constant MAX_ASSETS = 32;
 
     IParticipantRegistry public immutable registry;
     /// @inheritdoc IPvPEscrow
     IFxRateSource public immutable oracle;
 
     mapping(address token => Asset) private _assets;
+    /// @dev The figures a swap between two listed tokens is checked with, one word per ordered token pair:
+    ///      `currencyA (24) | 10**decimalsA (64) | currencyB (24) | 10**decimalsB (64)` (high to low), non-zero
+    ///      exactly while both tokens are listed. Kept by {listAsset}; a settlement reads one slot for both legs.
+    mapping(address tokenA => mapping(address tokenB => uint256 legs)) private _legs;
+    /// @dev The listed tokens (at most MAX_ASSETS), to keep `_legs` when a token is listed or delisted.
+    address[] private _listed;
     mapping(address partyA => mapping(uint256 word => uint256 bits)) private _nonceBitmap;
     mapping(bytes32 swapId => uint8 state) private _escrow;
     uint256 private _batchCount;
@@ -63,20 +78,22 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     // ─── Direct settlement ───────────────────────────────────────────────────────────────
 
     /// @inheritdoc IPvPEscrow
-    function settle(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+    function settle(Swap calldata swap, Signature calldata signatureA, Signature calldata signatureB)
         external
         nonReentrant
         returns (bytes32 id)
     {
         id = _hash(swap);
         (uint256 mid, uint256 roundRef) = _validateOrRevert(swap, id, signatureA, signatureB);
-        _useNonce(swap.partyA, swap.nonce);
-        emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
+        (address partyA, address partyB, uint256 amountA, uint256 amountB) =
+            (swap.partyA, swap.partyB, swap.amountA, swap.amountB);
+        _useNonce(partyA, swap.nonce);
+        emit Settled(id, partyA, partyB, amountA, amountB, mid, roundRef);
         // Both parties signed these exact terms (EIP-712, checked by _validateOrRevert above).
         // slither-disable-next-line arbitrary-send-erc20
-        IERC20(swap.tokenA).safeTransferFrom(swap.partyA, swap.partyB, swap.amountA);
+        IERC20(swap.tokenA).safeTransferFrom(partyA, partyB, amountA);
         // slither-disable-next-line arbitrary-send-erc20
-        IERC20(swap.tokenB).safeTransferFrom(swap.partyB, swap.partyA, swap.amountB);
+        IERC20(swap.tokenB).safeTransferFrom(partyB, partyA, amountB);
     }
 
     // ─── Escrow mode ─────────────────────────────────────────────────────────────────────
@@ -95,10 +112,10 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         // leg B never does, so nobody can burn another party's nonce by naming it party A. A first funding
         // of leg B still checks the nonce is unused: once the terms settled directly (or in a batch), no
         // leg of them may be parked any more.
-        Rejection terms = _checkTerms(swap, leg == Leg.A || state == 0);
+        (Rejection terms, uint256 legs) = _checkTerms(swap, leg == Leg.A || state == 0);
         if (terms != Rejection.None) _revertWith(terms, swap, id);
         (address payer, address token, uint256 amount) = _leg(swap, leg);
-        if (msg.sender != payer && !_signedBy(_fundingDigest(id, leg), signature, payer)) {
+        if (msg.sender != payer && !_signedByBytes(_fundingDigest(id, leg), signature, payer)) {
             revert PvPInvalidSignature(id, payer);
         }
         if (leg == Leg.A) _useNonce(swap.partyA, swap.nonce);
@@ -110,7 +127,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         }
         _escrow[id] = state | fundedBit | _SETTLED;
         emit Funded(id, leg, payer, amount);
-        _settleFunded(swap, id, leg == Leg.A ? Leg.B : Leg.A);
+        _settleFunded(swap, id, leg == Leg.A ? Leg.B : Leg.A, legs);
         _pull(token, payer, amount);
         IERC20(swap.tokenA).safeTransfer(swap.partyB, swap.amountA);
         IERC20(swap.tokenB).safeTransfer(swap.partyA, swap.amountB);
@@ -119,12 +136,12 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     /// @dev The second funding settles both legs. The parked leg's payer funded earlier: a freeze or
     ///      suspension since then blocks settlement (its leg stays reclaimable after the deadline); the
     ///      tokens check everyone else on the transfers that follow.
-    function _settleFunded(Swap calldata swap, bytes32 id, Leg parked) private {
+    function _settleFunded(Swap calldata swap, bytes32 id, Leg parked, uint256 legs) private {
         (address parkedPayer, address parkedToken,) = _leg(swap, parked);
         if (!ITransferPolicy(parkedToken).isPermitted(parkedPayer)) {
             revert PvPPartyNotPermitted(id, parkedToken, parkedPayer);
         }
-        (uint256 mid, uint256 roundRef) = _checkRate(swap, id);
+        (uint256 mid, uint256 roundRef) = _checkRate(swap, id, legs);
         emit Settled(id, swap.partyA, swap.partyB, swap.amountA, swap.amountB, mid, roundRef);
     }
 
@@ -196,7 +213,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPvPEscrow
-    function settleBatch(Swap[] calldata swaps, bytes[] calldata signaturesA, bytes[] calldata signaturesB)
+    function settleBatch(Swap[] calldata swaps, Signature[] calldata signaturesA, Signature[] calldata signaturesB)
         external
         nonReentrant
         returns (uint256 batchId, uint256 settled)
@@ -228,14 +245,14 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         Batch memory batch,
         uint256 index,
         Swap calldata swap,
-        bytes calldata signatureA,
-        bytes calldata signatureB
+        Signature calldata signatureA,
+        Signature calldata signatureB
     ) private {
         bytes32 id = _hash(swap);
         // _checkTerms sees nonces consumed earlier in this batch, so a duplicate swap is refused.
-        Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
+        (Rejection rejection, uint256 legs) = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
         if (rejection == Rejection.None) rejection = _checkBatchParties(batch.id, swap);
-        if (rejection == Rejection.None) rejection = _checkBatchRate(batch, swap);
+        if (rejection == Rejection.None) rejection = _checkBatchRate(batch, swap, legs);
         if (rejection != Rejection.None) {
             emit BatchSwapRejected(batch.id, index, id, rejection);
             return;
@@ -267,8 +284,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     function _permittedInBatch(uint256 batchId, address token, address party) private returns (bool) {
-        TransientSlot.Uint256Slot slot =
-            TransientSlot.asUint256(keccak256(abi.encode(_PERMIT_UNKNOWN, batchId, party, token)));
+        TransientSlot.Uint256Slot slot = TransientSlot.asUint256(_batchKey(_PERMIT_TAG, batchId, party, token));
         uint256 memo = slot.tload();
         if (memo == _PERMIT_UNKNOWN) {
             memo = ITransferPolicy(token).isPermitted(party) ? _PERMIT_YES : _PERMIT_NO;
@@ -277,30 +293,27 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         return memo == _PERMIT_YES;
     }
 
-    /// @dev The oracle is asked once per token pair per batch; its answer (or failure) is reused.
-    function _checkBatchRate(Batch memory batch, Swap calldata swap) private view returns (Rejection) {
-        // All zero means "not asked yet" (tokenA == address(0), tested below).
-        // slither-disable-next-line uninitialized-local
-        RateQuote memory quote;
-        for (uint256 r; r < batch.rateCount; ++r) {
+    /// @dev The oracle is asked once per token pair per batch; its answer (or failure) is reused. Memory is
+    ///      allocated only for a pair's first swap: per-swap allocations would grow the batch's memory, whose
+    ///      cost is quadratic.
+    function _checkBatchRate(Batch memory batch, Swap calldata swap, uint256 legs) private view returns (Rejection) {
+        (address tokenA, address tokenB) = (swap.tokenA, swap.tokenB);
+        uint256 count = batch.rateCount;
+        for (uint256 r; r < count; ++r) {
             RateQuote memory cached = batch.rates[r];
-            if (cached.tokenA == swap.tokenA && cached.tokenB == swap.tokenB) {
-                quote = cached;
-                break;
-            }
+            if (cached.tokenA == tokenA && cached.tokenB == tokenB) return _judgeQuote(swap, cached, legs);
         }
-        if (quote.tokenA == address(0)) {
-            quote.tokenA = swap.tokenA;
-            quote.tokenB = swap.tokenB;
-            try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
-                uint256 mid, uint256 roundRef
-            ) {
-                (quote.available, quote.mid, quote.roundRef) = (true, mid, roundRef);
-            } catch {}
-            batch.rates[batch.rateCount++] = quote;
-        }
+        RateQuote memory quote = RateQuote({tokenA: tokenA, tokenB: tokenB, available: false, mid: 0, roundRef: 0});
+        try oracle.settlementRate(_currencyA(legs), _currencyB(legs)) returns (uint256 mid, uint256 roundRef) {
+            (quote.available, quote.mid, quote.roundRef) = (true, mid, roundRef);
+        } catch {}
+        batch.rates[batch.rateCount++] = quote;
+        return _judgeQuote(swap, quote, legs);
+    }
+
+    function _judgeQuote(Swap calldata swap, RateQuote memory quote, uint256 legs) private pure returns (Rejection) {
         if (!quote.available) return Rejection.OracleUnavailable;
-        if (!_withinTolerance(swap, quote.mid)) return Rejection.RateOutsideTolerance;
+        if (!_withinTolerance(swap, quote.mid, legs)) return Rejection.RateOutsideTolerance;
         return Rejection.None;
     }
 
@@ -338,7 +351,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     function _book(Batch memory batch, address party, address token, int256 delta) private {
-        TransientSlot.Uint256Slot slot = TransientSlot.asUint256(keccak256(abi.encode(batch.id, party, token)));
+        TransientSlot.Uint256Slot slot = TransientSlot.asUint256(_batchKey(_POSITION_TAG, batch.id, party, token));
         uint256 oneBasedIndex = slot.tload();
         if (oneBasedIndex != 0) {
             batch.positions[oneBasedIndex - 1].net += delta;
@@ -346,6 +359,20 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         }
         batch.positions[batch.positionCount++] = Position({party: party, token: token, net: delta});
         slot.tstore(batch.positionCount);
+    }
+
+    /// @dev The transient-storage key of (tag, batch, party, token): `keccak256(abi.encode(...))` computed in
+    ///      the scratch memory past the free-memory pointer, which it leaves where it was (no allocation per
+    ///      lookup, so a batch's memory does not grow with its swaps).
+    function _batchKey(uint256 tag, uint256 batchId, address party, address token) private pure returns (bytes32 key) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, tag)
+            mstore(add(ptr, 0x20), batchId)
+            mstore(add(ptr, 0x40), and(party, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x60), and(token, 0xffffffffffffffffffffffffffffffffffffffff))
+            key := keccak256(ptr, 0x80)
+        }
     }
 
     function _addGross(Batch memory batch, address token, uint256 amount) private pure {
@@ -368,7 +395,42 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         // move the oracle band by powers of ten).
         if (!_describes(token, currency, decimals)) revert PvPInvalidAsset(token);
         _assets[token] = Asset({currency: currency, decimals: decimals, listed: listed});
+        _relink(token, currency, decimals, listed);
         emit AssetListed(token, currency, decimals, listed);
+    }
+
+    /// @dev Rewrites the `_legs` words of every pair `token` forms with another listed token: its figures
+    ///      while listed, zero once delisted.
+    function _relink(address token, bytes3 currency, uint8 decimals, bool listed) private {
+        uint256 count = _listed.length;
+        uint256 at = count;
+        for (uint256 i; i < count; ++i) {
+            if (_listed[i] == token) at = i;
+        }
+        if (!listed) {
+            if (at < count) {
+                _listed[at] = _listed[count - 1];
+                _listed.pop();
+                --count;
+            }
+        } else if (at == count) {
+            if (count == MAX_ASSETS) revert PvPTooManyAssets(MAX_ASSETS);
+            _listed.push(token);
+        }
+        uint256 own = _leg(currency, decimals);
+        for (uint256 i; i < count; ++i) {
+            address other = _listed[i];
+            if (other == token) continue;
+            Asset memory o = _assets[other];
+            uint256 theirs = _leg(o.currency, o.decimals);
+            _legs[token][other] = listed ? (own << 88) | theirs : 0;
+            _legs[other][token] = listed ? (theirs << 88) | own : 0;
+        }
+    }
+
+    /// @dev One side of a `legs` word: `currency (24) | 10**decimals (64)`.
+    function _leg(bytes3 currency, uint8 decimals) private pure returns (uint256) {
+        return (uint256(uint24(currency)) << 64) | 10 ** decimals;
     }
 
     /// @dev True when the token reports exactly these minor units and, if it names its currency (as a
@@ -409,7 +471,7 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPvPEscrow
-    function check(Swap calldata swap, bytes calldata signatureA, bytes calldata signatureB)
+    function check(Swap calldata swap, Signature calldata signatureA, Signature calldata signatureB)
         external
         view
         returns (Rejection)
@@ -424,25 +486,26 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
 
     // ─── Validation ──────────────────────────────────────────────────────────────────────
 
-    function _validateOrRevert(Swap calldata swap, bytes32 id, bytes calldata signatureA, bytes calldata signatureB)
-        private
-        view
-        returns (uint256 mid, uint256 roundRef)
-    {
-        Rejection rejection = _checkTerms(swap, true);
+    function _validateOrRevert(
+        Swap calldata swap,
+        bytes32 id,
+        Signature calldata signatureA,
+        Signature calldata signatureB
+    ) private view returns (uint256 mid, uint256 roundRef) {
+        (Rejection rejection, uint256 legs) = _checkTerms(swap, true);
         if (rejection != Rejection.None) _revertWith(rejection, swap, id);
         if (!_signedBy(id, signatureA, swap.partyA)) revert PvPInvalidSignature(id, swap.partyA);
         if (!_signedBy(id, signatureB, swap.partyB)) revert PvPInvalidSignature(id, swap.partyB);
-        return _checkRate(swap, id);
+        return _checkRate(swap, id, legs);
     }
 
     /// @dev The non-reverting twin of {_validateOrRevert}, for {check}.
-    function _validate(Swap calldata swap, bytes32 id, bytes calldata signatureA, bytes calldata signatureB)
+    function _validate(Swap calldata swap, bytes32 id, Signature calldata signatureA, Signature calldata signatureB)
         private
         view
         returns (Rejection)
     {
-        Rejection rejection = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
+        (Rejection rejection, uint256 legs) = _checkTermsAndSignatures(swap, id, signatureA, signatureB);
         if (rejection != Rejection.None) return rejection;
         if (
             !ITransferPolicy(swap.tokenA).isPermitted(swap.partyA) || !ITransferPolicy(swap.tokenA).isPermitted(swap.partyB)
@@ -451,10 +514,8 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         ) return Rejection.PartyNotPermitted;
         // check() needs only the mid; the round is reported when the swap settles.
         // slither-disable-next-line unused-return
-        try oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency) returns (
-            uint256 oracleMid, uint256
-        ) {
-            return _withinTolerance(swap, oracleMid) ? Rejection.None : Rejection.RateOutsideTolerance;
+        try oracle.settlementRate(_currencyA(legs), _currencyB(legs)) returns (uint256 oracleMid, uint256) {
+            return _withinTolerance(swap, oracleMid, legs) ? Rejection.None : Rejection.RateOutsideTolerance;
         } catch {
             return Rejection.OracleUnavailable;
         }
@@ -463,68 +524,73 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
     function _checkTermsAndSignatures(
         Swap calldata swap,
         bytes32 id,
-        bytes calldata signatureA,
-        bytes calldata signatureB
-    ) private view returns (Rejection) {
-        Rejection rejection = _checkTerms(swap, true);
-        if (rejection != Rejection.None) return rejection;
-        if (!_signedBy(id, signatureA, swap.partyA)) return Rejection.InvalidSignatureA;
-        if (!_signedBy(id, signatureB, swap.partyB)) return Rejection.InvalidSignatureB;
-        return Rejection.None;
+        Signature calldata signatureA,
+        Signature calldata signatureB
+    ) private view returns (Rejection rejection, uint256 legs) {
+        (rejection, legs) = _checkTerms(swap, true);
+        if (rejection != Rejection.None) return (rejection, legs);
+        if (!_signedBy(id, signatureA, swap.partyA)) rejection = Rejection.InvalidSignatureA;
+        else if (!_signedBy(id, signatureB, swap.partyB)) rejection = Rejection.InvalidSignatureB;
     }
 
-    /// @dev Everything about the terms that needs neither signatures nor the oracle.
-    function _checkTerms(Swap calldata swap, bool checkNonce) private view returns (Rejection) {
-        if (block.timestamp > swap.deadline) return Rejection.DeadlinePassed;
-        if (checkNonce && _nonceIsUsed(swap.partyA, swap.nonce)) return Rejection.NonceUsed;
-        if (
-            swap.partyA == swap.partyB || swap.partyA == address(0) || swap.partyB == address(0)
-                || swap.tokenA == swap.tokenB
-        ) return Rejection.InvalidParties;
-        if (swap.amountA == 0 || swap.amountB == 0) return Rejection.ZeroAmount;
-        if (swap.amountA > type(uint128).max || swap.amountB > type(uint128).max) return Rejection.AmountTooLarge;
-        if (swap.maxDeviationBps > MAX_DEVIATION_BPS) return Rejection.ToleranceTooWide;
-        Asset memory assetA = _assets[swap.tokenA];
-        Asset memory assetB = _assets[swap.tokenB];
-        if (!assetA.listed || !assetB.listed) return Rejection.TokenNotListed;
-        if (swap.rate == 0 || swap.rate > FxMath.MAX_RATE) return Rejection.InvalidRate;
-        uint256 expectedB = FxMath.convert(swap.amountA, swap.rate, assetA.decimals, assetB.decimals);
-        uint256 gap = expectedB > swap.amountB ? expectedB - swap.amountB : swap.amountB - expectedB;
-        if (gap > 1) return Rejection.AmountsInconsistentWithRate;
-        return Rejection.None;
+    /// @dev Everything about the terms that needs neither signatures nor the oracle. Returns the pair's
+    ///      `legs` word (both currencies and minor units, one SLOAD), which every later check reuses.
+    function _checkTerms(Swap calldata swap, bool checkNonce) private view returns (Rejection, uint256 legs) {
+        if (block.timestamp > swap.deadline) return (Rejection.DeadlinePassed, 0);
+        (address partyA, address partyB, address tokenA, address tokenB) =
+            (swap.partyA, swap.partyB, swap.tokenA, swap.tokenB);
+        if (checkNonce && _nonceIsUsed(partyA, swap.nonce)) return (Rejection.NonceUsed, 0);
+        if (partyA == partyB || partyA == address(0) || partyB == address(0) || tokenA == tokenB) {
+            return (Rejection.InvalidParties, 0);
+        }
+        (uint256 amountA, uint256 amountB) = (swap.amountA, swap.amountB);
+        if (amountA == 0 || amountB == 0) return (Rejection.ZeroAmount, 0);
+        if ((amountA | amountB) > type(uint128).max) return (Rejection.AmountTooLarge, 0);
+        if (swap.maxDeviationBps > MAX_DEVIATION_BPS) return (Rejection.ToleranceTooWide, 0);
+        legs = _legs[tokenA][tokenB];
+        if (legs == 0) return (Rejection.TokenNotListed, 0);
+        uint256 rate = swap.rate;
+        if (rate == 0 || rate > FxMath.MAX_RATE) return (Rejection.InvalidRate, legs);
+        uint256 expectedB = FxMath.convertScaled(amountA, rate, _scaleA(legs), _scaleB(legs));
+        uint256 gap = expectedB > amountB ? expectedB - amountB : amountB - expectedB;
+        if (gap > 1) return (Rejection.AmountsInconsistentWithRate, legs);
+        return (Rejection.None, legs);
     }
 
     /// @dev Reads the oracle (which reverts with its own error when halted, stale or unknown) and
     ///      checks the agreed rate against the mid.
-    function _checkRate(Swap calldata swap, bytes32 id) private view returns (uint256 mid, uint256 roundRef) {
-        (mid, roundRef) = oracle.settlementRate(_assets[swap.tokenA].currency, _assets[swap.tokenB].currency);
-        uint256 deviation = FxMath.deviationBps(swap.rate, mid);
-        if (deviation > swap.maxDeviationBps) {
-            revert PvPRateOutsideTolerance(id, swap.rate, mid, deviation, swap.maxDeviationBps);
-        }
-        (uint256 effective, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid);
-        if (effectiveDeviation > swap.maxDeviationBps) {
-            revert PvPRateOutsideTolerance(id, effective, mid, effectiveDeviation, swap.maxDeviationBps);
+    function _checkRate(Swap calldata swap, bytes32 id, uint256 legs)
+        private
+        view
+        returns (uint256 mid, uint256 roundRef)
+    {
+        (mid, roundRef) = oracle.settlementRate(_currencyA(legs), _currencyB(legs));
+        (uint256 rate, uint16 tolerance) = (swap.rate, swap.maxDeviationBps);
+        uint256 deviation = FxMath.deviationBps(rate, mid);
+        if (deviation > tolerance) revert PvPRateOutsideTolerance(id, rate, mid, deviation, tolerance);
+        (uint256 effective, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid, legs);
+        if (effectiveDeviation > tolerance) {
+            revert PvPRateOutsideTolerance(id, effective, mid, effectiveDeviation, tolerance);
         }
     }
 
     /// @dev The agreed rate and the effective rate (what amountB for amountA really pays) both within
     ///      the swap's tolerance of `mid`.
-    function _withinTolerance(Swap calldata swap, uint256 mid) private view returns (bool) {
+    function _withinTolerance(Swap calldata swap, uint256 mid, uint256 legs) private pure returns (bool) {
         if (FxMath.deviationBps(swap.rate, mid) > swap.maxDeviationBps) return false;
-        (, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid);
+        (, uint256 effectiveDeviation) = _effectiveDeviation(swap, mid, legs);
         return effectiveDeviation <= swap.maxDeviationBps;
     }
 
     /// @dev amountB / amountA as an 18-decimal rate in whole units, and its distance from `mid` in bps.
     ///      `rate` may round amountB by a minor unit; for tiny amounts that unit is a large share of the
     ///      leg, which this check refuses (0.01 CNY for 0.02 HKD is a rate of 2, not 1.085).
-    function _effectiveDeviation(Swap calldata swap, uint256 mid)
+    function _effectiveDeviation(Swap calldata swap, uint256 mid, uint256 legs)
         private
-        view
+        pure
         returns (uint256 effective, uint256 deviation)
     {
-        effective = FxMath.rateOf(swap.amountA, swap.amountB, _assets[swap.tokenA].decimals, _assets[swap.tokenB].decimals);
+        effective = FxMath.rateOfScaled(swap.amountA, swap.amountB, _scaleA(legs), _scaleB(legs));
         deviation = FxMath.deviationBps(effective, mid);
     }
 
@@ -546,7 +612,19 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         revert PvPAmountsInconsistentWithRate(id, expectedB, swap.amountB);
     }
 
-    function _signedBy(bytes32 id, bytes calldata signature, address party) private pure returns (bool) {
+    /// @dev A compact (EIP-2098) signature of `id` by `party`. OpenZeppelin's recovery refuses a
+    ///      malleable (high) `s` and a zero signer, as for 65-byte signatures.
+    function _signedBy(bytes32 id, Signature calldata signature, address party) private pure returns (bool) {
+        bytes32 vs = signature.vs;
+        bytes32 s = vs & bytes32(type(uint256).max >> 1);
+        // As OpenZeppelin's ECDSA: only the lower half of s is accepted (no malleable twin).
+        if (uint256(s) > _HALF_ORDER) return false;
+        // ecrecover answers zero for an invalid signature; `party` is never zero (checked with the terms).
+        return ecrecover(id, uint8(uint256(vs) >> 255) + 27, signature.r, s) == party;
+    }
+
+    /// @dev A 65-byte `r ‖ s ‖ v` signature of `digest` by `party` (the optional {fund} consent).
+    function _signedByBytes(bytes32 id, bytes calldata signature, address party) private pure returns (bool) {
         // The third value only details `error`, which is checked.
         // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(id, signature);
@@ -557,8 +635,36 @@ contract PvPEscrow is IPvPEscrow, EIP712, ReentrancyGuardTransient {
         return _hashTypedDataV4(keccak256(abi.encode(_FUNDING_TYPEHASH, id, uint8(leg))));
     }
 
+    /// @dev `_hashTypedDataV4(keccak256(abi.encode(_SWAP_TYPEHASH, swap)))`, the struct hashed in the scratch
+    ///      memory past the free-memory pointer (no allocation per swap of a batch). Every field of `Swap` is
+    ///      one static word, so its calldata is its ABI encoding; a field with dirty high bits hashes to a
+    ///      digest nobody signed (and reverts where it is read).
     function _hash(Swap calldata swap) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(_SWAP_TYPEHASH, swap)));
+        bytes32 structHash;
+        bytes32 typeHash = _SWAP_TYPEHASH;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), swap, 0x140)
+            structHash := keccak256(ptr, 0x160)
+        }
+        return _hashTypedDataV4(structHash);
+    }
+
+    function _currencyA(uint256 legs) private pure returns (bytes3) {
+        return bytes3(uint24(legs >> 152));
+    }
+
+    function _currencyB(uint256 legs) private pure returns (bytes3) {
+        return bytes3(uint24(legs >> 64));
+    }
+
+    function _scaleA(uint256 legs) private pure returns (uint256) {
+        return uint64(legs >> 88);
+    }
+
+    function _scaleB(uint256 legs) private pure returns (uint256) {
+        return uint64(legs);
     }
 
     function _nonceIsUsed(address partyA, uint256 nonce) private view returns (bool) {

@@ -16,8 +16,8 @@ contract OperatorListingPowersAudit is SettlementBase {
         vm.prank(operator);
         registry.setSettlementContract(address(pvp), false);
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         vm.expectRevert();
         pvp.settle(swap, sigA, sigB);
     }
@@ -30,8 +30,8 @@ contract OperatorListingPowersAudit is SettlementBase {
         try pvp.listAsset(address(hkd), "HKD", 0, true) {} catch {}
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
         swap.amountB = AMOUNT * CNY_HKD / 1e18 / 100; // 1,085.00 HKD for 100,000.00 CNY
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         vm.expectRevert(); // 99 % off the oracle mid must never clear the band
         pvp.settle(swap, sigA, sigB);
     }

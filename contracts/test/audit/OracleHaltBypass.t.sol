@@ -81,8 +81,8 @@ contract OracleHaltBypassAudit is OracleBase, CorridorSigning {
             deadline: uint64(vm.getBlockTimestamp() + 1 hours),
             nonce: 1
         });
-        bytes memory sigA = _signSwap(aliceKey, swap, address(pvp));
-        bytes memory sigB = _signSwap(bobKey, swap, address(pvp));
+        IPvPEscrow.Signature memory sigA = _signSwap(aliceKey, swap, address(pvp));
+        IPvPEscrow.Signature memory sigB = _signSwap(bobKey, swap, address(pvp));
         vm.expectRevert(); // a halted pair must stop settlement until the regulator resumes it
         pvp.settle(swap, sigA, sigB);
     }

@@ -17,14 +17,14 @@ contract PvPSignatureReplayAudit is SettlementBase {
     function test_SettledSwapCannotDebitPartyBAgainViaFund() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
         swap.deadline = uint64(vm.getBlockTimestamp() + 1 days);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         pvp.settle(swap, sigA, sigB); // bob pays amountB once, as signed
         uint256 bobAfterSettle = hkd.balanceOf(bob);
 
         // A stranger copies bob's signature from the settle transaction.
         vm.prank(outsider);
-        try pvp.fund(swap, IPvPEscrow.Leg.B, sigB) {} catch {}
+        try pvp.fund(swap, IPvPEscrow.Leg.B, _expand(sigB)) {} catch {}
 
         assertEq(hkd.balanceOf(bob), bobAfterSettle, "bob debited a second time for a swap that already settled");
         assertEq(hkd.balanceOf(address(pvp)), 0, "the escrow holds a leg of a settled swap");
@@ -34,8 +34,8 @@ contract PvPSignatureReplayAudit is SettlementBase {
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](1);
         swaps[0] = _swap(AMOUNT, 7);
         swaps[0].deadline = uint64(vm.getBlockTimestamp() + 1 days);
-        bytes[] memory sigsA = new bytes[](1);
-        bytes[] memory sigsB = new bytes[](1);
+        IPvPEscrow.Signature[] memory sigsA = new IPvPEscrow.Signature[](1);
+        IPvPEscrow.Signature[] memory sigsB = new IPvPEscrow.Signature[](1);
         sigsA[0] = _sign(aliceKey, swaps[0]);
         sigsB[0] = _sign(bobKey, swaps[0]);
         (, uint256 settled) = pvp.settleBatch(swaps, sigsA, sigsB);
@@ -43,7 +43,7 @@ contract PvPSignatureReplayAudit is SettlementBase {
         uint256 bobAfterBatch = hkd.balanceOf(bob);
 
         vm.prank(outsider);
-        try pvp.fund(swaps[0], IPvPEscrow.Leg.B, sigsB[0]) {} catch {}
+        try pvp.fund(swaps[0], IPvPEscrow.Leg.B, _expand(sigsB[0])) {} catch {}
 
         assertEq(hkd.balanceOf(bob), bobAfterBatch, "bob debited a second time for a swap the batch settled");
     }
@@ -54,12 +54,12 @@ contract PvPSignatureReplayAudit is SettlementBase {
     function test_DirectSettleSignatureCannotBeReplayedToParkPartyBLeg() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 2);
         swap.deadline = uint64(vm.getBlockTimestamp() + 1 days);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         uint256 bobBefore = hkd.balanceOf(bob);
 
         vm.prank(outsider); // front-runs the relayer's settle with bob's signature from the mempool
-        try pvp.fund(swap, IPvPEscrow.Leg.B, sigB) {} catch {}
+        try pvp.fund(swap, IPvPEscrow.Leg.B, _expand(sigB)) {} catch {}
         pvp.settle(swap, sigA, sigB);
 
         assertEq(bobBefore - hkd.balanceOf(bob), swap.amountB, "bob paid more than his one leg for one swap");
@@ -74,15 +74,15 @@ contract PvPSignatureReplayAudit is SettlementBase {
         swaps[1] = _swap(1_000_00, 12);
         swaps[1].partyA = carol; // an unrelated swap in the same batch
         swaps[1].partyB = dave;
-        bytes[] memory sigsA = new bytes[](2);
-        bytes[] memory sigsB = new bytes[](2);
+        IPvPEscrow.Signature[] memory sigsA = new IPvPEscrow.Signature[](2);
+        IPvPEscrow.Signature[] memory sigsB = new IPvPEscrow.Signature[](2);
         sigsA[0] = _sign(aliceKey, swaps[0]);
         sigsB[0] = _sign(bobKey, swaps[0]);
         sigsA[1] = _sign(carolKey, swaps[1]);
         sigsB[1] = _sign(daveKey, swaps[1]);
 
         vm.prank(outsider); // front-runs the batch with bob's signature from its calldata
-        try pvp.fund(swaps[0], IPvPEscrow.Leg.B, sigsB[0]) {} catch {}
+        try pvp.fund(swaps[0], IPvPEscrow.Leg.B, _expand(sigsB[0])) {} catch {}
 
         try pvp.settleBatch(swaps, sigsA, sigsB) {} catch {}
         assertTrue(pvp.nonceUsed(carol, 12), "an unrelated swap was sunk with the batch");
@@ -95,11 +95,11 @@ contract PvPSignatureReplayAudit is SettlementBase {
     function test_DirectSettleSignatureCannotBeReplayedToParkPartyALeg() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 3);
         swap.deadline = uint64(vm.getBlockTimestamp() + 1 days);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
 
         vm.prank(outsider);
-        try pvp.fund(swap, IPvPEscrow.Leg.A, sigA) {} catch {}
+        try pvp.fund(swap, IPvPEscrow.Leg.A, _expand(sigA)) {} catch {}
         try pvp.settle(swap, sigA, sigB) {} catch {}
 
         assertEq(cny.balanceOf(bob), OPENING + AMOUNT, "the signed direct settlement did not happen");

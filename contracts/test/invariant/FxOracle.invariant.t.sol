@@ -48,10 +48,26 @@ contract FxOracleInvariantTest is OracleInvariantBase {
     function invariant_reporterCountEqualsRoleHolders() external view {
         bytes32 role = registry.REPORTER_ROLE();
         uint256 holders;
+        address[] memory holding = new address[](universe.length);
+        address[] memory one = new address[](1);
         for (uint256 i; i < universe.length; ++i) {
-            if (registry.hasRole(role, universe[i])) ++holders;
+            one[0] = universe[i];
+            (, uint256 first) = registry.checkReporters(one);
+            if (registry.hasRole(role, universe[i])) {
+                holding[holders++] = universe[i];
+                assertEq(first, 1, "a reporter's packed word is missing");
+            } else {
+                assertEq(first, 0, "a non-reporter has a packed word");
+            }
         }
         assertEq(registry.reporterCount(), holders);
+        assembly ("memory-safe") {
+            mstore(holding, holders)
+        }
+        // The oracle's one-call check: every holder's packed word carries the true count.
+        (uint256 count, uint256 firstNon) = registry.checkReporters(holding);
+        if (holders != 0) assertEq(count, holders, "a packed word carries a stale count");
+        assertEq(firstNon, holders);
     }
 
     function invariant_quorumInForceIsAlwaysAMajority() external view {

@@ -18,8 +18,12 @@ contract FxOracleTest is OracleBase {
     // ─── publish ─────────────────────────────────────────────────────────────────────────
 
     function test_publish_AcceptsQuorumAndStoresRound() external {
+        uint256 t = vm.getBlockTimestamp();
+        // The stored round, packed low to high: mid | bid | ask | dispersionBps | observedAt | publishedAt.
+        uint256 packed = EUR_CNY | (EUR_CNY - EUR_CNY / 10_000) << 48 | (EUR_CNY + EUR_CNY / 10_000) << 96 | t << 160
+            | t << 192;
         vm.expectEmit(address(fx));
-        emit IFxOracle.RoundPublished("EURCNY", 1, EUR_CNY);
+        emit IFxOracle.RoundPublished("EURCNY", 1, packed);
         _publish("EURCNY", EUR_CNY);
         IFxOracle.Round memory round = fx.roundData("EURCNY", 1);
         assertEq(round.mid, EUR_CNY);

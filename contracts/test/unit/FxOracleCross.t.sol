@@ -296,6 +296,42 @@ contract FxOracleCrossTest is OracleBase {
         revert("never reached the limit");
     }
 
+    /// @dev A delisted cross listed direct again serves (and judges the next round against) its last
+    ///      round's mid, not the derived mid its word held while it was a cross.
+    function test_configurePair_CrossBecomingDirectAgainServesItsLastRound() external {
+        vm.prank(operator);
+        fx.configurePair("CNYHKD", MAX_AGE, BAND, BREAKER, true);
+        _publish("CNYHKD", 1_0850_0000);
+        _publishTwo("EURCNY", EUR_CNY, "EURHKD", 8_4630_0000);
+        vm.startPrank(operator);
+        fx.configurePair("CNYHKD", MAX_AGE, BAND, BREAKER, false);
+        fx.configureCross("CNYHKD", BREAKER, true);
+        fx.configureCross("CNYHKD", BREAKER, false);
+        fx.configurePair("CNYHKD", MAX_AGE, BAND, BREAKER, true);
+        vm.stopPrank();
+        assertEq(fx.pair("CNYHKD").lastMid, 1_0850_0000);
+        (uint256 mid18, uint256 roundRef) = fx.settlementRate("CNY", "HKD");
+        assertEq(mid18, uint256(1_0850_0000) * 1e10);
+        assertEq(roundRef, 1);
+        assertEq(fx.latest("CNY", "HKD").mid, 1_0850_0000);
+    }
+
+    /// @dev settlementRate reads only the pairs' words; it answers exactly as latest() for a direct pair,
+    ///      a cross, and the inverse of each.
+    function testFuzz_settlementRate_MatchesLatest(uint256 cnyMove, uint256 thbMove) external {
+        uint256 cny = EUR_CNY + bound(cnyMove, 0, EUR_CNY / 50);
+        uint256 thb = EUR_THB - bound(thbMove, 0, EUR_THB / 50);
+        _publishTwo("EURCNY", cny, "EURTHB", thb);
+        bytes3[4] memory bases = [bytes3("EUR"), "CNY", "CNY", "THB"];
+        bytes3[4] memory quotes = [bytes3("CNY"), "EUR", "THB", "CNY"];
+        for (uint256 i; i < 4; ++i) {
+            IFxOracle.Rate memory rate = fx.latest(bases[i], quotes[i]);
+            (uint256 mid18, uint256 roundRef) = fx.settlementRate(bases[i], quotes[i]);
+            assertEq(mid18, rate.mid * 1e10, "mid");
+            assertEq(roundRef, rate.roundRef, "round");
+        }
+    }
+
     // ─── helpers ─────────────────────────────────────────────────────────────────────────
 
     function publish(bytes6 pairId, uint256 mid) external {

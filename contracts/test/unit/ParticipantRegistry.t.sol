@@ -600,6 +600,32 @@ contract ParticipantRegistryTest is BaseTest {
         assertEq(first, 1);
     }
 
+    /// @dev Each reporter's packed word carries the set's size: every grant and revocation (execution of a
+    ///      proposal, renouncing) rewrites all of them, and a former reporter counts as none.
+    function test_checkReporters_FollowsEveryChangeOfTheSet() external {
+        address[] memory all = new address[](INITIAL_REPORTERS);
+        for (uint256 i; i < INITIAL_REPORTERS; ++i) {
+            all[i] = reporters[i];
+        }
+        bytes32 role = registry.REPORTER_ROLE();
+        vm.prank(reporters[1]);
+        registry.renounceRole(role, reporters[1]);
+        (uint256 count, uint256 first) = registry.checkReporters(all);
+        assertEq(count, INITIAL_REPORTERS - 1);
+        assertEq(first, 1, "a renounced reporter no longer counts");
+        address[] memory rest = new address[](INITIAL_REPORTERS - 1);
+        for (uint256 i = 1; i < INITIAL_REPORTERS; ++i) {
+            rest[i - 1] = reporters[i == 1 ? 0 : i];
+        }
+        (count, first) = registry.checkReporters(rest);
+        assertEq(count, INITIAL_REPORTERS - 1, "every remaining reporter carries the new size");
+        assertEq(first, rest.length);
+        address[] memory none = new address[](0);
+        (count, first) = registry.checkReporters(none);
+        assertEq(count, INITIAL_REPORTERS - 1);
+        assertEq(first, 0);
+    }
+
     // ─── fuzz ────────────────────────────────────────────────────────────────────────────
 
     function testFuzz_onboard_AcceptsOnlyWellFormedBic(bytes11 bic) external {

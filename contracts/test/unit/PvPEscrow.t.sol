@@ -6,6 +6,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IPvPEscrow} from "../../src/interfaces/IPvPEscrow.sol";
 import {ISettlementToken} from "../../src/interfaces/ISettlementToken.sol";
 import {PvPEscrow} from "../../src/settlement/PvPEscrow.sol";
+import {PlainToken} from "../mocks/PlainToken.sol";
 import {StubFxOracle} from "../mocks/StubFxOracle.sol";
 import {SettlementBase} from "../utils/SettlementBase.sol";
 
@@ -32,8 +33,8 @@ contract PvPEscrowTest is SettlementBase {
 
     function test_settle_RevertWhen_Replayed() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         pvp.settle(swap, sigA, sigB);
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPNonceUsed.selector, pvp.swapId(swap), alice, 1));
         pvp.settle(swap, sigA, sigB);
@@ -41,8 +42,8 @@ contract PvPEscrowTest is SettlementBase {
 
     function test_settle_RevertWhen_DeadlinePassed() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         vm.warp(swap.deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPDeadlinePassed.selector, pvp.swapId(swap), swap.deadline));
         pvp.settle(swap, sigA, sigB);
@@ -66,8 +67,8 @@ contract PvPEscrowTest is SettlementBase {
 
     function test_settle_RevertWhen_TermsAlteredAfterSigning() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         swap.amountA += 1; // a relayer trying to take one more minor unit
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
         pvp.settle(swap, sigA, sigB);
@@ -76,7 +77,7 @@ contract PvPEscrowTest is SettlementBase {
     function test_settle_RevertWhen_SignatureFromOtherEscrow() external {
         PvPEscrow other = new PvPEscrow(registry, oracle);
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
-        bytes memory foreignSigA = _signFor(aliceKey, swap, address(other));
+        IPvPEscrow.Signature memory foreignSigA = _signFor(aliceKey, swap, address(other));
         assertEq(other.swapId(swap), _swapDigest(swap, address(other)));
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
         pvp.settle(swap, foreignSigA, _sign(bobKey, swap));
@@ -84,8 +85,8 @@ contract PvPEscrowTest is SettlementBase {
 
     function test_settle_RevertWhen_SignatureFromOtherChain() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         vm.chainId(block.chainid + 1);
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
         pvp.settle(swap, sigA, sigB);
@@ -193,8 +194,8 @@ contract PvPEscrowTest is SettlementBase {
 
     function test_check_ReportsWithoutReverting() external {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
-        bytes memory sigA = _sign(aliceKey, swap);
-        bytes memory sigB = _sign(bobKey, swap);
+        IPvPEscrow.Signature memory sigA = _sign(aliceKey, swap);
+        IPvPEscrow.Signature memory sigB = _sign(bobKey, swap);
         assertEq(uint8(pvp.check(swap, sigA, sigB)), uint8(IPvPEscrow.Rejection.None));
         assertEq(uint8(pvp.check(swap, sigA, sigA)), uint8(IPvPEscrow.Rejection.InvalidSignatureB));
         oracle.setUnavailable("CNY", "HKD", true);
@@ -250,7 +251,7 @@ contract PvPEscrowTest is SettlementBase {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), bob));
         vm.prank(carol);
-        pvp.fund(swap, IPvPEscrow.Leg.B, _sign(bobKey, swap));
+        pvp.fund(swap, IPvPEscrow.Leg.B, _expand(_sign(bobKey, swap)));
     }
 
     function test_fund_RevertWhen_LegBOfTermsAlreadySettled() external {
@@ -265,7 +266,7 @@ contract PvPEscrowTest is SettlementBase {
         IPvPEscrow.Swap memory swap = _swap(AMOUNT, 7);
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidSignature.selector, pvp.swapId(swap), alice));
         vm.prank(carol);
-        pvp.fund(swap, IPvPEscrow.Leg.A, _sign(carolKey, swap));
+        pvp.fund(swap, IPvPEscrow.Leg.A, _expand(_sign(carolKey, swap)));
     }
 
     function test_fund_RevertWhen_SecondFundingAfterDeadline() external {
@@ -361,7 +362,7 @@ contract PvPEscrowTest is SettlementBase {
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](2);
         swaps[0] = _swap(AMOUNT, 1);
         swaps[1] = _reverse(swaps[0], 2);
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         // Gross: each CNY leg and each HKD leg once in each direction; net: nothing moves.
         vm.expectEmit(address(pvp));
         emit IPvPEscrow.BatchNetted(1, address(cny), 2 * AMOUNT, 0);
@@ -382,7 +383,7 @@ contract PvPEscrowTest is SettlementBase {
         swaps[0] = _swap(AMOUNT, 1);
         swaps[1] = _swap(2 * AMOUNT, 2);
         swaps[2] = _swap(3 * AMOUNT, 3);
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         sigsB[1] = sigsA[1]; // swap 1 carries a bad signature
         vm.expectEmit(address(pvp));
         emit IPvPEscrow.SettledInBatch(pvp.swapId(swaps[0]), 1);
@@ -398,7 +399,7 @@ contract PvPEscrowTest is SettlementBase {
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](2);
         swaps[0] = _swap(AMOUNT, 1);
         swaps[1] = swaps[0];
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         vm.expectEmit(address(pvp));
         emit IPvPEscrow.BatchSwapRejected(1, 1, pvp.swapId(swaps[1]), IPvPEscrow.Rejection.NonceUsed);
         pvp.settleBatch(swaps, sigsA, sigsB);
@@ -408,7 +409,7 @@ contract PvPEscrowTest is SettlementBase {
     function test_settleBatch_RevertWhen_Malformed() external {
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](1);
         swaps[0] = _swap(AMOUNT, 1);
-        bytes[] memory none = new bytes[](0);
+        IPvPEscrow.Signature[] memory none = new IPvPEscrow.Signature[](0);
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPBatchMalformed.selector, 1, 0, 0));
         pvp.settleBatch(swaps, none, none);
     }
@@ -416,7 +417,7 @@ contract PvPEscrowTest is SettlementBase {
     function test_settleBatch_RevertWhole_WhenNetDebtorCannotPay() external {
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](1);
         swaps[0] = _swap(AMOUNT, 1);
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         vm.prank(alice);
         cny.approve(address(pvp), 0);
         vm.expectRevert(
@@ -433,7 +434,7 @@ contract PvPEscrowTest is SettlementBase {
         swaps[0] = _between(alice, bob, AMOUNT, 1); // bob pays HKD to alice
         swaps[1] = _between(bob, carol, AMOUNT, 1); // carol pays the same HKD to bob: bob's HKD net is zero
         swaps[2] = _between(dave, carol, AMOUNT, 1); // unrelated, settles
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         vm.prank(regulator);
         hkd.freeze(bob);
         vm.expectEmit(address(pvp));
@@ -451,7 +452,7 @@ contract PvPEscrowTest is SettlementBase {
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](2);
         swaps[0] = _between(alice, bob, AMOUNT, 1);
         swaps[1] = _between(bob, alice, AMOUNT, 2); // nets bob to zero in both currencies
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         vm.prank(operator);
         registry.suspend(bob);
         (, uint256 settled) = pvp.settleBatch(swaps, sigsA, sigsB);
@@ -463,7 +464,7 @@ contract PvPEscrowTest is SettlementBase {
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](2);
         swaps[0] = _between(alice, bob, AMOUNT, 1);
         swaps[1] = _between(bob, alice, AMOUNT, 2); // fully offsetting: nothing would move at all
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         vm.prank(regulator);
         hkd.pause();
         (, uint256 settled) = pvp.settleBatch(swaps, sigsA, sigsB);
@@ -575,7 +576,7 @@ contract PvPEscrowTest is SettlementBase {
             swaps[i].amountB = 2;
             swaps[i].maxDeviationBps = 10;
         }
-        (bytes[] memory sigsA, bytes[] memory sigsB) = _signAll(swaps);
+        (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) = _signAll(swaps);
         (, uint256 settled) = pvp.settleBatch(swaps, sigsA, sigsB);
         assertEq(settled, 0);
         assertEq(hkd.balanceOf(alice), OPENING);
@@ -620,6 +621,38 @@ contract PvPEscrowTest is SettlementBase {
         vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPInvalidAsset.selector, outsider));
         vm.prank(operator);
         pvp.listAsset(outsider, "CNY", 2, true);
+    }
+
+    /// @dev A settlement reads both legs' figures from one word per ordered token pair: delisting either token
+    ///      clears it in both directions, relisting restores it, and the other pairs are untouched.
+    function test_listAsset_KeepsEveryPairOfListedTokens() external {
+        vm.prank(operator);
+        pvp.listAsset(address(hkd), "HKD", 2, false);
+        IPvPEscrow.Swap memory swap = _swap(AMOUNT, 1);
+        assertEq(uint8(pvp.check(swap, _sign(aliceKey, swap), _sign(bobKey, swap))), uint8(IPvPEscrow.Rejection.TokenNotListed));
+        IPvPEscrow.Swap memory back = _reverse(swap, 2);
+        back.tokenA = address(hkd);
+        back.tokenB = address(cny);
+        assertEq(uint8(pvp.check(back, _sign(bobKey, back), _sign(aliceKey, back))), uint8(IPvPEscrow.Rejection.TokenNotListed));
+        vm.prank(operator);
+        pvp.listAsset(address(hkd), "HKD", 2, true);
+        assertEq(uint8(pvp.check(swap, _sign(aliceKey, swap), _sign(bobKey, swap))), uint8(IPvPEscrow.Rejection.None));
+        pvp.settle(swap, _sign(aliceKey, swap), _sign(bobKey, swap));
+        assertTrue(pvp.nonceUsed(alice, 1));
+    }
+
+    function test_listAsset_RevertWhen_TooManyAssets() external {
+        uint256 max = pvp.MAX_ASSETS();
+        vm.startPrank(operator);
+        for (uint256 i = 3; i < max; ++i) {
+            pvp.listAsset(address(new PlainToken("TKN", 2)), "TKN", 2, true);
+        }
+        PlainToken extra = new PlainToken("XTR", 2);
+        vm.expectRevert(abi.encodeWithSelector(IPvPEscrow.PvPTooManyAssets.selector, max));
+        pvp.listAsset(address(extra), "XTR", 2, true);
+        pvp.listAsset(address(thb), "THB", 2, false); // delisting frees a place
+        pvp.listAsset(address(extra), "XTR", 2, true);
+        vm.stopPrank();
     }
 
     // ─── fuzz ────────────────────────────────────────────────────────────────────────────
@@ -667,9 +700,9 @@ contract PvPEscrowTest is SettlementBase {
         (r.partyA, r.partyB) = (bob, alice);
     }
 
-    function _signAll(IPvPEscrow.Swap[] memory swaps) internal view returns (bytes[] memory sigsA, bytes[] memory sigsB) {
-        sigsA = new bytes[](swaps.length);
-        sigsB = new bytes[](swaps.length);
+    function _signAll(IPvPEscrow.Swap[] memory swaps) internal view returns (IPvPEscrow.Signature[] memory sigsA, IPvPEscrow.Signature[] memory sigsB) {
+        sigsA = new IPvPEscrow.Signature[](swaps.length);
+        sigsB = new IPvPEscrow.Signature[](swaps.length);
         for (uint256 i; i < swaps.length; ++i) {
             sigsA[i] = _sign(_keyOf(swaps[i].partyA), swaps[i]);
             sigsB[i] = _sign(_keyOf(swaps[i].partyB), swaps[i]);

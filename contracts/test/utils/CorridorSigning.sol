@@ -27,8 +27,21 @@ abstract contract CorridorSigning is CommonBase {
         return _typedDigest(_domain("Corridor PvPEscrow", escrow), keccak256(abi.encode(SWAP_TYPEHASH, swap)));
     }
 
-    function _signSwap(uint256 key, IPvPEscrow.Swap memory swap, address escrow) internal view returns (bytes memory) {
-        return _signDigest(key, _swapDigest(swap, escrow));
+    /// @dev A party's signature of `swap` in the escrow's compact (EIP-2098) form.
+    function _signSwap(uint256 key, IPvPEscrow.Swap memory swap, address escrow)
+        internal
+        view
+        returns (IPvPEscrow.Signature memory)
+    {
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, _swapDigest(swap, escrow));
+        return IPvPEscrow.Signature({r: r, vs: vs});
+    }
+
+    /// @dev The 65-byte `r ‖ s ‖ v` form of a compact signature (what a wallet produces).
+    function _expand(IPvPEscrow.Signature memory signature) internal pure returns (bytes memory) {
+        bytes32 s = signature.vs & bytes32(type(uint256).max >> 1);
+        uint8 v = uint8(uint256(signature.vs) >> 255) + 27;
+        return abi.encodePacked(signature.r, s, v);
     }
 
     /// @dev A payer's consent to park its leg of swap `swapId` in escrow mode.

@@ -73,11 +73,15 @@ abstract contract SettlementBase is BaseTest, CorridorSigning {
     }
 
     /// @dev Signs locally (no call to the escrow), so it can sit between vm.expectRevert and the call.
-    function _sign(uint256 key, IPvPEscrow.Swap memory swap) internal view returns (bytes memory) {
+    function _sign(uint256 key, IPvPEscrow.Swap memory swap) internal view returns (IPvPEscrow.Signature memory) {
         return _signSwap(key, swap, address(pvp));
     }
 
-    function _signFor(uint256 key, IPvPEscrow.Swap memory swap, address escrow) internal view returns (bytes memory) {
+    function _signFor(uint256 key, IPvPEscrow.Swap memory swap, address escrow)
+        internal
+        view
+        returns (IPvPEscrow.Signature memory)
+    {
         return _signSwap(key, swap, escrow);
     }
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from web3.exceptions import ContractCustomError
+
 from corridor.errors import ChainRejected
-from oracle.status import PairState, PairStatus, describe, describe_rejection
+from oracle.status import PairState, PairStatus, describe, describe_rejection, halted_since
 
 LTL_LAST = int(datetime(2014, 12, 31, 15, tzinfo=timezone.utc).timestamp())
 
@@ -43,3 +45,35 @@ def test_a_status_row_for_the_supervisor() -> None:
     assert not status.available
     fresh = PairStatus(ledger="A", base="EUR", quote="CNY", state=PairState.FRESH, round=9, max_age_seconds=26 * 3600)
     assert fresh.available and fresh.as_dict()["detail"] is None
+
+
+class _Call:
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def call(self) -> object:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+    def get_logs(self, **_: object) -> object:
+        return self.answer
+
+
+class _WindowedOracle:
+    """An oracle whose tripping round (7) has left the on-chain window: roundData refuses it with
+    FxBeyondWindow, its RoundPublished event still holds it."""
+
+    def __init__(self, observed_at: int) -> None:
+        word = 102_800_000 | observed_at << 160 | (observed_at + 60) << 192
+        tripped = [{"args": {"roundId": 7}, "blockNumber": 42}]
+        published = [{"args": {"pair": b"EURCHF", "roundId": 7, "round": word}, "blockNumber": 42}]
+        beyond = ContractCustomError("0x", data="0x")
+        self.functions = type("F", (), {"roundData": staticmethod(lambda pair, rid: _Call(beyond))})()
+        self.events = type("E", (), {"BreakerTripped": staticmethod(lambda: _Call(tripped)),
+                                     "RoundPublished": staticmethod(lambda: _Call(published))})()  # fmt: skip
+
+
+def test_halted_since_reads_the_round_from_its_event_beyond_the_window() -> None:
+    observed = int(datetime(2015, 1, 15, 15, tzinfo=timezone.utc).timestamp())
+    assert halted_since(_WindowedOracle(observed), b"EURCHF") == date(2015, 1, 15)  # type: ignore[arg-type]

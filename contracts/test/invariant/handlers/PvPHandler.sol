@@ -63,7 +63,7 @@ contract PvPHandler is SettlementHandlerBase {
         external
         observed
     {
-        (IPvPEscrow.Swap memory swap, bytes memory sigA, bytes memory sigB) = _make(aSeed, bSeed, amount, flip);
+        (IPvPEscrow.Swap memory swap, IPvPEscrow.Signature memory sigA, IPvPEscrow.Signature memory sigB) = _make(aSeed, bSeed, amount, flip);
         if (corrupt) sigB = sigA;
         uint256 aBefore = _balance(swap.tokenA, swap.partyA);
         uint256 bBefore = _balance(swap.tokenB, swap.partyB);
@@ -150,12 +150,12 @@ contract PvPHandler is SettlementHandlerBase {
         external
         observed
     {
-        (IPvPEscrow.Swap memory swap, bytes memory sigA, bytes memory sigB) = _make(aSeed, bSeed, amount, flip);
+        (IPvPEscrow.Swap memory swap, IPvPEscrow.Signature memory sigA, IPvPEscrow.Signature memory sigB) = _make(aSeed, bSeed, amount, flip);
         if (settleFirst) {
             try _world.pvp.settle(swap, sigA, sigB) {} catch {}
         }
         vm.prank(_world.stranger);
-        try _world.pvp.fund(swap, legB ? IPvPEscrow.Leg.B : IPvPEscrow.Leg.A, legB ? sigB : sigA) {
+        try _world.pvp.fund(swap, legB ? IPvPEscrow.Leg.B : IPvPEscrow.Leg.A, _expand(legB ? sigB : sigA)) {
             ++ghostReplayedFunding;
         } catch {}
     }
@@ -165,8 +165,8 @@ contract PvPHandler is SettlementHandlerBase {
     function settleBatch(uint256 seed, uint8 size, uint8 corruptIndex, uint256 callerSeed) external observed {
         size = uint8(bound(size, 1, 10));
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](size);
-        bytes[] memory sigsA = new bytes[](size);
-        bytes[] memory sigsB = new bytes[](size);
+        IPvPEscrow.Signature[] memory sigsA = new IPvPEscrow.Signature[](size);
+        IPvPEscrow.Signature[] memory sigsB = new IPvPEscrow.Signature[](size);
         bool[] memory restricted = new bool[](size);
         for (uint256 i; i < size; ++i) {
             uint256 s = uint256(keccak256(abi.encode(seed, i)));
@@ -186,7 +186,7 @@ contract PvPHandler is SettlementHandlerBase {
 
     /// @notice `check` is a view: it must answer (never revert) for any terms.
     function check(uint256 aSeed, uint256 bSeed, uint256 amount, bool flip, bool corrupt) external {
-        (IPvPEscrow.Swap memory swap, bytes memory sigA, bytes memory sigB) = _make(aSeed, bSeed, amount, flip);
+        (IPvPEscrow.Swap memory swap, IPvPEscrow.Signature memory sigA, IPvPEscrow.Signature memory sigB) = _make(aSeed, bSeed, amount, flip);
         try _world.pvp.check(swap, sigA, corrupt ? sigA : sigB) returns (IPvPEscrow.Rejection) {
             _record(IPvPEscrow.check.selector, true);
         } catch {
@@ -221,8 +221,8 @@ contract PvPHandler is SettlementHandlerBase {
             return;
         }
         IPvPEscrow.Swap[] memory swaps = new IPvPEscrow.Swap[](1);
-        bytes[] memory sigsA = new bytes[](1);
-        bytes[] memory sigsB = new bytes[](1);
+        IPvPEscrow.Signature[] memory sigsA = new IPvPEscrow.Signature[](1);
+        IPvPEscrow.Signature[] memory sigsB = new IPvPEscrow.Signature[](1);
         swaps[0] = swap;
         sigsA[0] = _signSwap(keyA, swap, address(_world.pvp));
         sigsB[0] = _signSwap(keyB, swap, address(_world.pvp));
@@ -298,7 +298,7 @@ contract PvPHandler is SettlementHandlerBase {
 
     function _make(uint256 aSeed, uint256 bSeed, uint256 amount, bool flip)
         private
-        returns (IPvPEscrow.Swap memory swap, bytes memory sigA, bytes memory sigB)
+        returns (IPvPEscrow.Swap memory swap, IPvPEscrow.Signature memory sigA, IPvPEscrow.Signature memory sigB)
     {
         (address a, uint256 keyA, address b, uint256 keyB) = _pair(aSeed, bSeed);
         swap = _terms(a, b, amount, flip, _nonces[a]++);

@@ -15,6 +15,7 @@ import pytest
 from bridge.sdk.client import BridgeClient
 from corridor.network import Network
 from corridor.typed_data import Swap as PvPSwap
+from corridor.typed_data import compact_signature
 from tests.integration.bridge.conftest import open_clients
 from tests.integration.bridge.fault_injection.harness import health, metric, running_bridge, wait_until
 
@@ -31,7 +32,7 @@ def _relay_settle(net: Network, a: BridgeClient, b: BridgeClient, swap_id: str, 
     """The counterparty settles the swap on chain itself, with both banks' signatures (its own from
     its store, the initiator's as the initiator gave it)."""
     swap = PvPSwap(**{k: (int(v) if k not in ("partyA", "partyB", "tokenA", "tokenB") else v) for k, v in terms.items()})
-    signatures = [bytes.fromhex(str(bank.store.get(swap_id)["signature"])[2:]) for bank in (a, b)]  # type: ignore[index]
+    signatures = [compact_signature(bytes.fromhex(str(bank.store.get(swap_id)["signature"])[2:])) for bank in (a, b)]  # type: ignore[index]
     receipt = net.clients["A"].transact(b.account, net.contract("A", "pvp").functions.settle(swap.as_tuple(), *signatures))
     return "0x" + bytes(receipt["transactionHash"]).hex()
 

@@ -41,30 +41,25 @@ def _short(value: str | None, keep: int = 10) -> str:
     return value if len(value) <= keep + 6 else f"{value[:keep]}…{value[-4:]}"
 
 
-def _when(value: str | None) -> str:
-    """An ISO time as people read it on a console: ``2026-12-01 17:46:15 UTC``."""
-    if not value:
-        return "-"
+def _utc(value: str) -> datetime | None:
+    """An ISO time as UTC (a naive one is UTC), or None when it is not one."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return None
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _when(value: str | None) -> str:
+    """An ISO time as people read it on a console: ``2026-12-01 17:46:15 UTC``."""
+    moment = _utc(value) if value else None
+    return "-" if not value else value if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _clock(value: str | None) -> str:
     """A wall-clock time to the millisecond: ``2026-12-01 17:46:15.404 UTC``."""
-    if not value:
-        return "-"
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+    moment = _utc(value) if value else None
+    return "-" if not value else value if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
 
 
 def chart(chart_id: str, label: str, config: dict[str, Any], *, size: str = "md") -> Markup:

@@ -136,10 +136,14 @@ def cpu_use(bridge_pid: int) -> dict[str, float | None]:
     return {"bridge": cpu_seconds([bridge_pid]), "ledgers": cpu_seconds(ledger_pids()), "clients": time.process_time()}
 
 
-def run_files(clients: dict[str, BridgeClient], net: Network, model: str, count: int, file_size: int, in_flight: int) -> dict[str, Any]:
+def run_files(clients: dict[str, BridgeClient], net: Network, model: str, count: int, file_size: int, in_flight: int,
+              followed: dict[str, int] | None = None) -> dict[str, Any]:  # fmt: skip
     """Swaps sent as instruction files (``POST /v1/swaps/batch`` and its accept/secrets companions),
     ``file_size`` swaps a file, ``in_flight`` files at once. Latency runs from a file's submission to
-    each of its swaps' settlement, as the initiator's event stream reports it."""
+    each of its swaps' settlement, as the initiator's event stream reports it. ``followed``: where each
+    initiator's event stream stopped in an earlier run, updated here (as a bank resumes its stream where
+    it stopped; following from the start would re-read the whole journal in every run)."""
+    followed = {} if followed is None else followed
     now = lambda: int(net.clients["A"].w3.eth.get_block("latest")["timestamp"])  # noqa: E731
     pairs = [("yangtze", "harbour"), ("pearlriver", "chaophraya")]
     buy = "HKD" if model == "pvp" else "THB"
@@ -151,7 +155,8 @@ def run_files(clients: dict[str, BridgeClient], net: Network, model: str, count:
 
     def follow(seller: str) -> None:
         try:
-            for entry in clients[seller].follow(0, until=time.monotonic() + 300):
+            for entry in clients[seller].follow(followed.get(seller, 0), until=time.monotonic() + 300):
+                followed[seller] = max(followed.get(seller, 0), int(entry["seq"]))
                 if entry["to"] in ("settled", "failed", "refunded", "expired", "cancelled"):
                     with guard:
                         finished.setdefault(entry["swap_id"], (time.perf_counter(), entry["to"]))
@@ -234,6 +239,7 @@ def main() -> int:
         try:
             server.wait_ready()
             clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
+            followed: dict[str, int] = {}
             for model, txs in (("pvp", 1), ("htlc", 4)):
                 if model not in args.models.split(","):
                     continue
@@ -242,7 +248,7 @@ def main() -> int:
                 figures["transactions_per_swap"] = txs
                 figures["ratio_to_raw_rate_allowance"] = round(figures["swaps_per_s"] / allowed, 3)
                 cpu_before = cpu_use(server.process.pid)
-                files = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight)
+                files = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight, followed)
                 cpu_after = cpu_use(server.process.pid)
                 files["cpu_ms_per_swap"] = {part: None if cpu_before[part] is None or cpu_after[part] is None
                                             else round(1000 * (cpu_after[part] - cpu_before[part]) / args.file_swaps, 2)  # type: ignore[operator]

@@ -91,6 +91,7 @@ def main() -> int:
             server.wait_ready()
             clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
             regulator = BridgeClient(server.url, "regulator", net.keys.account("regulator"), store=False)
+            followed: dict[str, int] = {}  # each initiator's event stream resumes where it stopped
             with BrowserSession() as browser:
                 browser.goto(regulator.console_link(), ctx="console")
                 browser.click("#continue", ctx="console", navigate=True)
@@ -106,7 +107,7 @@ def main() -> int:
                                 browser.goto("about:blank", ctx="console")
                             time.sleep(1.0)
                             before = cpu(server.process.pid, browser._process.pid)
-                            figures = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight)
+                            figures = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight, followed)
                             after = cpu(server.process.pid, browser._process.pid)
                             figures["cpu_ms_per_swap"] = {part: None if before[part] is None or after[part] is None
                                                           else round(1000 * (after[part] - before[part]) / args.file_swaps, 2)  # type: ignore[operator]

@@ -50,9 +50,10 @@ def feed_row(entry: dict[str, Any]) -> dict[str, Any]:
 
 def recent_feed(request: Request, participant: str | None, rows: int = FEED_ROWS) -> list[dict[str, Any]]:
     repo = request.app.state.repo
-    start = max(0, repo.last_seq() - rows * (1 if participant is None else 20))
-    page = repo.transitions_since(start, participant=participant, limit=rows * (1 if participant is None else 20))
-    return [feed_row(entry) for entry in reversed(page.entries[-rows:])]
+    # A bank's rows are looked for among the journal's latest entries only (20 for each row shown), so
+    # a page load does not walk back through the whole journal for a bank with little recent activity.
+    start = 0 if participant is None else max(0, repo.last_seq() - rows * 20)
+    return [feed_row(entry) for entry in reversed(repo.journal_tail(start, participant=participant, limit=rows).entries)]
 
 
 def live_counts(request: Request, state: ConsoleState) -> Any:

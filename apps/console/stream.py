@@ -3,9 +3,9 @@
 Woken by the bridge's swap change feed (every journal entry) and the console's own (alerts, the audit
 trail, a rebuilt model), it sends:
 
-- ``transition``: the journal entries since the last event, as the feed's table rows, newest first (a
-  bank's session: only its own swaps); ``id`` is the last one's journal position, so a reconnecting
-  browser resumes where it stopped;
+- ``transition``: the newest journal entries since the last event (at most the feed's 60 rows), as the
+  feed's table rows, newest first (a bank's session: only its own swaps); ``id`` is the journal position
+  read to, so a reconnecting browser resumes where it stopped;
 - ``swap``: the swap the page shows (``?swap=``) moved: its page re-fetches it;
 - ``counts`` (regulator): the counts panel, the model's counts over the journal's aggregates, at most
   once a second under load;
@@ -41,11 +41,10 @@ MAX_STREAMS_PER_SESSION = 8  # one session's live pages open at once (each holds
 COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often…
 COUNTS_CPU_SHARE = 0.02  # …and re-counted at most this share of the time (a large journal takes long to count)
 GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event
-BUSY_GATHER_SECONDS = 0.25  # …and this long while the journal is busy (the last read found BUSY_ROWS or more)
+BUSY_GATHER_SECONDS = 0.25  # …and this long while the journal is busy (BUSY_ROWS or more entries since the last read)
 BUSY_ROWS = 20
 SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
-PAGE = 500
 FEED_ROWS = 60  # the rows the page's feed keeps (console.js FEED_ROWS)
 
 
@@ -119,19 +118,20 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
             while True:
                 swaps_changed.clear()
                 console_changed.clear()
-                page = await run_in_threadpool(repo.transitions_since, seq, participant=participant, limit=PAGE)
-                moved = any(entry["swap_id"] == swap for entry in page.entries)
-                if page.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
-                    # The feed shows its latest FEED_ROWS rows: a busier wake-up sends only those (the rest
-                    # would be drawn and dropped at once); the event id still moves past everything read.
-                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(page.entries[-FEED_ROWS:]))
-                    yield sse("transition", html, event_id=page.entries[-1]["seq"])
-                seq = max(seq, page.read_to)
+                # The feed shows its latest FEED_ROWS rows: only those are read (and sent), however many
+                # entries came since the last read; the event id still moves past all of them.
+                tail = await run_in_threadpool(repo.journal_tail, seq, participant=participant, limit=FEED_ROWS, swap_id=swap)
+                moved = tail.moved
+                if tail.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
+                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(tail.entries))
+                    yield sse("transition", html, event_id=tail.read_to)
+                busy = tail.read_to - seq >= BUSY_ROWS  # entries written since the last read (a bank's own or not)
+                seq = max(seq, tail.read_to)
                 if moved:
                     yield sse("swap", swap or "")
                 now = loop.time()
                 if regulator:
-                    if page.entries:
+                    if tail.entries:
                         counts_due = True
                         state.cache.want()
                     if counts_due and now - counts_sent >= counts_every:
@@ -161,15 +161,13 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                         return
                 if now - began >= MAX_STREAM_SECONDS:
                     return
-                if page.full:
-                    continue
                 wait = min(HEARTBEAT_SECONDS - (now - beat), SESSION_CHECK_SECONDS - (now - checked), MAX_STREAM_SECONDS - (now - began))
                 if counts_due:
                     wait = min(wait, counts_every - (now - counts_sent))
                 await _either(swaps_changed, console_changed, wait)
                 # A burst (a batch settling a hundred swaps) is read, and sent, at once; under a steady load, fewer
                 # and larger events cost the bridge and the browser less, still well within the second.
-                await asyncio.sleep(BUSY_GATHER_SECONDS if len(page.entries) >= BUSY_ROWS else GATHER_SECONDS)
+                await asyncio.sleep(BUSY_GATHER_SECONDS if busy else GATHER_SECONDS)
                 if loop.time() - beat >= HEARTBEAT_SECONDS:
                     beat = loop.time()
                     yield ": keepalive\n\n"

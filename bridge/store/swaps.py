@@ -49,6 +49,9 @@ def from_body(body: dict[str, Any]) -> Swap:
 
 
 _PRUNE_EVERY_SECONDS = 10
+# The states of unfinished swaps. The worker's and the alert watch's queries select these with IN, so they
+# read the open swaps through the state index: NOT IN (the terminal states) would scan every swap ever made.
+OPEN_STATES = [state.value for state in SwapState if state not in TERMINAL]
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,13 @@ class JournalPage:
     entries: list[dict[str, Any]]
     read_to: int  # the last journal position this page read (visible to the reader or not)
     full: bool  # the page was full: more rows may follow at once
+
+
+@dataclass(frozen=True)
+class JournalTail:
+    entries: list[dict[str, Any]]  # the newest entries read, oldest first
+    read_to: int  # the journal's position when read: the next read starts after it
+    moved: bool  # the swap asked about has an entry in the window read
 
 
 class _Unit:
@@ -305,6 +315,27 @@ class SwapRepository:
                    for r in rows if participant is None or participant in (r.initiator, r.counterparty)]  # fmt: skip
         return JournalPage(entries, rows[-1].seq if rows else seq, full=len(rows) == limit)
 
+    def journal_tail(self, seq: int, *, participant: str | None = None, limit: int = 60, swap_id: str | None = None) -> JournalTail:
+        """The newest ``limit`` journal entries after ``seq`` (oldest first; only ``participant``'s swaps
+        when given), the journal's latest position, and whether ``swap_id`` moved after ``seq``: what a
+        live view that shows the latest rows needs. Its cost follows ``limit``, not how far behind ``seq``
+        is: the rows in between are skipped by the primary key, not read."""
+        t = TransitionRow
+        with self._sessions() as session:
+            connection = session.connection()
+            top = int(connection.execute(select(func.max(t.seq))).scalar() or 0)
+            if top <= seq:
+                return JournalTail([], seq, moved=False)
+            query = select(t.seq, t.swap_id, t.from_state, t.to_state, t.at, t.ledger, t.tx_hash, t.detail)
+            window = (t.seq > seq) & (t.seq <= top)  # up to the position read first: a later row is the next tail's
+            if participant is not None:
+                query = query.join(SwapRow, SwapRow.id == t.swap_id).where((SwapRow.initiator == participant) | (SwapRow.counterparty == participant))
+            rows = connection.execute(query.where(window).order_by(t.seq.desc()).limit(limit)).all()
+            moved = swap_id is not None and connection.execute(select(t.seq).where(window, t.swap_id == swap_id).limit(1)).first() is not None
+        entries = [{"seq": r.seq, "swap_id": r.swap_id, "from": r.from_state, "to": r.to_state, "at": r.at.isoformat(),
+                    "ledger": r.ledger, "tx_hash": r.tx_hash, "detail": r.detail} for r in reversed(rows)]  # fmt: skip
+        return JournalTail(entries, top, moved=moved)
+
     def list(self, *, participant: str | None = None, state: str | None = None, since: datetime | None = None,
              limit: int = 50, offset: int = 0) -> list[Swap]:  # fmt: skip
         query = select(SwapRow).order_by(SwapRow.created_at, SwapRow.id)
@@ -320,32 +351,29 @@ class SwapRepository:
     def active(self, *, proposed: bool = True) -> list[Swap]:
         """Every swap not yet in a terminal state (the worker's and recovery's queue); without those
         still waiting for their counterparty when ``proposed`` is False."""
-        done = [s.value for s in TERMINAL]
-        if not proposed:
-            done.append(SwapState.PROPOSED.value)
+        states = OPEN_STATES if proposed else [state for state in OPEN_STATES if state != SwapState.PROPOSED.value]
         with self._sessions() as session:  # the bodies alone: no ORM objects to build for a read-only list
-            return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.not_in(done)))]
+            return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.in_(states)))]
 
     def waiting(self) -> list[tuple[Swap, datetime]]:
         """Every unfinished swap with when it entered its current state (its latest journal entry that
         changed the state: a transaction recorded in the same state does not count)."""
         t = TransitionRow
-        entered = (select(t.swap_id, func.max(t.at).label("entered")).join(SwapRow, SwapRow.id == t.swap_id)
-                   .where(SwapRow.state.not_in([s.value for s in TERMINAL]),
-                          (t.from_state.is_(None)) | (t.from_state != t.to_state)).group_by(t.swap_id).subquery())  # fmt: skip
-        query = select(SwapRow.body, entered.c.entered).join(entered, entered.c.swap_id == SwapRow.id)
+        entered = (select(func.max(t.at)).where(t.swap_id == SwapRow.id, (t.from_state.is_(None)) | (t.from_state != t.to_state))
+                   .correlate(SwapRow).scalar_subquery())  # fmt: skip
+        query = select(SwapRow.body, entered).where(SwapRow.state.in_(OPEN_STATES))
         with self._sessions() as session:
             rows = session.execute(query).all()
-        return [(from_body(body), at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)) for body, at in rows]
+        return [(from_body(body), at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)) for body, at in rows if at is not None]
 
     def pending_transactions(self) -> dict[str, int]:
         """Transactions sent and not yet confirmed, by ledger: active swaps whose latest journal entry
         is a transaction hash recorded right after sending (same state, no block yet)."""
         t = TransitionRow
-        latest = (select(func.max(t.seq)).join(SwapRow, SwapRow.id == t.swap_id)
-                  .where(SwapRow.state.not_in([s.value for s in TERMINAL])).group_by(t.swap_id))  # fmt: skip
-        query = (select(t.ledger, func.count()).where(t.seq.in_(latest), t.tx_hash.is_not(None), t.block_number.is_(None),
-                                                     t.from_state == t.to_state).group_by(t.ledger))  # fmt: skip
+        latest = select(func.max(t.seq)).where(t.swap_id == SwapRow.id).correlate(SwapRow).scalar_subquery()
+        query = (select(t.ledger, func.count()).select_from(SwapRow).join(t, t.seq == latest)
+                 .where(SwapRow.state.in_(OPEN_STATES), t.tx_hash.is_not(None), t.block_number.is_(None), t.from_state == t.to_state)
+                 .group_by(t.ledger))  # fmt: skip
         with self._sessions() as session:
             return {str(ledger): int(count) for ledger, count in session.execute(query)}
 

@@ -1,0 +1,108 @@
+"""The queries the worker and the alert watch run on every pass read the open swaps through the state
+index and each one's journal through its swap index: their cost follows the open swaps, never the
+journal's or the swap table's whole history (SQLite's query plans, on a real file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from bridge.domain.swap import Leg, Model, Swap, SwapState
+from bridge.store.swaps import SwapRepository
+
+
+def _swap(n: int, model: Model = Model.PVP) -> Swap:
+    return Swap(id=f"0x{n:064x}", model=model, state=SwapState.PROPOSED, initiator="yangtze", counterparty="harbour",
+                initiator_address="0x" + "1" * 40, counterparty_address="0x" + "2" * 40,
+                leg_a=Leg("CNY", "A", 100, "yangtze", "harbour"), leg_b=Leg("HKD", "A", 108, "harbour", "yangtze"),
+                rate=10**18, max_deviation_bps=50, deadline=10**10, nonce=n, terms={}, signature_a="0x00")  # fmt: skip
+
+
+@contextmanager
+def plans(repo: SwapRepository) -> Iterator[list[str]]:
+    """Every query plan step SQLite chose for the statements run inside the block."""
+    engine = repo._sessions.kw["bind"]
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001 - SQLAlchemy's hook
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    found: list[str] = []
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        with engine.connect() as conn:
+            for statement, parameters in statements:
+                found += [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+
+
+@pytest.fixture()
+def history(repo: SwapRepository) -> SwapRepository:
+    """Finished swaps (the history), one swap still proposed, one accepted and one with a transaction sent."""
+    for n in range(1, 41):
+        swap = repo.transition(repo.create(_swap(n)), SwapState.ACCEPTED)
+        swap = repo.transition(swap, SwapState.SETTLING)
+        repo.transition(swap, SwapState.SETTLED)
+    repo.create(_swap(100))
+    repo.transition(repo.create(_swap(101)), SwapState.ACCEPTED)
+    sending = repo.transition(repo.transition(repo.create(_swap(102)), SwapState.ACCEPTED), SwapState.SETTLING)
+    repo.record_tx(sending, ledger="A", tx_hash="0x" + "ab" * 32, detail="settle sent")
+    return repo
+
+
+def test_the_open_swaps_queries_answer_from_the_open_swaps(history: SwapRepository) -> None:
+    assert sorted(int(s.id, 16) for s in history.active()) == [100, 101, 102]
+    assert sorted(int(s.id, 16) for s in history.active(proposed=False)) == [101, 102]
+    entered = {int(swap.id, 16): (swap.state, at) for swap, at in history.waiting()}
+    assert {n: state for n, (state, _) in entered.items()} == {100: SwapState.PROPOSED, 101: SwapState.ACCEPTED, 102: SwapState.SETTLING}
+    # the transaction recorded in SETTLING does not restart the clock: the swap entered SETTLING before it
+    journal = history.journal(f"0x{102:064x}")
+    assert [entry["to"] for entry in journal] == ["proposed", "accepted", "settling", "settling"]
+    assert entered[102][1].tzinfo is not None
+    assert entered[102][1].replace(tzinfo=None).isoformat() == journal[2]["at"]
+    assert history.pending_transactions() == {"A": 1}
+
+
+def test_no_query_of_a_worker_or_watch_pass_scans_the_history(history: SwapRepository) -> None:
+    with plans(history) as steps:
+        history.active()
+        history.active(proposed=False)
+        history.waiting()
+        history.pending_transactions()
+    assert steps, "no query was seen"
+    scans = [step for step in steps if step.startswith("SCAN") and ("swaps" in step or "transitions" in step)]
+    assert scans == [], f"full scans: {scans} (plans: {steps})"
+
+
+def _other_bank(n: int) -> Swap:
+    swap = _swap(n)
+    return Swap(**{**swap.__dict__, "initiator": "pearlriver", "counterparty": "chaophraya"})
+
+
+def test_the_journal_tail_is_the_newest_rows_after_a_position(history: SwapRepository) -> None:
+    top = history.last_seq()
+    theirs = history.create(_other_bank(200))  # another pair of banks' swap
+    mine = history.transition(history.create(_swap(201)), SwapState.ACCEPTED)
+    tail = history.journal_tail(top, limit=2)
+    assert tail.read_to == history.last_seq() == top + 3
+    assert [(e["swap_id"], e["to"]) for e in tail.entries] == [(mine.id, "proposed"), (mine.id, "accepted")]  # newest two, oldest first
+    assert [e["seq"] for e in history.journal_tail(top, limit=60).entries] == [top + 1, top + 2, top + 3]
+    assert [e["swap_id"] for e in history.journal_tail(top, participant="pearlriver").entries] == [theirs.id]
+    assert history.journal_tail(top, participant="harbour").entries == history.journal_tail(top + 1).entries
+    assert history.journal_tail(top, swap_id=theirs.id).moved and not history.journal_tail(top + 1, swap_id=theirs.id).moved
+    nothing = history.journal_tail(top + 3, swap_id=mine.id)
+    assert (nothing.entries, nothing.read_to, nothing.moved) == ([], top + 3, False)
+
+
+def test_the_journal_tail_skips_the_rows_it_does_not_show(history: SwapRepository) -> None:
+    with plans(history) as steps:
+        history.journal_tail(3, limit=5, swap_id=f"0x{100:064x}")
+        history.journal_tail(3, participant="harbour", limit=5)
+    scans = [step for step in steps if step.startswith("SCAN")]
+    assert scans == [], f"full scans: {scans} (plans: {steps})"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,6 +51,7 @@ def from_body(body: dict[str, Any]) -> Swap:
 _PRUNE_EVERY_SECONDS = 10
 # The states of unfinished swaps. The worker's and the alert watch's queries select these with IN, so they
 # read the open swaps through the state index: NOT IN (the terminal states) would scan every swap ever made.
+JOURNAL_WRITE_LOCK = 0x636F72726964  # PostgreSQL advisory lock key of the journal's writers ("corrid")
 OPEN_STATES = [state.value for state in SwapState if state not in TERMINAL]
 
 
@@ -90,11 +91,11 @@ class JournalTail:
 class _Unit:
     """The transaction of one :meth:`SwapRepository.together` block, opened at its first write."""
 
-    def __init__(self, sessions: sessionmaker, guard: Any) -> None:
+    def __init__(self, sessions: sessionmaker, guard: Any, opened: Callable[[Session], None]) -> None:
         self.stack = ExitStack()
         self.rows: dict[str, SwapRow] = {}  # held here: the session keeps only weak references
         self.committed: list[Callable[[], None]] = []
-        self._sessions, self._guard = sessions, guard
+        self._sessions, self._guard, self._opened = sessions, guard, opened
         self._session: Session | None = None
         self._to_load: list[str] = []
 
@@ -106,6 +107,7 @@ class _Unit:
         if self._session is None:
             self.stack.enter_context(self._guard)
             self._session = self.stack.enter_context(self._sessions.begin())
+            self._opened(self._session)
             self.load(self._to_load)
         return self._session
 
@@ -128,6 +130,12 @@ class SwapRepository:
         # SQLite lets one writer in at a time and makes the others sleep and retry (up to 100 ms a
         # try); queueing this process's writers on a lock instead keeps each write a short wait.
         self._write_guard: Any = threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
+        # A reader follows the journal by position (the event streams, the console's feed). PostgreSQL hands
+        # out positions when rows are inserted, not when they commit: a writer that commits after a later
+        # position was read would be skipped for good. Each write transaction therefore queues on one
+        # transaction-scoped lock, taken first (before any row lock, so no two writers wait on each other
+        # in turn): positions become visible in order, as on SQLite, whose writers are queued already.
+        self._journal_in_order = bind is not None and bind.dialect.name == "postgresql"
         self._together = threading.local()
 
     @contextmanager
@@ -147,7 +155,13 @@ class SwapRepository:
             yield unit.session()
             return
         with self._write_guard, self._sessions.begin() as session:
+            self._opened(session)
             yield session
+
+    def _opened(self, session: Session) -> None:
+        """Runs first in every write transaction (see ``_journal_in_order``)."""
+        if self._journal_in_order:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": JOURNAL_WRITE_LOCK})
 
     @contextmanager
     def together(self, swap_ids: list[str] | None = None) -> Iterator[None]:
@@ -163,7 +177,7 @@ class SwapRepository:
             unit.load(swap_ids or [])
             yield
             return
-        unit = _Unit(self._sessions, self._write_guard)
+        unit = _Unit(self._sessions, self._write_guard, self._opened)
         unit.load(swap_ids or [])
         self._together.unit = unit
         try:

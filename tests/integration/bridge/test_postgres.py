@@ -104,3 +104,47 @@ def test_instruction_files_on_postgres(pg_clients: dict[str, BridgeClient], brid
     file_flows.test_a_file_of_same_ledger_swaps_settles_every_swap(pg_clients, bridge_network)
     file_flows.test_a_file_of_cross_ledger_swaps_settles_every_swap(pg_clients, bridge_network)
     file_flows.test_acceptances_are_all_or_none(pg_clients, bridge_network)
+
+
+def test_a_journal_follower_misses_no_entry_when_writers_commit_out_of_order(postgres_url: str) -> None:
+    """PostgreSQL numbers journal rows when they are inserted, not when they commit. A writer that has
+    inserted entry n and not yet committed must not let entry n+1 become visible first: a follower that
+    read n+1 would move past n for good (the event streams and the console's feed follow by position)."""
+    import threading
+
+    from bridge.domain.swap import SwapState
+    from bridge.store.db import make_engine, migrate, session_factory
+    from bridge.store.swaps import SwapRepository
+    from tests.unit.test_repository_together import _swap
+
+    migrate(postgres_url)
+    repo = SwapRepository(session_factory(make_engine(postgres_url)))
+    first, second = repo.create(_swap(1)), repo.create(_swap(2))
+    start = repo.last_seq()
+    inserted, second_done, follower_read = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_writer() -> None:  # journals its entry, then takes a while to commit (a batch step still writing)
+        with repo.together():
+            repo.transition(first, SwapState.ACCEPTED)
+            assert repo.journal(first.id)[-1]["to"] == "accepted"  # a query inside: flushed, its journal position is taken
+            inserted.set()
+            second_done.wait(timeout=1.0)  # the other writer commits meanwhile, unless it must wait for this one
+            follower_read.wait(timeout=1.0)
+
+    def quick_writer() -> None:
+        repo.transition(second, SwapState.ACCEPTED)
+        second_done.set()
+
+    writers = [threading.Thread(target=slow_writer)]
+    writers[0].start()
+    assert inserted.wait(timeout=10)
+    writers.append(threading.Thread(target=quick_writer))
+    writers[1].start()
+    second_done.wait(timeout=1.5)
+    page = repo.transitions_since(start)  # a follower reading by position while the first writer has not committed
+    follower_read.set()
+    for writer in writers:
+        writer.join(timeout=10)
+    seen = [entry["seq"] for entry in page.entries]
+    seen += [entry["seq"] for entry in repo.transitions_since(page.read_to).entries]
+    assert sorted(seen) == list(range(start + 1, start + 3)), f"the follower saw {seen} of {start + 1}..{start + 2}"

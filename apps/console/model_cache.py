@@ -180,7 +180,7 @@ class ProcessBuilder:
     """Builds the model in one worker process (spawned, so it shares nothing with the bridge's threads),
     niced by ``nice``; the parent only parses the result."""
 
-    def __init__(self, settings: Any, deployment: Any, database_url: str, *, nice: int = 10) -> None:
+    def __init__(self, settings: Any, deployment: Any, database_url: str, *, nice: int = 19) -> None:
         self._args = (settings, deployment, database_url, nice, os.getpid())
         self._pool: ProcessPoolExecutor | None = None
 

@@ -3,9 +3,9 @@
 Woken by the bridge's swap change feed (every journal entry) and the console's own (alerts, the audit
 trail, a rebuilt model), it sends:
 
-- ``transition``: the newest journal entries since the last event (at most the feed's 60 rows), as the
-  feed's table rows, newest first (a bank's session: only its own swaps); ``id`` is the journal position
-  read to, so a reconnecting browser resumes where it stopped;
+- ``transition``: the newest journal entries since the last event (at most the feed's ``FEED_ROWS``), as
+  the feed's table rows, newest first (a bank's session: only its own swaps); ``id`` is the journal
+  position read to, so a reconnecting browser resumes where it stopped;
 - ``swap``: the swap the page shows (``?swap=``) moved: its page re-fetches it;
 - ``counts`` (regulator): the counts panel, the model's counts over the journal's aggregates, at most
   once a second under load;
@@ -29,7 +29,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from apps.console.access import ENV, ConsoleDenied, SessionDep, StateDep, banner
-from apps.console.pages import feed_row, live_counts
+from apps.console.pages import FEED_ROWS, feed_row, live_counts
 from apps.console.render import counts_chart
 from bridge.api.auth import REGULATOR
 from bridge.api.sessions import COOKIE
@@ -45,7 +45,6 @@ BUSY_GATHER_SECONDS = 0.25  # …and this long while the journal is busy (BUSY_R
 BUSY_ROWS = 20
 SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
-FEED_ROWS = 60  # the rows the page's feed keeps (console.js FEED_ROWS)
 
 
 def sse(event: str, data: str, *, event_id: int | None = None) -> str:

@@ -32,7 +32,7 @@
     if (box) box.classList.toggle("on", !!live);
   }
 
-  var FEED_ROWS = 60;  // the feed keeps its latest rows only: a page open all day stays light
+  var FEED_ROWS = 30;  // the feed keeps its latest rows only (pages.py FEED_ROWS): a page open all day stays light
 
   function onTransition(event) {
     var pattern = /data-at="(\d+)"/g, found, now = Date.now(), lag = null;

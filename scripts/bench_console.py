@@ -12,7 +12,7 @@ as arrival time − the entry's time; the same machine's clock: each event carri
 what one wake-up read, so the lag is measured on the rows the page shows), and how many times the model
 behind the figures was rebuilt.
 
-Usage: ``python scripts/bench_console.py [--rounds 3] [--file-swaps 600] [--models pvp,htlc]``.
+Usage: ``python scripts/bench_console.py [--rounds 4] [--file-swaps 600] [--models pvp,htlc]``.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def lag_figures(lags: list[float]) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of (without, with) per model; a 7th cross-ledger run of 600 swaps has not completed here")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of (without, with) per model")
     parser.add_argument("--file-swaps", type=int, default=600)
     parser.add_argument("--file-size", type=int, default=100)
     parser.add_argument("--files-in-flight", type=int, default=4)

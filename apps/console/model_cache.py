@@ -26,6 +26,10 @@ from typing import Any
 from supervision.model import SupervisionModel
 
 PARENT_CHECK_SECONDS = 1.0  # how soon a builder process notices its bridge is gone
+# The model's per-swap listings (indicators, timelines, movements) are not shown by the console (its swap
+# pages read the journal): it keeps their first page only. Every figure still covers every swap; a full
+# listing would grow with the period and cost the bridge a parse of it, holding its GIL, after each build.
+LISTED = 100
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +172,7 @@ def _exit_with(parent: int) -> None:
 def _build_in_child(evidence: Any, opening: Any) -> str:
     from supervision.assemble import model_for
 
-    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=10**9)
+    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=LISTED)
     return model.model_dump_json()
 
 

@@ -14,7 +14,7 @@ from prometheus_client.registry import Collector
 
 from fastapi import FastAPI, Request
 
-from apps.console.model_cache import Built, ModelCache, ProcessBuilder
+from apps.console.model_cache import LISTED, Built, ModelCache, ProcessBuilder
 from bridge.api.changes import ChangeFeed
 from bridge.store.journal_reader import JournalReader
 from bridge.store.web_sessions import WebSessionRepository
@@ -81,7 +81,7 @@ def start(app: FastAPI, *, evidence: Evidence | None = None, opening: dict[str, 
     def build() -> Any:
         if builder is not None:
             return builder(_evidence(app, evidence), _opening(app, opening))
-        return model_for(network, reader.facts(), evidence=_evidence(app, evidence), opening=_opening(app, opening), limit=10**9)
+        return model_for(network, reader.facts(), evidence=_evidence(app, evidence), opening=_opening(app, opening), limit=LISTED)
 
     def built(_: Built) -> None:
         feed.publish(MODEL)

@@ -75,6 +75,7 @@ def main() -> int:
     parser.add_argument("--file-size", type=int, default=100)
     parser.add_argument("--files-in-flight", type=int, default=4)
     parser.add_argument("--models", default="pvp,htlc")
+    parser.add_argument("--modes", default="without,with", help="without, with or both (alternating): one mode alone serves a profiler")
     args = parser.parse_args()
     settings = load_settings()
     result: dict[str, Any] = {"load": f"{args.file_swaps} swaps in files of {args.file_size}, {args.files_in_flight} in flight",
@@ -96,9 +97,10 @@ def main() -> int:
                 browser.goto(regulator.console_link(), ctx="console")
                 browser.click("#continue", ctx="console", navigate=True)
                 for model in args.models.split(","):
-                    runs: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
+                    modes = [mode for mode in ("without", "with") if mode in args.modes.split(",")]
+                    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
                     for round_ in range(args.rounds):
-                        for mode in (("without", "with") if round_ % 2 == 0 else ("with", "without")):
+                        for mode in (modes if round_ % 2 == 0 else modes[::-1]):
                             if mode == "with":
                                 browser.goto(f"{server.url}/console/", ctx="console")
                                 browser.wait_for("[data-live-text]", text="live", ctx="console")
@@ -121,11 +123,14 @@ def main() -> int:
                     mean = {mode: statistics.fmean(r["swaps_per_s"] for r in items) for mode, items in runs.items()}
                     cpu_mean = {mode: {part: round(statistics.fmean(r["cpu_ms_per_swap"][part] for r in items), 2)
                                        for part in items[0]["cpu_ms_per_swap"]} for mode, items in runs.items()}  # fmt: skip
-                    all_lags = [r["sse_lag"] for r in runs["with"]]
-                    result[model] = {"runs": runs, "swaps_per_s_without": round(mean["without"], 1), "swaps_per_s_with": round(mean["with"], 1),
-                                     "change_percent": round(100 * (mean["with"] - mean["without"]) / mean["without"], 1),
-                                     "cpu_ms_per_swap_without": cpu_mean["without"], "cpu_ms_per_swap_with": cpu_mean["with"],
-                                     "sse_lag_worst_run": max(all_lags, key=lambda f: f.get("max_ms", 0))}  # fmt: skip
+                    result[model] = {"runs": runs}
+                    for mode in modes:
+                        result[model][f"swaps_per_s_{mode}"] = round(mean[mode], 1)
+                        result[model][f"cpu_ms_per_swap_{mode}"] = cpu_mean[mode]
+                    if len(modes) == 2:
+                        result[model]["change_percent"] = round(100 * (mean["with"] - mean["without"]) / mean["without"], 1)
+                    if "with" in runs:
+                        result[model]["sse_lag_worst_run"] = max((r["sse_lag"] for r in runs["with"]), key=lambda f: f.get("max_ms", 0))
                 scraped = httpx.get(f"{server.url}/metrics").text.splitlines()
                 result["metrics_at_the_end"] = [line for line in scraped if line.startswith(("corridor_console_", "corridor_alerts_open"))]
         except BaseException:

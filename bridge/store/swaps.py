@@ -49,9 +49,9 @@ def from_body(body: dict[str, Any]) -> Swap:
 
 
 _PRUNE_EVERY_SECONDS = 10
+JOURNAL_WRITE_LOCK = 0x636F72726964  # PostgreSQL advisory lock key of the journal's writers ("corrid")
 # The states of unfinished swaps. The worker's and the alert watch's queries select these with IN, so they
 # read the open swaps through the state index: NOT IN (the terminal states) would scan every swap ever made.
-JOURNAL_WRITE_LOCK = 0x636F72726964  # PostgreSQL advisory lock key of the journal's writers ("corrid")
 OPEN_STATES = [state.value for state in SwapState if state not in TERMINAL]
 
 

@@ -75,8 +75,10 @@ def main() -> int:
     parser.add_argument("--file-size", type=int, default=100)
     parser.add_argument("--files-in-flight", type=int, default=4)
     parser.add_argument("--models", default="pvp,htlc")
-    parser.add_argument("--modes", default="without,with", help="without, with or both (alternating): one mode alone serves a profiler")
+    parser.add_argument("--modes", default="without,with", help="without,with (alternating), or one of them alone (for a profiler)")
     args = parser.parse_args()
+    if not args.modes or not set(args.modes.split(",")) <= {"without", "with"}:
+        parser.error("--modes takes without, with or without,with")
     settings = load_settings()
     result: dict[str, Any] = {"load": f"{args.file_swaps} swaps in files of {args.file_size}, {args.files_in_flight} in flight",
                               "machine": "bridge process, anvil ledgers, SDK clients and headless Chromium on one machine"}  # fmt: skip

@@ -49,6 +49,7 @@ def from_body(body: dict[str, Any]) -> Swap:
 
 
 _PRUNE_EVERY_SECONDS = 10
+_TAIL_CHUNK = 500  # journal rows a bank's tail reads at a time, walking back
 JOURNAL_WRITE_LOCK = 0x636F72726964  # PostgreSQL advisory lock key of the journal's writers ("corrid")
 # The states of unfinished swaps. The worker's and the alert watch's queries select these with IN, so they
 # read the open swaps through the state index: NOT IN (the terminal states) would scan every swap ever made.
@@ -127,15 +128,20 @@ class SwapRepository:
         self._sessions = sessions
         self._next_prune = 0
         bind = sessions.kw.get("bind")
+        dialect = bind.dialect.name if bind is not None else ""
         # SQLite lets one writer in at a time and makes the others sleep and retry (up to 100 ms a
         # try); queueing this process's writers on a lock instead keeps each write a short wait.
-        self._write_guard: Any = threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
+        self._write_guard: Any = threading.Lock() if dialect == "sqlite" else nullcontext()
         # A reader follows the journal by position (the event streams, the console's feed). PostgreSQL hands
         # out positions when rows are inserted, not when they commit: a writer that commits after a later
-        # position was read would be skipped for good. Each write transaction therefore queues on one
-        # transaction-scoped lock, taken first (before any row lock, so no two writers wait on each other
-        # in turn): positions become visible in order, as on SQLite, whose writers are queued already.
-        self._journal_in_order = bind is not None and bind.dialect.name == "postgresql"
+        # position was read would be skipped for good. So a transaction that may journal (a together()
+        # block, create, transition, record_tx) first queues on this process's lock, before it takes a
+        # pooled connection (a waiter holds none), then on one transaction-scoped advisory lock (other
+        # processes on the same database), both before any row lock, so no two writers wait on each other
+        # in turn: positions become visible in order, as on SQLite, whose writers are queued already.
+        # Writes that never journal (replay rows, quotes, idempotent answers alone, the health probe) do not queue.
+        self._journal_in_order = dialect == "postgresql"
+        self._journal_guard: Any = threading.Lock() if self._journal_in_order else nullcontext()
         self._together = threading.local()
 
     @contextmanager
@@ -149,17 +155,19 @@ class SwapRepository:
             yield session
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def _write(self, *, journal: bool = False) -> Iterator[Session]:
+        """A write transaction; ``journal``: it inserts journal entries (see ``_journal_in_order``)."""
         unit: _Unit | None = getattr(self._together, "unit", None)
         if unit is not None:  # inside together(): one transaction for all, committed at its end
             yield unit.session()
             return
-        with self._write_guard, self._sessions.begin() as session:
-            self._opened(session)
+        with self._write_guard, self._journal_guard if journal else nullcontext(), self._sessions.begin() as session:
+            if journal:
+                self._journal_opened(session)
             yield session
 
-    def _opened(self, session: Session) -> None:
-        """Runs first in every write transaction (see ``_journal_in_order``)."""
+    def _journal_opened(self, session: Session) -> None:
+        """Runs first in every transaction that may journal (see ``_journal_in_order``)."""
         if self._journal_in_order:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": JOURNAL_WRITE_LOCK})
 
@@ -177,7 +185,7 @@ class SwapRepository:
             unit.load(swap_ids or [])
             yield
             return
-        unit = _Unit(self._sessions, self._write_guard, self._opened)
+        unit = _Unit(self._sessions, self._journal_guard if self._journal_in_order else self._write_guard, self._journal_opened)
         unit.load(swap_ids or [])
         self._together.unit = unit
         try:
@@ -207,7 +215,7 @@ class SwapRepository:
         :class:`Conflict` naming ``field(index)`` of the first such swap."""
         now = _now()
         ids = [swap.id for swap in swaps]
-        with self._write() as session:
+        with self._write(journal=True) as session:
             seen = set(session.scalars(select(SwapRow.id).where(SwapRow.id.in_(ids))))
             for index, swap_id in enumerate(ids):
                 if swap_id in seen:
@@ -258,7 +266,7 @@ class SwapRepository:
             detail = f"reconciled with the chain: {detail}"
         else:
             check_transition(swap.id, swap.state, to)
-        with self._write() as session:
+        with self._write(journal=True) as session:
             row = self._row_for_update(session, swap.id)
             if row is None:
                 raise NotFound(f"no swap {swap.id}", field="id")
@@ -285,7 +293,7 @@ class SwapRepository:
 
     def record_tx(self, swap: Swap, *, ledger: str, tx_hash: str, detail: str, block: int | None = None) -> None:
         """Journals a transaction hash right after sending (the swap's state does not change)."""
-        with self._write() as session:
+        with self._write(journal=True) as session:
             row = self._row_for_update(session, swap.id)
             if row is None:
                 raise NotFound(f"no swap {swap.id}", field="id")
@@ -332,20 +340,32 @@ class SwapRepository:
     def journal_tail(self, seq: int, *, participant: str | None = None, limit: int = 60, swap_id: str | None = None) -> JournalTail:
         """The newest ``limit`` journal entries after ``seq`` (oldest first; only ``participant``'s swaps
         when given), the journal's latest position, and whether ``swap_id`` moved after ``seq``: what a
-        live view that shows the latest rows needs. Its cost follows ``limit``, not how far behind ``seq``
-        is: the rows in between are skipped by the primary key, not read."""
+        live view that shows the latest rows needs. The journal is walked back from its latest position
+        by the primary key: the regulator's tail reads ``limit`` rows however far behind ``seq`` is; a
+        bank's reads back until it has ``limit`` of its own or reaches ``seq``. (A participant filter in
+        SQL would let SQLite's planner start from the bank's swaps instead: every swap it ever made.)"""
         t = TransitionRow
+        columns = (t.seq, t.swap_id, t.from_state, t.to_state, t.at, t.ledger, t.tx_hash, t.detail)
+        rows: list[Any] = []
         with self._sessions() as session:
             connection = session.connection()
             top = int(connection.execute(select(func.max(t.seq))).scalar() or 0)
             if top <= seq:
                 return JournalTail([], seq, moved=False)
-            query = select(t.seq, t.swap_id, t.from_state, t.to_state, t.at, t.ledger, t.tx_hash, t.detail)
             window = (t.seq > seq) & (t.seq <= top)  # up to the position read first: a later row is the next tail's
-            if participant is not None:
-                query = query.join(SwapRow, SwapRow.id == t.swap_id).where((SwapRow.initiator == participant) | (SwapRow.counterparty == participant))
-            rows = connection.execute(query.where(window).order_by(t.seq.desc()).limit(limit)).all()
             moved = swap_id is not None and connection.execute(select(t.seq).where(window, t.swap_id == swap_id).limit(1)).first() is not None
+            if participant is None:
+                rows = list(connection.execute(select(*columns).where(window).order_by(t.seq.desc()).limit(limit)))
+            else:
+                query = select(*columns, SwapRow.initiator, SwapRow.counterparty).join(SwapRow, SwapRow.id == t.swap_id)
+                below = top + 1
+                while len(rows) < limit:
+                    chunk = connection.execute(query.where(t.seq > seq, t.seq < below).order_by(t.seq.desc()).limit(_TAIL_CHUNK)).all()
+                    rows += [r for r in chunk if participant in (r.initiator, r.counterparty)]
+                    if len(chunk) < _TAIL_CHUNK:
+                        break
+                    below = chunk[-1].seq
+                rows = rows[:limit]
         entries = [{"seq": r.seq, "swap_id": r.swap_id, "from": r.from_state, "to": r.to_state, "at": r.at.isoformat(),
                     "ledger": r.ledger, "tx_hash": r.tx_hash, "detail": r.detail} for r in reversed(rows)]  # fmt: skip
         return JournalTail(entries, top, moved=moved)
@@ -367,7 +387,8 @@ class SwapRepository:
         still waiting for their counterparty when ``proposed`` is False."""
         states = OPEN_STATES if proposed else [state for state in OPEN_STATES if state != SwapState.PROPOSED.value]
         with self._sessions() as session:  # the bodies alone: no ORM objects to build for a read-only list
-            return [from_body(body) for body in session.scalars(select(SwapRow.body).where(SwapRow.state.in_(states)))]
+            query = select(SwapRow.body).where(SwapRow.state.in_(states)).order_by(SwapRow.created_at, SwapRow.id)  # oldest first
+            return [from_body(body) for body in session.scalars(query)]
 
     def waiting(self) -> list[tuple[Swap, datetime]]:
         """Every unfinished swap with when it entered its current state (its latest journal entry that

@@ -100,9 +100,29 @@ def test_the_journal_tail_is_the_newest_rows_after_a_position(history: SwapRepos
     assert (nothing.entries, nothing.read_to, nothing.moved) == ([], top + 3, False)
 
 
-def test_the_journal_tail_skips_the_rows_it_does_not_show(history: SwapRepository) -> None:
+def test_the_journal_tail_walks_back_by_position_for_the_regulator_and_for_a_bank(history: SwapRepository) -> None:
+    """A bank with a long history of its own (here harbour, party to every swap but one) must not make
+    its tail start from its swaps: the walk goes back from the journal's latest position."""
+    for n in range(300, 340):  # another pair of banks' swaps, the newest in the journal
+        history.create(_other_bank(n))
     with plans(history) as steps:
-        history.journal_tail(3, limit=5, swap_id=f"0x{100:064x}")
-        history.journal_tail(3, participant="harbour", limit=5)
-    scans = [step for step in steps if step.startswith("SCAN")]
-    assert scans == [], f"full scans: {scans} (plans: {steps})"
+        regulator = history.journal_tail(3, limit=5, swap_id=f"0x{100:064x}")
+        bank = history.journal_tail(3, participant="harbour", limit=5)
+    assert len(regulator.entries) == 5 and all(e["swap_id"] != f"0x{100:064x}" for e in regulator.entries)
+    assert [e["swap_id"] for e in bank.entries][-1] == f"0x{102:064x}"  # harbour's newest, behind the others' 40
+    assert len(bank.entries) == 5 and bank.read_to == regulator.read_to == history.last_seq()
+    bad = [step for step in steps if step.startswith("SCAN") or "MULTI-INDEX" in step or "TEMP B-TREE" in step or "initiator" in step]
+    assert bad == [], f"not a walk by position: {bad} (plans: {steps})"
+
+
+def test_a_banks_tail_reads_back_past_a_chunk_of_other_banks_rows(history: SwapRepository, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bridge.store.swaps as store
+
+    monkeypatch.setattr(store, "_TAIL_CHUNK", 7)  # several chunks of others' rows between harbour's entries
+    start = history.last_seq()
+    mine = history.create(_swap(400))
+    for n in range(401, 431):
+        history.create(_other_bank(n))
+    tail = history.journal_tail(start, participant="harbour", limit=5)
+    assert [e["swap_id"] for e in tail.entries] == [mine.id] and tail.read_to == start + 31
+    assert history.journal_tail(start + 1, participant="harbour").entries == []

@@ -118,7 +118,8 @@ def test_a_journal_follower_misses_no_entry_when_writers_commit_out_of_order(pos
     from tests.unit.test_repository_together import _swap
 
     migrate(postgres_url)
-    repo = SwapRepository(session_factory(make_engine(postgres_url)))
+    engine = make_engine(postgres_url)
+    repo = SwapRepository(session_factory(engine))
     first, second = repo.create(_swap(1)), repo.create(_swap(2))
     start = repo.last_seq()
     inserted, second_done, follower_read = threading.Event(), threading.Event(), threading.Event()
@@ -147,4 +148,52 @@ def test_a_journal_follower_misses_no_entry_when_writers_commit_out_of_order(pos
         writer.join(timeout=10)
     seen = [entry["seq"] for entry in page.entries]
     seen += [entry["seq"] for entry in repo.transitions_since(page.read_to).entries]
+    engine.dispose()
     assert sorted(seen) == list(range(start + 1, start + 3)), f"the follower saw {seen} of {start + 1}..{start + 2}"
+
+
+def test_writers_queued_for_the_journal_hold_no_pooled_connection(postgres_url: str) -> None:
+    """Journal writers queue for their turn before they take a connection from the pool: the writer whose
+    turn it is can still get a second one (an alert raised from inside a batch step opens its own session)."""
+    import threading
+
+    from bridge.domain.swap import SwapState
+    from bridge.store.db import migrate, session_factory
+    from bridge.store.swaps import SwapRepository
+    from tests.unit.test_repository_together import _swap
+
+    migrate(postgres_url)
+    engine = sa.create_engine(postgres_url, pool_size=2, max_overflow=0, pool_timeout=5)
+    repo = SwapRepository(session_factory(engine))
+    swaps = [repo.create(_swap(n)) for n in range(10, 16)]
+    holding, errors = threading.Event(), []
+
+    def holder() -> None:
+        try:
+            with repo.together():
+                repo.transition(swaps[0], SwapState.ACCEPTED)
+                holding.set()
+                threading.Event().wait(1.0)  # the other writers queue meanwhile
+                with engine.connect() as other:  # a second connection, from inside the turn
+                    other.execute(sa.text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    def writer(swap: object) -> None:
+        try:
+            repo.transition(swap, SwapState.ACCEPTED)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    assert holding.wait(timeout=10)
+    threads += [threading.Thread(target=writer, args=(swap,)) for swap in swaps[1:]]
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    states = [repo.get(swap.id).state for swap in swaps]
+    engine.dispose()
+    assert errors == [], errors
+    assert states == [SwapState.ACCEPTED] * len(swaps)

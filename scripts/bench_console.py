@@ -8,7 +8,7 @@ bridge benchmark's instruction-file load (``scripts/bench_bridge.py``: files of 
 console open on the overview (counts, journal feed, model figures: the busiest page), alternately, so
 that the journal's growth weighs on both alike. For each run: settled swaps per second; with the console:
 how long after each journal entry was written the page received it (the SSE lag, measured in the page
-as arrival time − the entry's time; the same machine's clock: each event carries the newest 60 rows of
+as arrival time − the entry's time; the same machine's clock: each event carries the newest 30 rows of
 what one wake-up read, so the lag is measured on the rows the page shows), and how many times the model
 behind the figures was rebuilt.
 

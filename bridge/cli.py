@@ -15,6 +15,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from bridge.server import KEEP_ALIVE_SECONDS
 from corridor.config import Settings
 from corridor.deploy import Deployment
 from corridor.errors import CorridorError
@@ -43,7 +44,7 @@ def serve_app(settings: Settings, network: Any, *, host: str, port: int, databas
     policy = Policy(max_amount=settings.bridge.max_swap_amount, expiry_margin=settings.bridge.expiry_margin_seconds)
     app = create_app(network, database_url, policy=policy, max_batch=settings.bridge.max_batch_swaps,
                      extensions=extensions, **bridge_timing(settings))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 @click.group("bridge")

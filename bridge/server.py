@@ -17,13 +17,20 @@ from corridor.ledgers import free_port
 from corridor.toolchain import REPO_ROOT
 
 
+# How long the bridge keeps an idle HTTP connection open. Longer than a client keeps an idle pooled one
+# (httpx, the SDK's client: 5 s), so the client always drops it first: with both at 5 s (uvicorn's default)
+# a request sent on a connection the bridge was closing that instant got a connection reset.
+KEEP_ALIVE_SECONDS = 75
+
+
 class ServerThread:
     """A real uvicorn server for an ASGI app, in a thread, on a free port (or the one given)."""
 
     def __init__(self, app: object, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
         self.port = port or free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="on"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="on",
+                                                    timeout_keep_alive=KEEP_ALIVE_SECONDS))  # fmt: skip
         self.thread = threading.Thread(target=self.server.run, name="bridge-http", daemon=True)
 
     @property

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -136,7 +137,10 @@ def main() -> int:
                 scraped = httpx.get(f"{server.url}/metrics").text.splitlines()
                 result["metrics_at_the_end"] = [line for line in scraped if line.startswith(("corridor_console_", "corridor_alerts_open"))]
         except BaseException:
-            print(f"bridge log (tail):\n{server.log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
+            kept = Path(tempfile.gettempdir()) / "bench_console_bridge.log"
+            shutil.copyfile(server.log_path, kept)  # the run's folder goes with it
+            print(f"bridge exit code: {server.process.poll()}; its whole log: {kept}; tail:\n"
+                  f"{server.log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)  # fmt: skip
             raise
         finally:
             server.stop()

@@ -54,6 +54,7 @@ class BridgeRequestError(CorridorError):
         self.detail = body.get("detail")
         self.field = body.get("field")
         self.retry_after = retry_after
+        self.dropped = False  # the connection broke while the request was sent or its answer awaited
         super().__init__(f"{status} {self.error}: {self.detail} (field {self.field})")
 
     @property
@@ -102,11 +103,17 @@ class BridgeClient:
         """Sends a signed request; the JSON answer. Raises :class:`BridgeRequestError` on any non-2xx
         answer (whatever its body) or none; retries as ``retries`` says, with the same key."""
         key = (idempotency_key or uuid.uuid4().hex) if method == "POST" else None
-        attempt = 0
+        attempt, dropped = 0, False
         while True:
             try:
                 return self._send(method, path, body, key)
             except BridgeRequestError as exc:
+                if exc.dropped and not dropped:
+                    # A pooled connection the server (or a proxy) had just closed: sent again at once on a new
+                    # one, signed afresh (a signature is accepted once) with the same Idempotency-Key, so a
+                    # request that did reach the bridge gets its first answer back, not a second effect.
+                    dropped = True
+                    continue
                 if not exc.retryable or attempt >= self.retries:
                     raise
                 attempt += 1
@@ -122,7 +129,9 @@ class BridgeClient:
         try:
             response = self._http.request(method, path, content=raw if body is not None else None, headers=headers)
         except httpx.HTTPError as exc:
-            raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
+            error = BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"})
+            error.dropped = isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError))
+            raise error from exc
         try:
             payload: Any = response.json() if response.content else {}
         except ValueError:  # not JSON (a proxy's error page, a crashed server): still the SDK's error
@@ -333,8 +342,8 @@ class BridgeClient:
                 reached[entry["swap_id"]] = entry["to"]
                 if not waiting:
                     return reached
-        # Last, each swap's own journal: the stream follows the journal's order, and on PostgreSQL a
-        # row committed late by a concurrent transaction can sit behind the position already read.
+        # Last, each swap's own journal: a backstop for an entry the stream did not deliver before the
+        # deadline (the bridge makes journal positions visible in order, on SQLite and PostgreSQL alike).
         for swap_id in list(waiting):
             passed = [t["to"] for t in self.swap(swap_id)["transitions"] if t["to"] in states]
             if passed:
@@ -347,6 +356,7 @@ class BridgeClient:
     def follow(self, after: int = 0, *, until: float | None = None) -> Iterator[dict[str, Any]]:
         """Every transition of the caller's swaps after journal position ``after``, as it happens
         (``GET /v1/events``, reconnecting as each stream ends), until ``time.monotonic()`` passes ``until``."""
+        dropped = False
         while until is None or time.monotonic() < until:
             follow = 60.0 if until is None else max(1.0, min(until - time.monotonic(), 60.0))
             path = f"/v1/events?after={after}&follow_seconds={follow:.1f}"
@@ -356,9 +366,14 @@ class BridgeClient:
                     if response.status_code >= 400:
                         response.read()
                         raise _error(response)
+                    dropped = False
                     for entry in _stream(response):
                         after = max(after, int(entry["seq"]))
                         yield entry
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+                if dropped:  # twice in a row, the second time on a new connection: the bridge went away
+                    raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
+                dropped = True  # a connection dropped (a stale pooled one, a restart): resume after the last entry
             except httpx.HTTPError as exc:  # the stream broke: the bridge went away
                 raise BridgeRequestError(0, {"error": "unreachable", "detail": f"{self._http.base_url}: {exc}"}) from exc
 

@@ -48,6 +48,12 @@ def from_body(body: dict[str, Any]) -> Swap:
     return Swap(**data)
 
 
+def _entry(row: Any) -> dict[str, Any]:
+    """One journal entry as the event streams and the console's feed carry it."""
+    return {"seq": row.seq, "swap_id": row.swap_id, "from": row.from_state, "to": row.to_state, "at": row.at.isoformat(),
+            "ledger": row.ledger, "tx_hash": row.tx_hash, "detail": row.detail}
+
+
 _PRUNE_EVERY_SECONDS = 10
 _TAIL_CHUNK = 500  # journal rows a bank's tail reads at a time, walking back
 JOURNAL_WRITE_LOCK = 0x636F72726964  # PostgreSQL advisory lock key of the journal's writers ("corrid")
@@ -332,9 +338,7 @@ class SwapRepository:
         query = query.where(t.seq > seq).order_by(t.seq).limit(limit)
         with self._sessions() as session:
             rows = session.connection().execute(query).all()  # Core rows: no ORM loading
-        entries = [{"seq": r.seq, "swap_id": r.swap_id, "from": r.from_state, "to": r.to_state, "at": r.at.isoformat(),
-                    "ledger": r.ledger, "tx_hash": r.tx_hash, "detail": r.detail}
-                   for r in rows if participant is None or participant in (r.initiator, r.counterparty)]  # fmt: skip
+        entries = [_entry(r) for r in rows if participant is None or participant in (r.initiator, r.counterparty)]
         return JournalPage(entries, rows[-1].seq if rows else seq, full=len(rows) == limit)
 
     def journal_tail(self, seq: int, *, participant: str | None = None, limit: int = 60, swap_id: str | None = None) -> JournalTail:
@@ -366,9 +370,7 @@ class SwapRepository:
                         break
                     below = chunk[-1].seq
                 rows = rows[:limit]
-        entries = [{"seq": r.seq, "swap_id": r.swap_id, "from": r.from_state, "to": r.to_state, "at": r.at.isoformat(),
-                    "ledger": r.ledger, "tx_hash": r.tx_hash, "detail": r.detail} for r in reversed(rows)]  # fmt: skip
-        return JournalTail(entries, top, moved=moved)
+        return JournalTail([_entry(r) for r in reversed(rows)], top, moved=moved)
 
     def list(self, *, participant: str | None = None, state: str | None = None, since: datetime | None = None,
              limit: int = 50, offset: int = 0) -> list[Swap]:  # fmt: skip

@@ -38,6 +38,7 @@ class ConsoleState:
     builder: ProcessBuilder | None = None
     streams: int = 0  # live streams open now
     streams_by_session: dict[str, int] = field(default_factory=dict)  # the same, per session (id hash)
+    counts_seconds: float | None = None  # how long the live counts panel last took to count and render
 
 
 class ConsoleCollector(Collector):
@@ -54,6 +55,10 @@ class ConsoleCollector(Collector):
         yield GaugeMetricFamily("corridor_console_streams", "Console live streams open now", value=float(self.state.streams))
         yield CounterMetricFamily("corridor_console_model_builds", "Rebuilds of the supervision model behind the console", value=float(cache.builds))
         yield CounterMetricFamily("corridor_console_model_build_failures", "Rebuilds that failed (the last model stays)", value=float(cache.failures))
+        counts = GaugeMetricFamily("corridor_console_counts_seconds", "How long the live counts panel last took to count and render")
+        if self.state.counts_seconds is not None:
+            counts.add_metric([], self.state.counts_seconds)
+        yield counts
         latest = cache.latest
         seconds = GaugeMetricFamily("corridor_console_model_build_seconds", "How long the last rebuild took")
         if latest is not None:

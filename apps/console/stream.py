@@ -22,7 +22,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -31,6 +31,7 @@ from fastapi.responses import StreamingResponse
 from apps.console.access import ENV, ConsoleDenied, SessionDep, StateDep, banner
 from apps.console.pages import FEED_ROWS, feed_row, live_counts
 from apps.console.render import counts_chart
+from apps.console.state import ConsoleState
 from bridge.api.auth import REGULATOR
 from bridge.api.sessions import COOKIE
 
@@ -47,16 +48,25 @@ SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
 
 
+def _counts_panel(request: Request, state: ConsoleState) -> tuple[str, float]:
+    """The counts panel (the journal's aggregates through the model's counts), and how long it took."""
+    started = time.monotonic()
+    counts = live_counts(request, state)
+    html = ENV.get_template("_counts.html.j2").render(counts=counts, counts_chart=counts_chart(counts.by_state), chart=ENV.globals["chart"])
+    return html, time.monotonic() - started
+
+
 def sse(event: str, data: str, *, event_id: int | None = None) -> str:
     lines = [f"event: {event}"] + ([f"id: {event_id}"] if event_id is not None else [])
     lines += [f"data: {line}" for line in (data.splitlines() or [""])]
     return "\n".join(lines) + "\n\n"
 
 
-async def _either(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
+async def _any(events: list[asyncio.Event], task: asyncio.Future[Any] | None, timeout: float) -> None:
+    """Until one of ``events`` is set, ``task`` (if any) is done, or ``timeout`` passes."""
+    waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(event.wait()) for event in events]
     try:
-        await asyncio.wait(waiters, timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters + ([task] if task is not None else []), timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
@@ -112,65 +122,73 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         latest = state.cache.latest
         seen_model = (latest.version if latest is not None else 0) if model_seen is None else model_seen
         counts_due, counts_sent, counts_every = False, 0.0, COUNTS_EVERY
+        counting: asyncio.Future[tuple[str, float]] | None = None
         checked, beat = began, began
-        with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
-            while True:
-                swaps_changed.clear()
-                console_changed.clear()
-                # The feed shows its latest FEED_ROWS rows: only those are read (and sent), however many
-                # entries came since the last read; the event id still moves past all of them.
-                tail = await run_in_threadpool(repo.journal_tail, seq, participant=participant, limit=FEED_ROWS, swap_id=swap)
-                moved = tail.moved
-                if tail.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
-                    html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(tail.entries))
-                    yield sse("transition", html, event_id=tail.read_to)
-                busy = tail.read_to - seq >= BUSY_ROWS  # entries written since the last read (a bank's own or not)
-                seq = max(seq, tail.read_to)
-                if moved:
-                    yield sse("swap", swap or "")
-                now = loop.time()
-                if regulator:
-                    if tail.entries:
-                        counts_due = True
-                        state.cache.want()
-                    if counts_due and now - counts_sent >= counts_every:
-                        counting = loop.time()
-                        counts = await run_in_threadpool(live_counts, request, state)
-                        html = ENV.get_template("_counts.html.j2").render(counts=counts, counts_chart=counts_chart(counts.by_state),
-                                                                          chart=ENV.globals["chart"])  # fmt: skip
-                        counts_every = max(COUNTS_EVERY, (loop.time() - counting) / COUNTS_CPU_SHARE)
-                        yield sse("counts", html)
-                        counts_due, counts_sent = False, loop.time()
-                    if alerts.version != seen_alerts:
-                        seen_alerts = alerts.version
-                        summary = await run_in_threadpool(banner, state, request)
-                        yield sse("alerts", ENV.get_template("_alerts_banner.html.j2").render(banner=summary))
-                    if actions.version != seen_actions:
-                        seen_actions = actions.version
-                        yield sse("actions", str(seen_actions))
-                    latest = state.cache.latest
-                    if latest is not None and latest.version != seen_model:
-                        seen_model = latest.version
-                        yield sse("model", str(seen_model))
-                if now - checked >= SESSION_CHECK_SECONDS:
-                    checked = now
-                    # Read-only: an open page is not activity, so an unattended console still ends when idle.
-                    if await run_in_threadpool(state.sessions.get, token, touch=False) is None:
-                        yield sse("session-expired", "/console/login")
-                        return
-                if now - began >= MAX_STREAM_SECONDS:
-                    return
-                wait = min(HEARTBEAT_SECONDS - (now - beat), SESSION_CHECK_SECONDS - (now - checked), MAX_STREAM_SECONDS - (now - began))
-                if counts_due:
-                    wait = min(wait, counts_every - (now - counts_sent))
-                await _either(swaps_changed, console_changed, wait)
-                # A burst (a batch settling a hundred swaps) is read, and sent, at once; under a steady load, fewer
-                # and larger events cost the bridge and the browser less, still well within the second.
-                await asyncio.sleep(BUSY_GATHER_SECONDS if busy else GATHER_SECONDS)
-                if loop.time() - beat >= HEARTBEAT_SECONDS:
-                    beat = loop.time()
-                    yield ": keepalive\n\n"
+        try:
+            with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
+                while True:
+                    swaps_changed.clear()
+                    console_changed.clear()
+                    # The feed shows its latest FEED_ROWS rows: only those are read (and sent), however many
+                    # entries came since the last read; the event id still moves past all of them.
+                    tail = await run_in_threadpool(repo.journal_tail, seq, participant=participant, limit=FEED_ROWS, swap_id=swap)
+                    moved = tail.moved
+                    if tail.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
+                        html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(tail.entries))
+                        yield sse("transition", html, event_id=tail.read_to)
+                    busy = tail.read_to - seq >= BUSY_ROWS  # entries written since the last read (a bank's own or not)
+                    seq = max(seq, tail.read_to)
+                    if moved:
+                        yield sse("swap", swap or "")
+                    now = loop.time()
                     if regulator:
-                        state.cache.want()  # the chains move without the journal (oracle rounds): look again now and then
+                        if tail.entries:
+                            counts_due = True
+                            state.cache.want()
+                        # Counted beside the feed, not in its way: on a large journal a count takes a while, and the
+                        # feed's next rows must not wait for it.
+                        if counting is not None and counting.done():
+                            html, took = counting.result()
+                            state.counts_seconds = took
+                            counts_every = max(COUNTS_EVERY, took / COUNTS_CPU_SHARE)
+                            counting, counts_sent = None, loop.time()
+                            yield sse("counts", html)
+                        if counts_due and counting is None and now - counts_sent >= counts_every:
+                            counting = asyncio.ensure_future(run_in_threadpool(_counts_panel, request, state))
+                            counts_due = False
+                        if alerts.version != seen_alerts:
+                            seen_alerts = alerts.version
+                            summary = await run_in_threadpool(banner, state, request)
+                            yield sse("alerts", ENV.get_template("_alerts_banner.html.j2").render(banner=summary))
+                        if actions.version != seen_actions:
+                            seen_actions = actions.version
+                            yield sse("actions", str(seen_actions))
+                        latest = state.cache.latest
+                        if latest is not None and latest.version != seen_model:
+                            seen_model = latest.version
+                            yield sse("model", str(seen_model))
+                    if now - checked >= SESSION_CHECK_SECONDS:
+                        checked = now
+                        # Read-only: an open page is not activity, so an unattended console still ends when idle.
+                        if await run_in_threadpool(state.sessions.get, token, touch=False) is None:
+                            yield sse("session-expired", "/console/login")
+                            return
+                    if now - began >= MAX_STREAM_SECONDS:
+                        return
+                    wait = min(HEARTBEAT_SECONDS - (now - beat), SESSION_CHECK_SECONDS - (now - checked), MAX_STREAM_SECONDS - (now - began))
+                    if counts_due and counting is None:
+                        wait = min(wait, counts_every - (now - counts_sent))
+                    await _any([swaps_changed, console_changed], counting, wait)
+                    # A burst (a batch settling a hundred swaps) is read, and sent, at once; under a steady load, fewer
+                    # and larger events cost the bridge and the browser less, still well within the second.
+                    await asyncio.sleep(BUSY_GATHER_SECONDS if busy else GATHER_SECONDS)
+                    if loop.time() - beat >= HEARTBEAT_SECONDS:
+                        beat = loop.time()
+                        yield ": keepalive\n\n"
+                        if regulator:
+                            state.cache.want()  # the chains move without the journal (oracle rounds): look again now and then
+        finally:
+            if counting is not None:
+                counting.cancel()  # the stream ended while counting: nobody waits for the panel
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -30,6 +30,7 @@ import pytest
 from eth_account.messages import encode_defunct
 
 from apps.console import install_console
+from apps.console.pages import FEED_ROWS
 from apps.report import render_html
 from bridge.api.app import create_app
 from bridge.sdk.client import BridgeClient, BridgeRequestError
@@ -195,12 +196,39 @@ def test_a_swap_submitted_through_the_sdk_appears_on_the_overview_within_2_secon
     appeared = time.monotonic() - started
     assert appeared <= 2.0, f"the swap appeared {appeared:.2f}s after it was submitted"
     b.wait_for('[data-figure="counts.by_state.proposed"]', ctx="regulator")
+    metrics = dict(line.split(" ", 1) for line in httpx.get(f"{console.url}/metrics").text.splitlines() if line.startswith("corridor_console_"))
+    assert float(metrics["corridor_console_streams"]) >= 1 and 0 < float(metrics["corridor_console_counts_seconds"]) < 5, metrics
     console.clients["harbour"].accept(swap)
     b.wait_for(f'#feed tr[data-swap="{swap["id"]}"]', text="settled", timeout=10, ctx="regulator")
     lags = b.evaluate("window.corridorConsole.lags", ctx="regulator")
     assert lags and max(lags) <= 1000, f"journal entries reached the page {lags} ms after they were written"  # type: ignore[arg-type]
     assert b.url(ctx="regulator") == f"{console.url}/console/"  # no reload: the same page all along
     console.swaps["first"] = swap["id"]
+    assert not _problems(b.report(ctx="regulator", reset=True))
+
+
+KEEP_EVENT_SOURCES = """(() => {
+  const Native = window.EventSource;
+  window.__sources = [];
+  window.EventSource = class extends Native { constructor(...args) { super(...args); window.__sources.push(this); } };
+})();"""
+
+
+def test_the_live_feed_keeps_its_latest_rows_newest_first_one_per_journal_entry(console: Console) -> None:
+    b = console.browser
+    # The page's event streams, kept where the test can reach them (the same EventSource, only remembered).
+    b.command("onNewDocument", ctx="regulator", script=KEEP_EVENT_SOURCES)
+    b.goto(f"{console.url}/console/", ctx="regulator")
+    b.wait_for("[data-live-text]", text="live", ctx="regulator")
+    swaps = [_pvp(console, "yangtze", "harbour", 1_000_00 + i) for i in range(10)]
+    b.wait_for(f'#feed tr[data-swap="{swaps[-1]["id"]}"]', text="settled", timeout=10, ctx="regulator")
+    assert int(b.evaluate("window.corridorConsole.transitions", ctx="regulator")) > FEED_ROWS  # type: ignore[call-overload]
+    seqs = [int(s) for s in b.attrs("#feed tr", "data-seq", ctx="regulator")]  # type: ignore[arg-type]
+    assert len(seqs) == FEED_ROWS and seqs == sorted(set(seqs), reverse=True), seqs
+    # An entry the page shows already arrives again (journalled while the page loaded): still one row.
+    b.evaluate("window.__sources.at(-1).dispatchEvent(new MessageEvent('transition', {data: document.querySelector('#feed tr:nth-child(2)').outerHTML}))",
+               ctx="regulator")  # fmt: skip
+    assert [int(s) for s in b.attrs("#feed tr", "data-seq", ctx="regulator")] == seqs  # type: ignore[arg-type]
     assert not _problems(b.report(ctx="regulator", reset=True))
 
 

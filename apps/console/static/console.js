@@ -33,31 +33,48 @@
   }
 
   var FEED_ROWS = 30;  // the feed keeps its latest rows only (pages.py FEED_ROWS): a page open all day stays light
+  var STATUS_EVERY_MS = 1000;  // the status line's lag is rewritten at most this often
+  var statusAt = 0;
+  var parser = document.createElement("template");  // reused: parses each event's rows, inert (no script runs)
 
+  // One live event carries the newest rows of what one wake-up of the stream read, newest first. They go
+  // into every live feed (tbody[data-live-feed]) in one DOM update: parsed inert in a <template>, merged
+  // with the rows shown, newest journal position first, the rows past FEED_ROWS dropped. One update, not
+  // htmx's swap and settle, and no trimming after it: under load this was most of the browser's work.
+  // The stream starts where the page's figures stood when it was built, so an entry journalled while the
+  // page loaded can arrive once in the page and once on the stream: one row per journal entry is kept.
   function onTransition(event) {
-    var pattern = /data-at="(\d+)"/g, found, now = Date.now(), lag = null;
-    while ((found = pattern.exec(event.data || "")) !== null) {
-      lag = now - Number(found[1]);
+    parser.innerHTML = event.data || "";
+    var incoming = Array.prototype.filter.call(parser.content.children, function (row) { return row.hasAttribute("data-seq"); });
+    parser.innerHTML = "";
+    var now = Date.now(), lag = null;
+    incoming.forEach(function (row) {
+      lag = now - Number(row.getAttribute("data-at"));
       state.transitions += 1;
       state.lags.push(lag);
-    }
+    });
     if (state.lags.length > 20000) state.lags.splice(0, state.lags.length - 20000);
-    if (lag !== null) status("live · latest journal entry shown " + lag + " ms after it was written", true);
-    window.setTimeout(trimFeed, 0);
+    document.querySelectorAll("tbody[data-live-feed]").forEach(function (body, i) {
+      showRows(body, i === 0 ? incoming : incoming.map(function (row) { return row.cloneNode(true); }));
+    });
+    if (lag !== null && now - statusAt >= STATUS_EVERY_MS) {
+      statusAt = now;
+      status("live · latest journal entry shown " + lag + " ms after it was written", true);
+    }
   }
 
-  function trimFeed() {
-    document.querySelectorAll("tbody#feed").forEach(function (body) {
-      // The stream starts where the page's figures stood when it was built: an entry journalled while the
-      // page loaded can arrive once in the page and once on the stream; keep one row per journal entry.
-      var seen = {};
-      Array.prototype.slice.call(body.rows).forEach(function (row) {
-        var seq = row.getAttribute("data-seq");
-        if (seq === null) return;
-        if (seen[seq]) body.removeChild(row); else seen[seq] = true;
-      });
-      while (body.rows.length > FEED_ROWS) body.deleteRow(body.rows.length - 1);
+  function showRows(body, incoming) {
+    var candidates = incoming.concat(Array.prototype.slice.call(body.rows)).filter(function (row) { return row.hasAttribute("data-seq"); });
+    candidates.sort(function (a, b) { return Number(b.getAttribute("data-seq")) - Number(a.getAttribute("data-seq")); });  // stable: an arriving copy first
+    var seen = {}, rows = [];
+    candidates.forEach(function (row) {
+      var seq = row.getAttribute("data-seq");
+      if (rows.length < FEED_ROWS && !seen[seq]) {
+        seen[seq] = true;
+        rows.push(row);
+      }
     });
+    body.replaceChildren.apply(body, rows);
   }
 
   document.addEventListener("htmx:configRequest", function (event) {

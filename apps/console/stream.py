@@ -124,6 +124,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         counts_due, counts_sent, counts_every = False, 0.0, COUNTS_EVERY
         counting: asyncio.Future[tuple[str, float]] | None = None
         checked, beat = began, began
+        unseen_at: int | None = None  # when the previous read began (none yet: the page's own read is not timed)
         try:
             with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
                 while True:
@@ -131,11 +132,13 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                     console_changed.clear()
                     # The feed shows its latest FEED_ROWS rows: only those are read (and sent), however many
                     # entries came since the last read; the event id still moves past all of them.
+                    reading = int(time.time() * 1000)
                     tail = await run_in_threadpool(repo.journal_tail, seq, participant=participant, limit=FEED_ROWS, swap_id=swap)
                     moved = tail.moved
                     if tail.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
-                        html = "".join(rows.render(row=feed_row(entry)) for entry in reversed(tail.entries))
+                        html = "".join(rows.render(row=feed_row(entry, unseen_at_ms=unseen_at)) for entry in reversed(tail.entries))
                         yield sse("transition", html, event_id=tail.read_to)
+                    unseen_at = reading  # what the next read finds was committed after this read began
                     busy = tail.read_to - seq >= BUSY_ROWS  # entries written since the last read (a bank's own or not)
                     seq = max(seq, tail.read_to)
                     if moved:

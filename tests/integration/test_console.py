@@ -190,7 +190,7 @@ def test_a_swap_submitted_through_the_sdk_appears_on_the_overview_within_2_secon
     b = console.browser
     b.goto(f"{console.url}/console/", ctx="regulator")
     b.wait_for("[data-live-text]", text="live", ctx="regulator")
-    started = time.monotonic()
+    started, started_wall_ms = time.monotonic(), int(time.time() * 1000)
     swap = _pvp(console, "yangtze", "harbour", 123_456_00, accept=False)
     b.wait_for(f'#feed tr[data-swap="{swap["id"]}"]', timeout=2.0, ctx="regulator")
     appeared = time.monotonic() - started
@@ -202,6 +202,9 @@ def test_a_swap_submitted_through_the_sdk_appears_on_the_overview_within_2_secon
     b.wait_for(f'#feed tr[data-swap="{swap["id"]}"]', text="settled", timeout=10, ctx="regulator")
     lags = b.evaluate("window.corridorConsole.lags", ctx="regulator")
     assert lags and max(lags) <= 1000, f"journal entries reached the page {lags} ms after they were written"  # type: ignore[arg-type]
+    assert int(b.attr(f'#feed tr[data-swap="{swap["id"]}"]', "data-unseen-at", ctx="regulator") or 0) >= started_wall_ms  # the read before the settled row
+    committed = b.evaluate("window.corridorConsole.committedLags", ctx="regulator")
+    assert len(committed) == len(lags) and all(0 <= c <= lag for c, lag in zip(committed, lags)), (committed, lags)  # type: ignore[arg-type]
     assert b.url(ctx="regulator") == f"{console.url}/console/"  # no reload: the same page all along
     console.swaps["first"] = swap["id"]
     assert not _problems(b.report(ctx="regulator", reset=True))

@@ -1,9 +1,12 @@
 // The console's progressive layer: the CSRF header on htmx requests, Chart.js drawings of each chart's
 // data (the figures are in the table beside it), and the live feed's state: how long after the journal
-// entry each one arrived (window.corridorConsole.lags, in milliseconds). Nothing here computes a figure.
+// entry each one arrived (window.corridorConsole.lags, in milliseconds, from the entry's stamp; and
+// committedLags, from when it committed at the latest: a batch's entries are stamped as written and commit
+// together at the batch's end, and a row's data-unseen-at is when the stream's previous read, which did
+// not see it, began). Nothing here computes a figure.
 (function () {
   "use strict";
-  var state = { lags: [], transitions: 0, connected: false, opened: 0 };
+  var state = { lags: [], committedLags: [], transitions: 0, connected: false, opened: 0 };
   window.corridorConsole = state;
 
   function csrf() {
@@ -49,11 +52,13 @@
     parser.innerHTML = "";
     var now = Date.now(), lag = null;
     incoming.forEach(function (row) {
-      lag = now - Number(row.getAttribute("data-at"));
+      var at = Number(row.getAttribute("data-at"));
+      lag = now - at;
       state.transitions += 1;
       state.lags.push(lag);
+      state.committedLags.push(now - Math.max(at, Number(row.getAttribute("data-unseen-at") || 0)));
     });
-    if (state.lags.length > 20000) state.lags.splice(0, state.lags.length - 20000);
+    [state.lags, state.committedLags].forEach(function (lags) { if (lags.length > 20000) lags.splice(0, lags.length - 20000); });
     document.querySelectorAll("tbody[data-live-feed]").forEach(function (body, i) {
       showRows(body, i === 0 ? incoming : incoming.map(function (row) { return row.cloneNode(true); }));
     });

@@ -61,7 +61,7 @@ def recent_feed(request: Request, participant: str | None, rows: int = FEED_ROWS
 
 
 def live_counts(request: Request, state: ConsoleState) -> Any:
-    return counts_for(state.names, state.reader.aggregates())
+    return counts_for(state.names, request.app.state.live_counts.current())
 
 
 # ─── pages ────────────────────────────────────────────────────────────────────────────────

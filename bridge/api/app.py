@@ -26,6 +26,8 @@ from bridge.engine.powers import LocalKeySigner, RegulatorSigner, SupervisoryPow
 from bridge.store.actions import ActionRepository
 from bridge.store.alerts import AlertRepository
 from bridge.store.db import make_engine, migrate, session_factory
+from bridge.store.journal_reader import JournalReader
+from bridge.store.live_counts import LiveCounts
 from bridge.store.refusals import RefusalRepository
 from bridge.store.swaps import SwapRepository
 from corridor.config import AlertsConfig, Settings
@@ -78,6 +80,8 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         repo, alerts = SwapRepository(sessions), AlertRepository(sessions)
         app.state.refusals = RefusalRepository(sessions)
         app.state.sessions, app.state.database_url = sessions, database_url
+        # the journal's aggregates at its latest position, for the regulator's overview and the console's live counts
+        app.state.live_counts = LiveCounts(JournalReader(sessions, database_url=database_url))
         for client in network.clients.values():
             client.set_timeouts(RpcTimeouts(connect=min(2.0, rpc_timeout), read=rpc_timeout))
         app.state.changes = ChangeFeed()

@@ -5,12 +5,13 @@ and every swap with its steps, read page by page (never a silent cap), turned in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.store.actions import action_record
 from bridge.store.db import AlertRow, QuoteRow, RefusalRow, SupervisoryActionRow, SwapRow, TransitionRow
@@ -39,33 +40,62 @@ def _leg(body: dict[str, Any]) -> LegRecord:
                      settle_tx=body.get("settle_tx"), refund_tx=body.get("refund_tx"))  # fmt: skip
 
 
+def midnight_utc() -> datetime:
+    """00:00 UTC today (the bridge's clock): where "today" starts for the value settled today."""
+    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class JournalReader:
     def __init__(self, sessions: sessionmaker, *, database_url: str | None = None) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._sqlite = (bind.dialect.name if bind is not None else make_url(database_url or "sqlite://").get_backend_name()) == "sqlite"
         self._database = _redacted(database_url) if database_url else "(not named)"
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session whose reads all see the database at one moment (one read transaction): SQLite's
+        driver would otherwise run each SELECT on its own, so two queries could straddle a commit."""
+        with self._sessions() as session:
+            connection = session.connection(execution_options={} if self._sqlite else {"isolation_level": "REPEATABLE READ"})
+            if self._sqlite:
+                connection.exec_driver_sql("BEGIN")
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def aggregates(self) -> SwapAggregates:
         """Counts by state and by model, and the value of settled swaps per currency (all of them, and those
-        settled since 00:00 UTC today), over every swap: three grouped queries."""
-        midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        that reached ``settled`` since 00:00 UTC today, by their journal entry), over every swap."""
+        return self.aggregates_at()[0]
+
+    def aggregates_at(self) -> tuple[SwapAggregates, int]:
+        """:meth:`aggregates` and the journal position they cover (read in one snapshot)."""
+        midnight = midnight_utc()
         by_state: dict[str, int] = {}
         by_model: dict[str, int] = {}
         settled: dict[str, int] = {}
         today: dict[str, int] = {}
-        with self._sessions() as session:
+        with self.snapshot() as session:
+            seq = int(session.scalar(select(func.coalesce(func.max(TransitionRow.seq), 0))) or 0)
             for state, model, n in session.execute(select(SwapRow.state, SwapRow.model, func.count()).group_by(SwapRow.state, SwapRow.model)):
                 by_state[str(state)] = by_state.get(str(state), 0) + int(n)
                 by_model[str(model)] = by_model.get(str(model), 0) + int(n)
+            t = TransitionRow
+            settled_since_midnight = (select(t.seq).where(t.swap_id == SwapRow.id, t.to_state == "settled", t.at >= midnight,
+                                                          or_(t.from_state.is_(None), t.from_state != "settled")).exists())  # fmt: skip
             for leg in ("leg_a", "leg_b"):
                 currency = SwapRow.body[leg]["currency"].as_string()
                 amount = SwapRow.body[leg]["amount"].as_numeric(78, 0)
-                recent = func.sum(case((SwapRow.updated_at >= midnight, amount), else_=0))
+                recent = func.sum(case((settled_since_midnight, amount), else_=0))
                 query = select(currency, func.sum(amount), recent).where(SwapRow.state == "settled").group_by(currency)
                 for code, total, since_midnight in session.execute(query):
                     settled[str(code)] = settled.get(str(code), 0) + int(total or 0)
                     today[str(code)] = today.get(str(code), 0) + int(since_midnight or 0)
-        return SwapAggregates(by_state=by_state, by_model=by_model, settled_value=settled,
-                              settled_today={code: value for code, value in today.items() if value}, day=midnight.date().isoformat())  # fmt: skip
+        aggregates = SwapAggregates(by_state=by_state, by_model=by_model, settled_value=settled,
+                                    settled_today={code: value for code, value in today.items() if value}, day=midnight.date().isoformat())  # fmt: skip
+        return aggregates, seq
 
     def swaps(self, *, page: int = PAGE) -> Iterator[SwapRecord]:
         """Every swap, oldest first (by when the bridge received it), read ``page`` at a time with its steps."""

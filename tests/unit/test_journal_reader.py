@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from bridge.domain.swap import Leg, Model, Swap, SwapState
-from bridge.store.db import SwapRow
+from bridge.store.db import SwapRow, TransitionRow
 from bridge.store.journal_reader import JournalReader
 from bridge.store.swaps import SwapRepository
 
@@ -29,8 +29,10 @@ def test_aggregates_count_every_swap_and_reading_pages_through_all_of_them(repo:
     for start in range(0, COUNT, 2_500):
         repo.create_many([_swap(n) for n in range(start, min(COUNT, start + 2_500))])
     settled = [f"0x{n:064x}" for n in range(COUNT) if n % 2 == 0]
-    with repo._sessions.begin() as session:
+    with repo._sessions.begin() as session:  # settled, each with its journal entry
         session.execute(update(SwapRow).where(SwapRow.id.in_(settled)).values(state="settled"))
+        session.execute(insert(TransitionRow), [{"swap_id": swap_id, "from_state": "proposed", "to_state": "settled", "at": datetime.now(timezone.utc)}
+                                                for swap_id in settled])  # fmt: skip
     reader = JournalReader(repo._sessions, database_url="sqlite:///x.db")
     aggregates = reader.aggregates()
     assert sum(aggregates.by_state.values()) == sum(aggregates.by_model.values()) == COUNT
@@ -39,8 +41,10 @@ def test_aggregates_count_every_swap_and_reading_pages_through_all_of_them(repo:
     assert aggregates.settled_value == {"CNY": sum(100 + n for n in range(0, COUNT, 2)), "HKD": sum(2 * n + 1 for n in range(0, COUNT, 2))}
     assert aggregates.settled_today == aggregates.settled_value  # all settled just now
     yesterday = datetime.now(timezone.utc) - timedelta(days=1)
-    with repo._sessions.begin() as session:  # half of them settled yesterday
-        session.execute(update(SwapRow).where(SwapRow.id.in_(settled[: len(settled) // 2])).values(updated_at=yesterday))
+    with repo._sessions.begin() as session:  # half of them settled yesterday (by their journal entry; a later save moves nothing)
+        session.execute(update(TransitionRow).where(TransitionRow.swap_id.in_(settled[: len(settled) // 2]), TransitionRow.to_state == "settled")
+                        .values(at=yesterday))  # fmt: skip
+        session.execute(update(SwapRow).where(SwapRow.id.in_(settled[len(settled) // 2 :])).values(updated_at=yesterday))
     today = reader.aggregates()
     assert today.settled_value == aggregates.settled_value and today.day == datetime.now(timezone.utc).date().isoformat()
     assert today.settled_today == {"CNY": sum(100 + n for n in range(0, COUNT, 2)[len(settled) // 2:]),
@@ -49,4 +53,4 @@ def test_aggregates_count_every_swap_and_reading_pages_through_all_of_them(repo:
     assert len(read) == COUNT and len({swap.id for swap in read}) == COUNT
     assert [swap.id for swap in read[:3]] == [f"0x{n:064x}" for n in range(3)]
     assert read[-1].received_at == {"A": 1_800_000_000 + COUNT - 1}
-    assert all(len(swap.transitions) == 1 and swap.transitions[0].to_state == "proposed" for swap in read[:50])
+    assert all(swap.transitions[0].to_state == "proposed" and len(swap.transitions) == 1 + (swap.id in settled) for swap in read[:50])

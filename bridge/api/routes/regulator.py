@@ -70,8 +70,8 @@ async def overview(caller: RegulatorDep, coordinator: CoordinatorDep, request: R
     """Swaps by state and model and the value settled per currency, counted in the database over every
     swap; each bank's balances now (major units); every oracle pair's state on every ledger (``oracle``)
     and the pairs without a usable rate, with why (``oracle_unavailable``)."""
-    reader = _reader(request)
-    return await run_in_threadpool(lambda: overview_for(coordinator.network, reader.aggregates(), evidence=_evidence(request)))
+    counts = request.app.state.live_counts
+    return await run_in_threadpool(lambda: overview_for(coordinator.network, counts.current(), evidence=_evidence(request)))
 
 
 @router.get("/swaps/{swap_id}/timeline", responses={401: {}, 403: {}, 404: {}})

@@ -197,3 +197,21 @@ def test_writers_queued_for_the_journal_hold_no_pooled_connection(postgres_url: 
     engine.dispose()
     assert errors == [], errors
     assert states == [SwapState.ACCEPTED] * len(swaps)
+
+
+def test_live_counts_equal_a_full_count_and_read_one_snapshot_on_postgres(postgres_url: str) -> None:
+    """The console's live counts on PostgreSQL: a full count reads one snapshot (REPEATABLE READ), and the
+    entries applied since give what a full count gives, at every step of the same random walk."""
+    from bridge.store.db import make_engine, migrate, session_factory
+    from bridge.store.swaps import SwapRepository
+    from tests.unit import test_live_counts as live
+
+    migrate(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        live.test_a_full_count_reads_one_snapshot_with_the_journal_position_it_covers(SwapRepository(session_factory(engine)))
+        with engine.begin() as connection:
+            connection.execute(sa.text("TRUNCATE transitions, swaps CASCADE"))
+        live.test_live_counts_equal_a_full_count_at_every_step_of_a_random_walk(SwapRepository(session_factory(engine)))
+    finally:
+        engine.dispose()

@@ -1,0 +1,102 @@
+"""The journal's aggregates kept up to date by the journal itself, for pages that show them live.
+
+:meth:`JournalReader.aggregates <bridge.store.journal_reader.JournalReader.aggregates>` counts every swap
+in the database: about two seconds at 30,000 swaps under load. A live page that wants the counts within a
+second of each journal entry cannot afford that, so :class:`LiveCounts` counts once in full (in one
+snapshot, with the journal position it covers) and then applies only the entries written since: each
+creation adds to its state and model, each state change moves one swap from one state to the other, each
+entry into ``settled`` adds the swap's legs to the value settled (and to today's, if it was written since
+00:00 UTC). What the journal alone cannot say is counted in full again: a new day, a swap leaving
+``settled`` (a correction), or a backlog longer than a count would take. The result is, by construction
+and by test, what a full count at that journal position gives.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from bridge.store.db import SwapRow, TransitionRow
+from bridge.store.journal_reader import JournalReader, midnight_utc
+from supervision.inputs import SwapAggregates
+
+SETTLED = "settled"
+CATCH_UP_LIMIT = 20_000  # entries applied one by one at most; beyond, a full count is the cheaper read
+
+
+@dataclass(frozen=True)
+class Counted:
+    aggregates: SwapAggregates
+    seq: int  # the journal position the aggregates cover
+
+
+def _move(counts: dict[str, int], key: str, by: int) -> None:
+    value = counts.get(key, 0) + by
+    if value:
+        counts[key] = value
+    else:
+        counts.pop(key, None)
+
+
+class LiveCounts:
+    """The aggregates at the journal's latest position; one instance serves every page and request."""
+
+    def __init__(self, reader: JournalReader) -> None:
+        self._reader = reader
+        self._lock = threading.Lock()  # one reader of the journal at a time; the others take its result
+        self._counted: Counted | None = None
+        self.full_counts = 0  # how many times it counted every swap (the first, new days, corrections)
+
+    def current(self) -> SwapAggregates:
+        with self._lock:
+            counted = self._counted
+            today = midnight_utc().date().isoformat()
+            if counted is None or counted.aggregates.day != today:
+                counted = self._full()
+            else:
+                counted = self._advance(counted) or self._full()
+            self._counted = counted
+            return counted.aggregates
+
+    def _full(self) -> Counted:
+        self.full_counts += 1
+        aggregates, seq = self._reader.aggregates_at()
+        return Counted(aggregates, seq)
+
+    def _advance(self, counted: Counted) -> Counted | None:
+        """``counted`` moved on by the entries written since, or None if only a full count can say."""
+        t = TransitionRow
+        with self._reader.snapshot() as session:
+            entries = session.execute(select(t.seq, t.swap_id, t.from_state, t.to_state, t.at).where(t.seq > counted.seq)
+                                      .order_by(t.seq).limit(CATCH_UP_LIMIT + 1)).all()  # fmt: skip
+            if not entries:
+                return counted
+            if len(entries) > CATCH_UP_LIMIT or any(e.from_state == SETTLED and e.to_state != SETTLED for e in entries):
+                return None
+            wanted = {e.swap_id for e in entries if e.from_state is None or (e.to_state == SETTLED and e.from_state != SETTLED)}
+            bodies: dict[str, dict[str, Any]] = {}
+            if wanted:
+                bodies = {row.id: row.body for row in session.execute(select(SwapRow.id, SwapRow.body).where(SwapRow.id.in_(wanted)))}
+        a = counted.aggregates
+        by_state, by_model, settled, today = dict(a.by_state), dict(a.by_model), dict(a.settled_value), dict(a.settled_today)
+        midnight = datetime.fromisoformat(a.day or "1970-01-01").replace(tzinfo=timezone.utc)
+        for e in entries:
+            if e.from_state == e.to_state:  # a transaction recorded; the state is unchanged
+                continue
+            if e.from_state is None:
+                _move(by_model, str(bodies[e.swap_id]["model"]), 1)
+            else:
+                _move(by_state, e.from_state, -1)
+            _move(by_state, e.to_state, 1)
+            if e.to_state == SETTLED:
+                at = e.at if e.at.tzinfo is not None else e.at.replace(tzinfo=timezone.utc)
+                for leg in ("leg_a", "leg_b"):
+                    currency, amount = str(bodies[e.swap_id][leg]["currency"]), int(bodies[e.swap_id][leg]["amount"])
+                    _move(settled, currency, amount)
+                    if at >= midnight:
+                        _move(today, currency, amount)
+        return Counted(replace(a, by_state=by_state, by_model=by_model, settled_value=settled, settled_today=today), entries[-1].seq)

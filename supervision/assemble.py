@@ -23,13 +23,14 @@ from supervision.model import ActionView, BankPosition, ExceptionItem, OracleVie
 
 
 def model_for(network: Network, journal: JournalFacts, *, evidence: Evidence | None = None, opening: dict[str, int] | None = None,
-              offset: int = 0, limit: int = DEFAULT_PAGE, label: str = "main network") -> SupervisionModel:  # fmt: skip
-    """The whole model over blocks after ``opening`` (default: from genesis) up to each ledger's head now."""
+              offset: int = 0, limit: int = DEFAULT_PAGE, label: str = "main network", curve_points: int | None = None) -> SupervisionModel:  # fmt: skip
+    """The whole model over blocks after ``opening`` (default: from genesis) up to each ledger's head now.
+    ``curve_points``: position curves thinned to about that many points for drawing (None: every point)."""
     facts = network_facts(network, label=label)
     reader = ChainReader(network, facts)
     reader.also_time((step.ledger, step.block) for swap in journal.swaps for step in swap.transitions
                      if step.ledger is not None and step.block is not None)  # fmt: skip
-    return build_model(facts, journal, reader.read(opening), evidence, offset=offset, limit=limit)
+    return build_model(facts, journal, reader.read(opening), evidence, offset=offset, limit=limit, curve_points=curve_points)
 
 
 def _empty_chain(heads: dict[str, int], **facts: object) -> ChainFacts:

@@ -26,7 +26,7 @@ DEFAULT_PAGE = 100
 
 
 def build_model(network: NetworkFacts, journal: JournalFacts, chain: ChainFacts, evidence: Evidence | None = None, *,
-                offset: int = 0, limit: int = DEFAULT_PAGE, now: datetime | None = None) -> SupervisionModel:  # fmt: skip
+                offset: int = 0, limit: int = DEFAULT_PAGE, now: datetime | None = None, curve_points: int | None = None) -> SupervisionModel:  # fmt: skip
     ctx = Context(network=network, journal=journal, chain=chain, evidence=evidence or Evidence(), now=now or datetime.now(timezone.utc))
     ordered = sorted(journal.swaps, key=lambda s: (s.created_at, s.id))
     indicators = [swaps_.indicator(ctx, swap) for swap in ordered]
@@ -51,7 +51,7 @@ def build_model(network: NetworkFacts, journal: JournalFacts, chain: ChainFacts,
         finality=finality, cost=cost, positions=flows_.positions(ctx, attributed.flows),
         movements=page_of(flows_.movements(ctx, attributed.flows), offset=offset * 4, limit=limit * 4, noun="movements",
                           order="in ledger order (ledger, block, log index)"),
-        reconciliation=reconciliation, liquidity=liquidity_.liquidity(ctx, attributed), concentration=liquidity_.concentration(ctx),
+        reconciliation=reconciliation, liquidity=liquidity_.liquidity(ctx, attributed, curve_points=curve_points), concentration=liquidity_.concentration(ctx),
         risk=risk_.risk(ctx), exceptions=risk_.exceptions(ctx, indicators, differences), refusals=refusals, refusals_by_rule=by_rule,
         oracle=oracle_view(ctx), operations=operations, scenarios=scenarios_view(ctx), actions=risk_.actions(ctx))  # fmt: skip
 

@@ -77,6 +77,22 @@ def position_curves(ctx: Context, sequence: list[tuple[dict[tuple[str, str], int
     return dict(curves)
 
 
+def thinned(points: list[CurvePoint], cap: int) -> list[CurvePoint]:
+    """At most about ``cap`` of ``points`` for drawing: of each of ``cap // 2`` stretches of consecutive
+    points, the lowest and the highest position (in step order), and the first and last point. The
+    deepest point (the peak net debit) is the lowest of its stretch, so it is always kept."""
+    if len(points) <= cap:
+        return points
+    stretches = max(1, cap // 2)
+    size = -(-len(points) // stretches)  # ceiling
+    kept = {0, len(points) - 1}
+    for start in range(0, len(points), size):
+        stretch = range(start, min(start + size, len(points)))
+        kept.add(min(stretch, key=lambda i: points[i].position_minor))
+        kept.add(max(stretch, key=lambda i: points[i].position_minor))
+    return [points[i] for i in sorted(kept)]
+
+
 def _peak(points: list[CurvePoint]) -> CurvePoint | None:
     deepest = max(points, key=lambda p: p.net_debit_minor, default=None)
     return deepest if deepest is not None and deepest.net_debit_minor > 0 else None
@@ -125,7 +141,9 @@ def paid_legs(ctx: Context) -> list[tuple[str, str, str, int]]:
     return payments
 
 
-def liquidity(ctx: Context, attributed: Attributed) -> LiquidityView:
+def liquidity(ctx: Context, attributed: Attributed, *, curve_points: int | None = None) -> LiquidityView:
+    """``curve_points``: thin each position curve to about that many points for drawing (the peaks and
+    every figure still come from every point); None: every point."""
     payments = paid_legs(ctx)
     gross_sequence, netted_sequence = _sequence(ctx, gross=True), _sequence(ctx, gross=False)
     gross_peak = peak_net_debit([step for step, _ in gross_sequence])
@@ -164,9 +182,14 @@ def liquidity(ctx: Context, attributed: Attributed) -> LiquidityView:
     for bank in bank_names:
         for code, currency in ctx.network.currencies.items():
             gross, netted = gross_curves.get((bank, code), []), netted_curves.get((bank, code), [])
-            if gross or netted:
-                curves.append(PositionCurve(bank=ctx.name(bank), currency=code, decimals=currency.decimals, gross=gross, netted=netted,
-                                            peak_gross=_peak(gross), peak_netted=_peak(netted)))  # fmt: skip
+            if not (gross or netted):
+                continue
+            curve = PositionCurve(bank=ctx.name(bank), currency=code, decimals=currency.decimals, gross=gross, netted=netted,
+                                  peak_gross=_peak(gross), peak_netted=_peak(netted))  # fmt: skip
+            if curve_points is not None and max(len(gross), len(netted)) > curve_points:
+                curve = curve.model_copy(update={"gross": thinned(gross, curve_points), "netted": thinned(netted, curve_points),
+                                                 "gross_points": len(gross), "netted_points": len(netted)})  # fmt: skip
+            curves.append(curve)
     return LiquidityView(
         definition=__doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
         currencies=currencies, batches=sorted(batches, key=lambda b: (b.ledger, b.block)),

@@ -359,6 +359,11 @@ class PositionCurve(_Model):
     netted: list[CurvePoint]
     peak_gross: CurvePoint | None
     peak_netted: CurvePoint | None
+    # When the curves were thinned for drawing (the console, on long periods): how many points each had.
+    # The peaks above are always from every point; a thinned curve keeps, of each stretch of steps, the
+    # lowest and the highest position, and the first and last point.
+    gross_points: int | None = None
+    netted_points: int | None = None
 
 
 class LiquidityView(_Model):

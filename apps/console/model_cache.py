@@ -30,6 +30,11 @@ PARENT_CHECK_SECONDS = 1.0  # how soon a builder process notices its bridge is g
 # pages read the journal): it keeps their first page only. Every figure still covers every swap; a full
 # listing would grow with the period and cost the bridge a parse of it, holding its GIL, after each build.
 LISTED = 100
+# Each bank's position curves have a point per step of the period (four per swap): on a long period
+# hundreds of thousands, which the bridge would parse (holding its GIL: the live feed stalled a second
+# after each build) and the liquidity page would draw. The console keeps about this many per curve, each
+# stretch's lowest and highest (so every peak); the peaks and every figure come from every point.
+CURVE_POINTS = 400
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +177,7 @@ def _exit_with(parent: int) -> None:
 def _build_in_child(evidence: Any, opening: Any) -> str:
     from supervision.assemble import model_for
 
-    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=LISTED)
+    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=LISTED, curve_points=CURVE_POINTS)
     return model.model_dump_json()
 
 

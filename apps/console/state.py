@@ -14,7 +14,7 @@ from prometheus_client.registry import Collector
 
 from fastapi import FastAPI, Request
 
-from apps.console.model_cache import LISTED, Built, ModelCache, ProcessBuilder
+from apps.console.model_cache import CURVE_POINTS, LISTED, Built, ModelCache, ProcessBuilder
 from bridge.api.changes import ChangeFeed
 from bridge.store.journal_reader import JournalReader
 from bridge.store.web_sessions import WebSessionRepository
@@ -38,7 +38,7 @@ class ConsoleState:
     builder: ProcessBuilder | None = None
     streams: int = 0  # live streams open now
     streams_by_session: dict[str, int] = field(default_factory=dict)  # the same, per session (id hash)
-    counts_seconds: float | None = None  # how long the live counts panel last took to count and render
+    counts_seconds: float | None = None  # the CPU time the live counts panel last took to count and render
 
 
 class ConsoleCollector(Collector):
@@ -55,7 +55,7 @@ class ConsoleCollector(Collector):
         yield GaugeMetricFamily("corridor_console_streams", "Console live streams open now", value=float(self.state.streams))
         yield CounterMetricFamily("corridor_console_model_builds", "Rebuilds of the supervision model behind the console", value=float(cache.builds))
         yield CounterMetricFamily("corridor_console_model_build_failures", "Rebuilds that failed (the last model stays)", value=float(cache.failures))
-        counts = GaugeMetricFamily("corridor_console_counts_seconds", "How long the live counts panel last took to count and render")
+        counts = GaugeMetricFamily("corridor_console_counts_seconds", "CPU time the live counts panel last took to count and render")
         if self.state.counts_seconds is not None:
             counts.add_metric([], self.state.counts_seconds)
         yield counts
@@ -86,7 +86,8 @@ def start(app: FastAPI, *, evidence: Evidence | None = None, opening: dict[str, 
     def build() -> Any:
         if builder is not None:
             return builder(_evidence(app, evidence), _opening(app, opening))
-        return model_for(network, reader.facts(), evidence=_evidence(app, evidence), opening=_opening(app, opening), limit=LISTED)
+        return model_for(network, reader.facts(), evidence=_evidence(app, evidence), opening=_opening(app, opening), limit=LISTED,
+                         curve_points=CURVE_POINTS)
 
     def built(_: Built) -> None:
         feed.publish(MODEL)

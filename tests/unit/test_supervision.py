@@ -6,6 +6,7 @@ difference instead of hiding it, verdicts that say "not measured" rather than de
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,8 +14,8 @@ import pytest
 from supervision.build import build_model
 from supervision.inputs import (ChainFacts, CurrencyFacts, Evidence, HtlcEvent, JournalFacts, LedgerFacts, LegRecord, NetworkFacts,
                                 ParticipantFacts, Period, PvpSettlement, SwapAggregates, SwapRecord, TokenTransfer, TransitionRecord)  # fmt: skip
-from supervision.liquidity import peak_net_debit
-from supervision.model import Status, page_of
+from supervision.liquidity import peak_net_debit, thinned
+from supervision.model import CurvePoint, Status, page_of
 from supervision.units import duration_text, major_text, money, rate, round_label
 
 A, B, PVP, HTLC = "0x" + "a" * 40, "0x" + "b" * 40, "0x" + "1" * 40, "0x" + "2" * 40
@@ -229,6 +230,44 @@ def test_position_curves_are_the_running_sums_whose_deepest_points_are_the_peaks
             curve = curves.get((bank.bank, c.currency))
             assert (curve.peak_gross.net_debit_minor if curve and curve.peak_gross else 0) == bank.peak_net_debit_gross.minor_units
             assert (curve.peak_netted.net_debit_minor if curve and curve.peak_netted else 0) == bank.peak_net_debit_netted.minor_units
+
+
+def test_thinned_curves_keep_each_stretchs_lowest_and_highest_and_every_peak() -> None:
+    """The console draws long curves from about ``cap`` points: a subset in step order with the first and
+    last point, each stretch's lowest and highest, so the deepest point (the peak) is always among them."""
+    rng = random.Random(11)
+    position, points = 0, []
+    for step in range(10_000):
+        position += rng.randint(-50, 49)
+        points.append(CurvePoint(step=step, ledger="A", block=step, ledger_time=0, position_minor=position, net_debit_minor=max(0, -position)))
+    kept = thinned(points, 400)
+    assert len(kept) <= 402 and kept == sorted(kept, key=lambda p: p.step) and all(p in points for p in kept)
+    assert kept[0] == points[0] and kept[-1] == points[-1]
+    assert min(kept, key=lambda p: p.position_minor) == min(points, key=lambda p: p.position_minor)
+    assert max(kept, key=lambda p: p.position_minor) == max(points, key=lambda p: p.position_minor)
+    size = -(-len(points) // 200)
+    for start in range(0, len(points), size):  # every stretch's envelope is drawn
+        stretch = points[start:start + size]
+        assert min(stretch, key=lambda p: p.position_minor) in kept and max(stretch, key=lambda p: p.position_minor) in kept
+    assert thinned(points[:300], 400) == points[:300]  # a short curve is drawn whole
+
+
+def test_a_model_with_thinned_curves_keeps_its_peaks_and_says_how_many_points_each_had() -> None:
+    s1 = pvp_swap("0x01", "alpha", "beta", 1_000_00, 1_100_00)
+    s2 = pvp_swap("0x02", "beta", "alpha", 900_00, 990_00)
+    moves = [transfer(5, 0, "0x01", A, B, 1_000_00), transfer(5, 1, "0x01", B, A, 1_100_00, "HKD"),
+             transfer(6, 0, "0x02", B, A, 900_00), transfer(6, 1, "0x02", A, B, 990_00, "HKD")]  # fmt: skip
+    settled = [PvpSettlement("A", "0x01", 5, 2, "0x01"), PvpSettlement("A", "0x02", 6, 2, "0x02")]
+    opening = {(A, "CNY"): 5_000_00, (B, "CNY"): 5_000_00, (A, "HKD"): 5_000_00, (B, "HKD"): 5_000_00}
+    closing = {(A, "CNY"): 4_900_00, (B, "CNY"): 5_100_00, (A, "HKD"): 5_110_00, (B, "HKD"): 4_890_00}
+    facts = chain(moves, settled, opening=opening, closing=closing, supply={"CNY": 10_000_00, "HKD": 10_000_00})
+    whole = build_model(network(), journal([s1, s2]), facts)
+    thin = build_model(network(), journal([s1, s2]), facts, curve_points=1)
+    assert thin.liquidity.currencies == whole.liquidity.currencies
+    for a, b in zip(whole.liquidity.curves, thin.liquidity.curves, strict=True):
+        assert (b.peak_gross, b.peak_netted) == (a.peak_gross, a.peak_netted)
+        assert (b.gross_points, b.netted_points) == (len(a.gross), len(a.netted)) and a.gross_points is None
+        assert set(p.step for p in b.gross) <= set(p.step for p in a.gross)
 
 
 def test_a_pvp_settle_is_counted_once_in_the_turnover() -> None:

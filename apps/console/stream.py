@@ -41,9 +41,8 @@ MAX_STREAM_SECONDS = 300.0
 MAX_STREAMS_PER_SESSION = 8  # one session's live pages open at once (each holds a connection and reads the journal)
 COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often…
 COUNTS_CPU_SHARE = 0.02  # …and never with more than this share of one CPU (a first, full count of a large journal is long)
-GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event
-BUSY_GATHER_SECONDS = 0.25  # …and this long while the journal is busy (BUSY_ROWS or more entries since the last read)
-BUSY_ROWS = 20
+GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event…
+READ_EVERY_SECONDS = 0.25  # …and the journal is read at most this often (a busy bridge wakes the stream all the time)
 SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
 
@@ -134,14 +133,13 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                     console_changed.clear()
                     # The feed shows its latest FEED_ROWS rows: only those are read (and sent), however many
                     # entries came since the last read; the event id still moves past all of them.
-                    reading = int(time.time() * 1000)
+                    reading, read_began = int(time.time() * 1000), loop.time()
                     tail = await run_in_threadpool(repo.journal_tail, seq, participant=participant, limit=FEED_ROWS, swap_id=swap)
                     moved = tail.moved
                     if tail.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
                         html = "".join(rows.render(row=feed_row(entry, unseen_at_ms=unseen_at)) for entry in reversed(tail.entries))
                         yield sse("transition", html, event_id=tail.read_to)
                     unseen_at = reading  # what the next read finds was committed after this read began
-                    busy = tail.read_to - seq >= BUSY_ROWS  # entries written since the last read (a bank's own or not)
                     seq = max(seq, tail.read_to)
                     if moved:
                         yield sse("swap", swap or "")
@@ -184,9 +182,10 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                     if counts_due and counting is None:
                         wait = min(wait, counts_every - (now - counts_sent))
                     await _any([swaps_changed, console_changed], counting, wait)
-                    # A burst (a batch settling a hundred swaps) is read, and sent, at once; under a steady load, fewer
-                    # and larger events cost the bridge and the browser less, still well within the second.
-                    await asyncio.sleep(BUSY_GATHER_SECONDS if busy else GATHER_SECONDS)
+                    # A burst (a batch settling a hundred swaps) is read, and sent, at once; under load, at most four
+                    # reads (and events) a second cost the bridge and the browser little, still well within the
+                    # second; a lone change after a quiet spell is read after GATHER_SECONDS.
+                    await asyncio.sleep(max(GATHER_SECONDS, READ_EVERY_SECONDS - (loop.time() - read_began)))
                     if loop.time() - beat >= HEARTBEAT_SECONDS:
                         beat = loop.time()
                         yield ": keepalive\n\n"

@@ -31,8 +31,8 @@ PARENT_CHECK_SECONDS = 1.0  # how soon a builder process notices its bridge is g
 # listing would grow with the period and cost the bridge a parse of it, holding its GIL, after each build.
 LISTED = 100
 # Each bank's position curves have a point per step of the period (four per swap): on a long period
-# hundreds of thousands, which the bridge would parse (holding its GIL: the live feed stalled a second
-# after each build) and the liquidity page would draw. The console keeps about this many per curve, each
+# hundreds of thousands, which the bridge would parse after each build (holding its interpreter lock all
+# the while) and the liquidity page would draw. The console keeps about this many per curve, each
 # stretch's lowest and highest (so every peak); the peaks and every figure come from every point.
 CURVE_POINTS = 400
 

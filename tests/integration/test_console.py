@@ -228,6 +228,8 @@ def test_the_live_feed_keeps_its_latest_rows_newest_first_one_per_journal_entry(
     assert int(b.evaluate("window.corridorConsole.transitions", ctx="regulator")) > FEED_ROWS  # type: ignore[call-overload]
     seqs = [int(s) for s in b.attrs("#feed tr", "data-seq", ctx="regulator")]  # type: ignore[arg-type]
     assert len(seqs) == FEED_ROWS and seqs == sorted(set(seqs), reverse=True), seqs
+    # the bridge's threads hand the interpreter lock on every 1 ms (bridge.interpreter_switch_ms), not Python's 5
+    assert sys.getswitchinterval() == pytest.approx(console.network.settings.bridge.interpreter_switch_ms / 1000) == 0.001
     # An entry the page shows already arrives again (journalled while the page loaded): still one row.
     b.evaluate("window.__sources.at(-1).dispatchEvent(new MessageEvent('transition', {data: document.querySelector('#feed tr:nth-child(2)').outerHTML}))",
                ctx="regulator")  # fmt: skip

@@ -20,7 +20,7 @@ run), so each model's change is printed with a 95 % bootstrap interval (``change
 kept as JSON are pooled with ``--pool a.json b.json …`` (no run: the runs of every file together).
 
 Usage: ``python scripts/bench_console.py [--rounds 4] [--file-swaps 600] [--models pvp,htlc]``,
-``python scripts/bench_console.py --pool docs/bench/console-*.json``.
+``python scripts/bench_console.py --pool docs/bench/console/*.json``.
 """
 
 from __future__ import annotations

@@ -244,10 +244,6 @@ class BridgeConfig(_Strict):
     rpc_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0  # any one ledger call; a timeout opens its circuit
     probe_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0  # ledger and database probes (health, breakers)
     reconcile_interval_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0  # journal compared with the chains
-    # How often the bridge's busy threads hand Python's interpreter lock to a waiting one (Python's default:
-    # 5 ms). Under load a thread that reads the database takes the lock back after every step; at 5 ms a
-    # wait each, a console's 30-row read could take a second.
-    interpreter_switch_ms: Annotated[float, Field(ge=0.1, le=100)] = 1.0
 
 
 STUCK_SECONDS = {"proposed": 1800, "accepted": 120, "settling": 120, "locking_a": 120, "locked_a": 300, "locking_b": 120,

@@ -19,6 +19,7 @@ A stream lasts at most five minutes; the browser reconnects at once with the las
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
@@ -36,11 +37,13 @@ from bridge.api.auth import REGULATOR
 from bridge.api.sessions import COOKIE
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+logger = logging.getLogger(__name__)
 RESUME_ID = re.compile(r"[0-9]{1,18}")  # a journal position the browser saw (Last-Event-ID)
 MAX_STREAM_SECONDS = 300.0
 MAX_STREAMS_PER_SESSION = 8  # one session's live pages open at once (each holds a connection and reads the journal)
 COUNTS_EVERY = 1.0  # the counts panel is re-sent at most this often…
-COUNTS_CPU_SHARE = 0.02  # …and never with more than this share of one CPU (a first, full count of a large journal is long)
+COUNTS_CPU_SHARE = 0.02  # …and never with more than this share of one CPU…
+COUNTS_EVERY_MAX = 5.0  # …but at least this often: one full count (the first, a new day) does not hold back the cheap ones after it
 GATHER_SECONDS = 0.05  # once woken, what else changes within this is sent in the same event…
 READ_EVERY_SECONDS = 0.25  # …and the journal is read at most this often (a busy bridge wakes the stream all the time)
 SESSION_CHECK_SECONDS = 5.0
@@ -151,11 +154,16 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                         # Counted beside the feed, not in its way: on a large journal a count takes a while, and the
                         # feed's next rows must not wait for it.
                         if counting is not None and counting.done():
-                            html, took = counting.result()
-                            state.counts_seconds = took
-                            counts_every = max(COUNTS_EVERY, took / COUNTS_CPU_SHARE)
+                            failed, counted = counting.exception(), counting
                             counting, counts_sent = None, loop.time()
-                            yield sse("counts", html)
+                            if failed is not None:  # the feed goes on; the counts are tried again
+                                logger.warning("console counts failed: %s", failed)
+                                counts_due = True
+                            else:
+                                html, took = counted.result()
+                                state.counts_seconds = took
+                                counts_every = min(COUNTS_EVERY_MAX, max(COUNTS_EVERY, took / COUNTS_CPU_SHARE))
+                                yield sse("counts", html)
                         if counts_due and counting is None and now - counts_sent >= counts_every:
                             counting = asyncio.ensure_future(run_in_threadpool(_counts_panel, request, state))
                             counts_due = False
@@ -192,7 +200,9 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                         if regulator:
                             state.cache.want()  # the chains move without the journal (oracle rounds): look again now and then
         finally:
-            if counting is not None:
+            if counting is not None and not counting.done():
                 counting.cancel()  # the stream ended while counting: nobody waits for the panel
+            elif counting is not None and not counting.cancelled() and counting.exception() is not None:
+                logger.warning("console counts failed as the stream ended: %s", counting.exception())
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

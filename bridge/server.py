@@ -56,11 +56,12 @@ class BridgeProcess:
     at a fault point (``CORRIDOR_FAULT_KILL_AFTER``, see :mod:`bridge.faults`)."""
 
     def __init__(self, deployment: Path, database: str, state_dir: Path, fault: str | None = None, *,
-                 launcher: list[str] | None = None) -> None:  # fmt: skip
+                 launcher: list[str] | None = None, settings_env: dict[str, str] | None = None) -> None:  # fmt: skip
         """``launcher``: the command that offers ``serve`` (default ``python -m bridge``; an application's own,
-        e.g. ``python -m apps.cli bridge``, serves what it mounts on the bridge too)."""
+        e.g. ``python -m apps.cli bridge``, serves what it mounts on the bridge too). ``settings_env``: settings
+        overridden for this process alone (``CORRIDOR_…`` variables, see :mod:`corridor.config`)."""
         self.port = free_port()
-        env = {**os.environ, "CORRIDOR_STATE_DIR": str(state_dir)}
+        env = {**os.environ, **(settings_env or {}), "CORRIDOR_STATE_DIR": str(state_dir)}
         env.pop("CORRIDOR_FAULT_KILL_AFTER", None)
         if fault:
             env["CORRIDOR_FAULT_KILL_AFTER"] = fault

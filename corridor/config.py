@@ -244,6 +244,10 @@ class BridgeConfig(_Strict):
     rpc_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0  # any one ledger call; a timeout opens its circuit
     probe_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0  # ledger and database probes (health, breakers)
     reconcile_interval_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0  # journal compared with the chains
+    # How often a busy thread of the bridge hands Python's interpreter lock to a waiting one (Python's own
+    # default: 5 ms). A thread that waits on the database or a ledger gives the lock up, and takes it back
+    # only at the next hand-over.
+    interpreter_switch_ms: Annotated[float, Field(ge=0.1, le=100)] = 5.0
 
 
 STUCK_SECONDS = {"proposed": 1800, "accepted": 120, "settling": 120, "locking_a": 120, "locked_a": 300, "locking_b": 120,

@@ -16,8 +16,13 @@ counts from when the entry was committed at the latest: from its stamp or, if la
 stream's previous read began (which did not see it).
 
 Runs of one mode differ from each other by up to a third (the worker's batches fall differently run to
-run), so each model's change is printed with a 95 % bootstrap interval (``change_percent_95``). Sessions
-kept as JSON are pooled with ``--pool a.json b.json …`` (no run: the runs of every file together).
+run), so each model's change is printed with a 95 % bootstrap interval (``change_percent_95``), and also
+round by round (``paired_change_percent``: each round's run with the console against its run without,
+one right after the other, so that what differs between sessions drops out). Sessions kept as JSON are
+pooled with ``--pool a.json b.json …`` (no run: the runs of every file together).
+
+``--switch-ms 5,1`` compares two interpreter switch intervals of the bridge (``bridge.interpreter_switch_ms``)
+in one session: every round runs both, the bridge restarted on the same database between them.
 
 Usage: ``python scripts/bench_console.py [--rounds 4] [--file-swaps 600] [--models pvp,htlc]``,
 ``python scripts/bench_console.py --pool docs/bench/console/*.json``.
@@ -33,8 +38,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,7 +55,7 @@ from bench_bridge import cpu_seconds, ledger_pids, percentile, run_files  # noqa
 from bridge.engine.rates import approve_development_banks, publish_current_rates  # noqa: E402
 from bridge.sdk.client import BridgeClient  # noqa: E402
 from bridge.server import BridgeProcess  # noqa: E402
-from corridor.config import load_settings  # noqa: E402
+from corridor.config import Settings, load_settings  # noqa: E402
 from corridor.network import open_network  # noqa: E402
 from tests.support.browser import BrowserSession  # noqa: E402
 
@@ -95,28 +104,173 @@ def change_figures(without: list[float], with_: list[float]) -> dict[str, Any]:
             "change_percent_95": [round(draws[int(0.025 * len(draws))], 1), round(draws[int(0.975 * len(draws)) - 1], 1)]}  # fmt: skip
 
 
-def pool(paths: list[str]) -> dict[str, Any]:
-    """Every run of the sessions in ``paths`` (this script's JSON output), per model, as one sample."""
-    pooled: dict[str, Any] = {"sessions": paths}
+def paired_figures(without: list[float], with_: list[float]) -> dict[str, Any]:
+    """The same change, round by round: each round's run with the console against its run without, one
+    right after the other (the journal's size and the machine's other load of that moment weigh on both,
+    and whole sessions, which differ by half, drop out). The mean of the rounds' changes in per cent, and
+    its 95 % bootstrap interval (the rounds resampled with replacement; a fixed seed)."""
+    changes = [100 * (b - a) / a for a, b in zip(without, with_, strict=True)]
+    rng = random.Random(20261201)
+    draws = sorted(statistics.fmean(rng.choices(changes, k=len(changes))) for _ in range(BOOTSTRAP_SAMPLES))
+    return {"rounds": len(changes), "paired_change_percent": round(statistics.fmean(changes), 1),
+            "paired_change_percent_95": [round(draws[int(0.025 * len(draws))], 1), round(draws[int(0.975 * len(draws)) - 1], 1)]}  # fmt: skip
+
+
+BALANCE_FACTOR = 4  # the banks' opening balances, times this: a session of two arms makes 24 runs a model, and 15 PvP runs drain a bank's HKD
+
+
+def with_larger_balances(settings: Settings) -> Settings:
+    participants = {name: p.model_copy(update={"opening_balances": {code: BALANCE_FACTOR * amount for code, amount in p.opening_balances.items()}})
+                    for name, p in settings.participants.items()}  # fmt: skip
+    return settings.model_copy(update={"participants": participants})
+
+
+def arm_key(switch_ms: float) -> str:
+    return f"{switch_ms:g}"
+
+
+def session_blocks(session: dict[str, Any], model: str, switch_ms: float) -> dict[str, Any] | None:
+    """One session's runs of ``model`` with the bridge's interpreter lock handed on every ``switch_ms``: a
+    session of arms (``--switch-ms 5,1``) keeps each apart; an older one ran at its ``switch_ms`` (5 ms,
+    Python's default, when it does not say)."""
+    block = session.get(model)
+    if block is None:
+        return None
+    if "arms" in block:
+        return block["arms"].get(arm_key(switch_ms))
+    return block if float(session.get("switch_ms", 5)) == switch_ms else None
+
+
+def pool(paths: list[str], switch_ms: float) -> dict[str, Any]:
+    """Every run of the sessions in ``paths`` (this script's JSON output) at ``switch_ms``, per model, as one sample."""
+    pooled: dict[str, Any] = {"sessions": paths, "switch_ms": switch_ms}
     sessions = [json.loads(Path(path).read_text()) for path in paths]
     for model in ("pvp", "htlc"):
-        found = [s[model]["runs"] for s in sessions if model in s and {"without", "with"} <= set(s[model]["runs"])]
+        blocks = [session_blocks(s, model, switch_ms) for s in sessions]
+        found = [b["runs"] for b in blocks if b is not None and {"without", "with"} <= set(b["runs"])]
         if not found:
             continue
         without = [r["swaps_per_s"] for runs in found for r in runs["without"]]
         with_ = [r["swaps_per_s"] for runs in found for r in runs["with"]]
-        def lags(key: str) -> dict[str, int] | None:
+        paired = [(a["swaps_per_s"], b["swaps_per_s"]) for runs in found for a, b in zip(runs["without"], runs["with"], strict=True)]
+
+        def lags(key: str, found: list[dict[str, Any]] = found) -> dict[str, int] | None:
             figures = [r[key] for runs in found for r in runs["with"] if r.get(key, {}).get("rows_received")]
             if not figures:
                 return None
             return {"p95_ms_worst_run": max(f["p95_ms"] for f in figures), "max_ms": max(f["max_ms"] for f in figures),
-                    "rows_over_1s": sum(f["over_1s"] for f in figures), "rows": sum(f["rows_received"] for f in figures)}  # fmt: skip
+                    "rows_over_1s": sum(f["over_1s"] for f in figures), "runs_with_a_row_over_1s": sum(1 for f in figures if f["over_1s"]),
+                    "rows": sum(f["rows_received"] for f in figures)}  # fmt: skip
 
-        pooled[model] = change_figures(without, with_) | {
+        pooled[model] = change_figures(without, with_) | paired_figures([a for a, _ in paired], [b for _, b in paired]) | {
             "browser_cpu_ms_per_swap": [min(r["cpu_ms_per_swap"]["browser"] for runs in found for r in runs["with"]),
                                         max(r["cpu_ms_per_swap"]["browser"] for runs in found for r in runs["with"])],
             "sse_lag": lags("sse_lag"), "sse_lag_after_commit": lags("sse_lag_after_commit")}
     return pooled
+
+
+def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """One arm's runs of one model, with their means and (both modes run) the console's change."""
+    block: dict[str, Any] = {"runs": runs}
+    for mode, items in runs.items():
+        block[f"swaps_per_s_{mode}"] = round(statistics.fmean(r["swaps_per_s"] for r in items), 1)
+        block[f"cpu_ms_per_swap_{mode}"] = {part: round(statistics.fmean(r["cpu_ms_per_swap"][part] for r in items), 2)
+                                            for part in items[0]["cpu_ms_per_swap"]}  # fmt: skip
+    if {"without", "with"} <= set(runs):
+        without, with_ = [r["swaps_per_s"] for r in runs["without"]], [r["swaps_per_s"] for r in runs["with"]]
+        figures = change_figures(without, with_)
+        block["change_percent"] = figures["change_percent"]
+        block["change_percent_95"] = figures["change_percent_95"]
+        block |= paired_figures(without, with_)
+    if "with" in runs:
+        block["sse_lag_worst_run"] = max((r["sse_lag"] for r in runs["with"]), key=lambda f: f.get("max_ms", 0))
+        for key in ("sse_lag", "sse_lag_after_commit"):
+            block[f"runs_with_a_row_over_1s_{key.removeprefix('sse_lag').lstrip('_') or 'from_stamp'}"] = sum(1 for r in runs["with"] if r[key].get("over_1s"))
+    return block
+
+
+def anvil_pids(net: Any) -> list[int]:
+    """The anvil processes behind ``net``'s ledgers (found by the ports of their RPC URLs)."""
+    ports = {str(urlparse(client.rpc_url).port) for client in net.clients.values()}
+    found = []
+    for pid in ledger_pids():
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(argv[i] == b"--port" and argv[i + 1].decode() in ports for i in range(len(argv) - 1)):
+            found.append(pid)
+    return found
+
+
+@dataclass
+class Rig:
+    """One arm of a session: its own ledgers, its bridge process (interpreter switch interval ``switch_ms``)
+    with its own database, the banks' clients, and the regulator's console signed in in its own context of
+    the shared headless Chromium. Two arms run side by side for the whole session, so each run finds its
+    bridge warm (model, counts, caches) whichever arm ran before; the idle one only polls its ledgers."""
+
+    switch_ms: float
+    net: Any
+    server: BridgeProcess
+    clients: dict[str, BridgeClient]
+    browser: BrowserSession
+    ctx: str
+    followed: dict[str, int] = field(default_factory=dict)  # each initiator's event stream resumes where it stopped
+
+
+@contextmanager
+def open_rig(settings: Settings, switch_ms: float, browser: BrowserSession) -> Iterator[Rig]:
+    with open_network(with_larger_balances(settings)) as net, tempfile.TemporaryDirectory() as tmp:
+        net.deploy()
+        approve_development_banks(net)
+        publish_current_rates(net)
+        assert net.deployment is not None
+        deployment = Path(tmp) / "deployment.json"
+        net.deployment.save(deployment)
+        server = BridgeProcess(deployment, f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), launcher=[sys.executable, "-m", "apps.cli", "bridge"],
+                               settings_env={"CORRIDOR_BRIDGE__INTERPRETER_SWITCH_MS": arm_key(switch_ms)})  # fmt: skip
+        try:
+            server.wait_ready()
+            clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
+            regulator = BridgeClient(server.url, "regulator", net.keys.account("regulator"), store=False)
+            ctx = f"console-{arm_key(switch_ms)}ms"
+            browser.goto(regulator.console_link(), ctx=ctx)
+            browser.click("#continue", ctx=ctx, navigate=True)
+            browser.goto("about:blank", ctx=ctx)
+            yield Rig(switch_ms, net, server, clients, browser, ctx)
+        except BaseException:
+            kept = Path(tempfile.gettempdir()) / f"bench_console_bridge_{arm_key(switch_ms)}ms.log"
+            shutil.copyfile(server.log_path, kept)  # the run's folder goes with it
+            print(f"bridge ({arm_key(switch_ms)} ms) exit code: {server.process.poll()}; its whole log: {kept}; tail:\n"
+                  f"{server.log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)  # fmt: skip
+            raise
+        finally:
+            server.stop()
+
+
+def one_run(rig: Rig, model: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    browser, server, ctx = rig.browser, rig.server, rig.ctx
+    if mode == "with":
+        browser.goto(f"{server.url}/console/", ctx=ctx)
+        browser.wait_for("[data-live-text]", text="live", ctx=ctx)
+        browser.evaluate("window.corridorConsole.lags.length = 0; window.corridorConsole.committedLags.length = 0", ctx=ctx)
+    time.sleep(1.0)
+    ledgers = anvil_pids(rig.net)
+    before = cpu(server.process.pid, browser._process.pid) | {"ledgers": cpu_seconds(ledgers)}
+    figures = run_files(rig.clients, rig.net, model, args.file_swaps, args.file_size, args.files_in_flight, rig.followed)
+    after = cpu(server.process.pid, browser._process.pid) | {"ledgers": cpu_seconds(ledgers)}
+    figures["cpu_ms_per_swap"] = {part: None if before[part] is None or after[part] is None
+                                  else round(1000 * (after[part] - before[part]) / args.file_swaps, 2)  # type: ignore[operator]
+                                  for part in before}  # fmt: skip
+    if mode == "with":
+        time.sleep(1.0)  # the last entries reach the page
+        figures["sse_lag"] = lag_figures(list(browser.evaluate("window.corridorConsole.lags", ctx=ctx)))  # type: ignore[arg-type]
+        figures["sse_lag_after_commit"] = lag_figures(list(browser.evaluate("window.corridorConsole.committedLags", ctx=ctx)))  # type: ignore[arg-type]
+        browser.goto("about:blank", ctx=ctx)  # the page closed: the next run of either arm has no console open
+    print(f"{model} {rig.switch_ms:g} ms {mode} console: {figures['swaps_per_s']} swaps/s cpu {figures['cpu_ms_per_swap']} "
+          f"{figures.get('sse_lag_after_commit', '')}", file=sys.stderr)  # fmt: skip
+    return figures
 
 
 def main() -> int:
@@ -127,86 +281,64 @@ def main() -> int:
     parser.add_argument("--files-in-flight", type=int, default=4)
     parser.add_argument("--models", default="pvp,htlc")
     parser.add_argument("--modes", default="without,with", help="without,with (alternating), or one of them alone (for a profiler)")
+    parser.add_argument("--switch-ms", default=None, metavar="MS[,MS]",
+                        help="the bridge's interpreter switch interval (bridge.interpreter_switch_ms; default: the configured one); "
+                             "two, e.g. 5,1: two bridges, each on its own ledgers, and each round runs both (an A/B in one session)")
     parser.add_argument("--pool", nargs="+", metavar="JSON", help="pool the runs of sessions this script printed (runs nothing)")
     args = parser.parse_args()
+    settings = load_settings()
+    try:
+        arms = [float(ms) for ms in args.switch_ms.split(",")] if args.switch_ms else [settings.bridge.interpreter_switch_ms]
+    except ValueError:
+        parser.error("--switch-ms takes one or two intervals in milliseconds, e.g. 5 or 5,1")
+    if len(arms) > 2 or len(set(arms)) != len(arms) or not all(0.1 <= ms <= 100 for ms in arms):
+        parser.error("--switch-ms takes one or two different intervals from 0.1 to 100 ms")
     if args.pool:
         missing = [path for path in args.pool if not Path(path).is_file()]
         if missing:
             parser.error(f"--pool: no such file: {', '.join(missing)}")
-        json.dump(pool(args.pool), sys.stdout, indent=2)
+        if len(arms) != 1:
+            parser.error("--pool takes one --switch-ms")
+        json.dump(pool(args.pool, arms[0]), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     if not args.modes or not set(args.modes.split(",")) <= {"without", "with"}:
         parser.error("--modes takes without, with or without,with")
-    settings = load_settings()
+    modes = [mode for mode in ("without", "with") if mode in args.modes.split(",")]
     result: dict[str, Any] = {"load": f"{args.file_swaps} swaps in files of {args.file_size}, {args.files_in_flight} in flight",
                               "machine": "bridge process, anvil ledgers, SDK clients and headless Chromium on one machine"}  # fmt: skip
-    with open_network(settings) as net, tempfile.TemporaryDirectory() as tmp:
-        net.deploy()
-        approve_development_banks(net)
-        publish_current_rates(net)
-        assert net.deployment is not None
-        deployment = Path(tmp) / "deployment.json"
-        net.deployment.save(deployment)
-        server = BridgeProcess(deployment, f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), launcher=[sys.executable, "-m", "apps.cli", "bridge"])
-        try:
-            server.wait_ready()
-            clients = {b: BridgeClient(server.url, b, net.keys.account(b)) for b in settings.banks}
-            regulator = BridgeClient(server.url, "regulator", net.keys.account("regulator"), store=False)
-            followed: dict[str, int] = {}  # each initiator's event stream resumes where it stopped
-            with BrowserSession() as browser:
-                browser.goto(regulator.console_link(), ctx="console")
-                browser.click("#continue", ctx="console", navigate=True)
-                for model in args.models.split(","):
-                    modes = [mode for mode in ("without", "with") if mode in args.modes.split(",")]
-                    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
-                    for round_ in range(args.rounds):
+    if len(arms) == 1:
+        result["switch_ms"] = arms[0]
+    else:
+        result["arms"] = "two bridges side by side, each on its own pair of ledgers, alternated run by run"
+    try:
+        with ExitStack() as stack:
+            browser = stack.enter_context(BrowserSession())
+            rigs = {arm: stack.enter_context(open_rig(settings, arm, browser)) for arm in arms}
+            for model in args.models.split(","):
+                runs = {arm: {mode: [] for mode in modes} for arm in arms}  # type: dict[float, dict[str, list[dict[str, Any]]]]
+                for round_ in range(args.rounds):
+                    # Each round turns the order around, so the earlier and the later of two runs fall alike on each.
+                    for arm in (arms if round_ % 2 == 0 else arms[::-1]):
                         for mode in (modes if round_ % 2 == 0 else modes[::-1]):
-                            if mode == "with":
-                                browser.goto(f"{server.url}/console/", ctx="console")
-                                browser.wait_for("[data-live-text]", text="live", ctx="console")
-                                browser.evaluate("window.corridorConsole.lags.length = 0; window.corridorConsole.committedLags.length = 0", ctx="console")
-                            else:
-                                browser.goto("about:blank", ctx="console")
-                            time.sleep(1.0)
-                            before = cpu(server.process.pid, browser._process.pid)
-                            figures = run_files(clients, net, model, args.file_swaps, args.file_size, args.files_in_flight, followed)
-                            after = cpu(server.process.pid, browser._process.pid)
-                            figures["cpu_ms_per_swap"] = {part: None if before[part] is None or after[part] is None
-                                                          else round(1000 * (after[part] - before[part]) / args.file_swaps, 2)  # type: ignore[operator]
-                                                          for part in before}  # fmt: skip
-                            if mode == "with":
-                                time.sleep(1.0)  # the last entries reach the page
-                                figures["sse_lag"] = lag_figures(list(browser.evaluate("window.corridorConsole.lags", ctx="console")))  # type: ignore[arg-type]
-                                figures["sse_lag_after_commit"] = lag_figures(list(browser.evaluate("window.corridorConsole.committedLags", ctx="console")))  # type: ignore[arg-type]
-                            runs[mode].append(figures)
-                            print(f"{model} {mode} console: {figures['swaps_per_s']} swaps/s cpu {figures['cpu_ms_per_swap']} "
-                                  f"{figures.get('sse_lag', '')}", file=sys.stderr)  # fmt: skip
-                    mean = {mode: statistics.fmean(r["swaps_per_s"] for r in items) for mode, items in runs.items()}
-                    cpu_mean = {mode: {part: round(statistics.fmean(r["cpu_ms_per_swap"][part] for r in items), 2)
-                                       for part in items[0]["cpu_ms_per_swap"]} for mode, items in runs.items()}  # fmt: skip
-                    result[model] = {"runs": runs}
-                    for mode in modes:
-                        result[model][f"swaps_per_s_{mode}"] = round(mean[mode], 1)
-                        result[model][f"cpu_ms_per_swap_{mode}"] = cpu_mean[mode]
-                    if len(modes) == 2:
-                        figures = change_figures([r["swaps_per_s"] for r in runs["without"]], [r["swaps_per_s"] for r in runs["with"]])
-                        result[model]["change_percent"] = figures["change_percent"]
-                        result[model]["change_percent_95"] = figures["change_percent_95"]
-                    if "with" in runs:
-                        result[model]["sse_lag_worst_run"] = max((r["sse_lag"] for r in runs["with"]), key=lambda f: f.get("max_ms", 0))
-                scraped = httpx.get(f"{server.url}/metrics").text.splitlines()
-                result["metrics_at_the_end"] = [line for line in scraped if line.startswith(("corridor_console_", "corridor_alerts_open"))]
-        except BaseException:
-            kept = Path(tempfile.gettempdir()) / "bench_console_bridge.log"
-            shutil.copyfile(server.log_path, kept)  # the run's folder goes with it
-            print(f"bridge exit code: {server.process.poll()}; its whole log: {kept}; tail:\n"
-                  f"{server.log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)  # fmt: skip
-            raise
-        finally:
-            server.stop()
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+                            runs[arm][mode].append(one_run(rigs[arm], model, mode, args))
+                    if len(arms) == 1:
+                        result[model] = summary(runs[arms[0]])
+                    else:
+                        result[model] = {"arms": {arm_key(arm): summary(runs[arm]) for arm in arms}}
+                        for mode in modes:  # the second interval against the first, each mode on its own (paired: within a round)
+                            first, second = [r["swaps_per_s"] for r in runs[arms[0]][mode]], [r["swaps_per_s"] for r in runs[arms[1]][mode]]
+                            result[model][f"switch_change_{mode}"] = change_figures(first, second) | paired_figures(first, second)
+            for arm, rig in rigs.items():
+                scraped = httpx.get(f"{rig.server.url}/metrics").text.splitlines()
+                result.setdefault("metrics_at_the_end", {})[arm_key(arm)] = [line for line in scraped
+                                                                             if line.startswith(("corridor_console_", "corridor_alerts_open"))]  # fmt: skip
+    except BaseException as exc:
+        result["incomplete"] = f"{type(exc).__name__}: {exc}"[:500]  # what ran is still printed
+        raise
+    finally:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
     return 0
 
 

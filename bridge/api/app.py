@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -74,6 +75,8 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The process's interpreter lock changes hands this often among busy threads (bridge.interpreter_switch_ms).
+        sys.setswitchinterval(network.settings.bridge.interpreter_switch_ms / 1000)
         migrate(database_url)
         engine = make_engine(database_url)
         sessions = session_factory(engine)

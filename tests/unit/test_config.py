@@ -63,6 +63,7 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         ("quorum = 3", "quorum = 5", "oracle", "exceeds"),
         ("quorum = 3", "quorum = 2", "oracle", "majority"),
         ("decimals = 2", "decimals = -1", "currencies.CNY.decimals", "greater than or equal"),
+        ("interpreter_switch_ms = 5.0", "interpreter_switch_ms = 0", "bridge.interpreter_switch_ms", "greater than or equal"),
         ("CNY = 50_000_000_00, HKD", "XYZ = 1, HKD", "participants.yangtze.opening_balances.XYZ", "unknown currency"),
     ],
 )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
 
 from bridge.api.auth import sign_request
 from bridge.sdk.client import BridgeClient, BridgeRequestError
+from bridge.server import ServerThread
 from corridor.network import Network
 from tests.integration.bridge.conftest import balances, now, supply
 
@@ -243,3 +247,20 @@ def test_refused_instructions_are_recorded_by_rule_with_the_swap_they_named(clie
     assert by_rule["not permitted"]["swap_id"] == swap["id"] and by_rule["not permitted"]["swap_state"] == "proposed"
     assert by_rule["not permitted"]["participant"] == "Yangtze Commercial Bank" and by_rule["not permitted"]["action"] == "accept"
     assert {r["rule"]: r["count"] for r in report["refusals_by_rule"]} == {"rate outside tolerance": 1, "not permitted": 1}
+
+
+def test_the_bridge_hands_the_interpreter_lock_as_configured(bridge_network: Network, tmp_path: Path) -> None:
+    """``bridge.interpreter_switch_ms`` is the process's interpreter switch interval once the app runs."""
+    from bridge.api.app import create_app
+
+    chosen = 2.5
+    assert sys.getswitchinterval() != pytest.approx(chosen / 1000)
+    settings = bridge_network.settings
+    configured = replace(bridge_network, settings=settings.model_copy(update={"bridge": settings.bridge.model_copy(update={"interpreter_switch_ms": chosen})}))
+    before = sys.getswitchinterval()
+    try:
+        with ServerThread(create_app(configured, f"sqlite:///{tmp_path / 'switch.db'}")) as server:
+            assert httpx.get(f"{server.url}/v1/health").status_code == 200
+            assert sys.getswitchinterval() == pytest.approx(chosen / 1000)
+    finally:
+        sys.setswitchinterval(before)

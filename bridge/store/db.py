@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections import namedtuple
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, ForeignKey, Integer, String, Text, create_engine, event
+from sqlalchemy import JSON, BigInteger, Connection, DateTime, Engine, ForeignKey, Integer, Select, String, Text, create_engine, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -227,6 +231,35 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=32)
+def _packed_row(names: tuple[str, ...]) -> Any:
+    return namedtuple("PackedRow", names)  # noqa: PYI024 - the names are the query's columns, known only here
+
+
+def read_packed(connection: Connection, query: Select[Any], *, newest_first: bool = False) -> list[Any]:
+    """``query``'s rows (named tuples: ``row.seq``), for a reader that must not wait on busy threads. On
+    SQLite the driver gives up Python's interpreter lock for every row it steps through and has to win it
+    back each time; while the bridge's other threads are busy, each win can take a switch interval or
+    more, and a 30-row read of the journal took up to 0.7 s under load. Here SQLite packs the rows into
+    one JSON array, returned in a single step, and each value is converted as the column's type would
+    convert it. Elsewhere (PostgreSQL: one round trip however many rows) the query runs as it is.
+    SQLite before 3.44 keeps no order inside the array: ``newest_first`` sorts by the first column
+    (descending), which the query must also order by."""
+    names = tuple(column.key for column in query.selected_columns)
+    row = _packed_row(names)
+    if connection.dialect.name != "sqlite":
+        return [row(*values) for values in connection.execute(query)]
+    inner = query.subquery()
+    packed = connection.execute(select(func.json_group_array(func.json_array(*inner.c)))).scalar_one()
+    dialect = connection.dialect
+    convert = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in inner.c]
+    rows = [row(*(value if value is None or how is None else how(value) for value, how in zip(values, convert, strict=True)))
+            for values in json.loads(packed)]  # fmt: skip
+    if newest_first:
+        rows.sort(key=lambda r: r[0], reverse=True)
+    return rows
 
 
 def migrate(url: str) -> None:

@@ -13,7 +13,9 @@ what one wake-up read, so the lag is measured on the rows the page shows), and h
 behind the figures was rebuilt. An entry is stamped when the bridge writes it, but a batch's entries
 commit together at the batch's end, so the lag also counts the bridge's own commit; ``sse_lag_after_commit``
 counts from when the entry was committed at the latest: from its stamp or, if later, from when the
-stream's previous read began (which did not see it).
+stream's previous read began (which did not see it). That bound is loose when the stream waited between
+reads for a commit (cross-ledger batches commit seconds apart): ``sse_lag_after_announcement`` counts from
+the bridge's announcement of the first change after that read, made right after its commit.
 
 Runs of one mode differ from each other by up to a third (the worker's batches fall differently run to
 run), so each model's change is printed with a 95 % bootstrap interval (``change_percent_95``), and also
@@ -165,7 +167,8 @@ def pool(paths: list[str], switch_ms: float) -> dict[str, Any]:
         pooled[model] = change_figures(without, with_) | paired_figures([a for a, _ in paired], [b for _, b in paired]) | {
             "browser_cpu_ms_per_swap": [min(r["cpu_ms_per_swap"]["browser"] for runs in found for r in runs["with"]),
                                         max(r["cpu_ms_per_swap"]["browser"] for runs in found for r in runs["with"])],
-            "sse_lag": lags("sse_lag"), "sse_lag_after_commit": lags("sse_lag_after_commit")}
+            "sse_lag": lags("sse_lag"), "sse_lag_after_commit": lags("sse_lag_after_commit"),
+            "sse_lag_after_announcement": lags("sse_lag_after_announcement")}
     return pooled
 
 
@@ -184,7 +187,7 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         block |= paired_figures(without, with_)
     if "with" in runs:
         block["sse_lag_worst_run"] = max((r["sse_lag"] for r in runs["with"]), key=lambda f: f.get("max_ms", 0))
-        for key in ("sse_lag", "sse_lag_after_commit"):
+        for key in ("sse_lag", "sse_lag_after_commit", "sse_lag_after_announcement"):
             block[f"runs_with_a_row_over_1s_{key.removeprefix('sse_lag').lstrip('_') or 'from_stamp'}"] = sum(1 for r in runs["with"] if r[key].get("over_1s"))
     return block
 
@@ -254,7 +257,7 @@ def one_run(rig: Rig, model: str, mode: str, args: argparse.Namespace) -> dict[s
     if mode == "with":
         browser.goto(f"{server.url}/console/", ctx=ctx)
         browser.wait_for("[data-live-text]", text="live", ctx=ctx)
-        browser.evaluate("window.corridorConsole.lags.length = 0; window.corridorConsole.committedLags.length = 0", ctx=ctx)
+        browser.evaluate("[window.corridorConsole.lags, window.corridorConsole.committedLags, window.corridorConsole.announcedLags].forEach(l => l.length = 0)", ctx=ctx)
     time.sleep(1.0)
     ledgers = anvil_pids(rig.net)
     before = cpu(server.process.pid, browser._process.pid) | {"ledgers": cpu_seconds(ledgers)}
@@ -267,9 +270,10 @@ def one_run(rig: Rig, model: str, mode: str, args: argparse.Namespace) -> dict[s
         time.sleep(1.0)  # the last entries reach the page
         figures["sse_lag"] = lag_figures(list(browser.evaluate("window.corridorConsole.lags", ctx=ctx)))  # type: ignore[arg-type]
         figures["sse_lag_after_commit"] = lag_figures(list(browser.evaluate("window.corridorConsole.committedLags", ctx=ctx)))  # type: ignore[arg-type]
+        figures["sse_lag_after_announcement"] = lag_figures(list(browser.evaluate("window.corridorConsole.announcedLags", ctx=ctx)))  # type: ignore[arg-type]
         browser.goto("about:blank", ctx=ctx)  # the page closed: the next run of either arm has no console open
     print(f"{model} {rig.switch_ms:g} ms {mode} console: {figures['swaps_per_s']} swaps/s cpu {figures['cpu_ms_per_swap']} "
-          f"{figures.get('sse_lag_after_commit', '')}", file=sys.stderr)  # fmt: skip
+          f"{figures.get('sse_lag_after_commit', '')} {figures.get('sse_lag_after_announcement', '')}", file=sys.stderr)  # fmt: skip
     return figures
 
 

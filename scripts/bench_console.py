@@ -13,9 +13,7 @@ what one wake-up read, so the lag is measured on the rows the page shows), and h
 behind the figures was rebuilt. An entry is stamped when the bridge writes it, but a batch's entries
 commit together at the batch's end, so the lag also counts the bridge's own commit; ``sse_lag_after_commit``
 counts from when the entry was committed at the latest: from its stamp or, if later, from when the
-stream's previous read began (which did not see it). That bound is loose when the stream waited between
-reads for a commit (cross-ledger batches commit seconds apart): ``sse_lag_after_announcement`` counts from
-the bridge's announcement of the first change after that read, made right after its commit.
+stream's previous read began (which did not see it).
 
 Runs of one mode differ from each other by up to a third (the worker's batches fall differently run to
 run), so each model's change is printed with a 95 % bootstrap interval (``change_percent_95``), and also
@@ -24,7 +22,9 @@ one right after the other, so that what differs between sessions drops out). Ses
 pooled with ``--pool a.json b.json …`` (no run: the runs of every file together).
 
 ``--switch-ms 5,1`` compares two interpreter switch intervals of the bridge (``bridge.interpreter_switch_ms``)
-in one session: every round runs both, the bridge restarted on the same database between them.
+in one session: two bridges side by side, each on its own ledgers and database, every round running
+both. Four orders take turns (``ARM_ORDERS``), so that each arm's runs follow a run with the console open
+equally often (a console's model rebuild, in its own process, can outlast its page into the next run).
 
 Usage: ``python scripts/bench_console.py [--rounds 4] [--file-swaps 600] [--models pvp,htlc]``,
 ``python scripts/bench_console.py --pool docs/bench/console/*.json``.
@@ -111,14 +111,15 @@ def paired_figures(without: list[float], with_: list[float]) -> dict[str, Any]:
     right after the other (the journal's size and the machine's other load of that moment weigh on both,
     and whole sessions, which differ by half, drop out). The mean of the rounds' changes in per cent, and
     its 95 % bootstrap interval (the rounds resampled with replacement; a fixed seed)."""
-    changes = [100 * (b - a) / a for a, b in zip(without, with_, strict=True)]
+    rounds = min(len(without), len(with_))  # a round cut short (a failed session) has no pair
+    changes = [100 * (b - a) / a for a, b in zip(without[:rounds], with_[:rounds], strict=True)]
     rng = random.Random(20261201)
     draws = sorted(statistics.fmean(rng.choices(changes, k=len(changes))) for _ in range(BOOTSTRAP_SAMPLES))
     return {"rounds": len(changes), "paired_change_percent": round(statistics.fmean(changes), 1),
             "paired_change_percent_95": [round(draws[int(0.025 * len(draws))], 1), round(draws[int(0.975 * len(draws)) - 1], 1)]}  # fmt: skip
 
 
-BALANCE_FACTOR = 4  # the banks' opening balances, times this: a session of two arms makes 24 runs a model, and 15 PvP runs drain a bank's HKD
+BALANCE_FACTOR = 4  # the banks' opening balances, times this: 15 PvP runs drain a bank's HKD, and a session runs up to 24 a model
 
 
 def with_larger_balances(settings: Settings) -> Settings:
@@ -145,6 +146,7 @@ def session_blocks(session: dict[str, Any], model: str, switch_ms: float) -> dic
 
 def pool(paths: list[str], switch_ms: float) -> dict[str, Any]:
     """Every run of the sessions in ``paths`` (this script's JSON output) at ``switch_ms``, per model, as one sample."""
+    paths = sorted(paths)  # the bootstrap's draws follow the runs' order: the same files, the same interval
     pooled: dict[str, Any] = {"sessions": paths, "switch_ms": switch_ms}
     sessions = [json.loads(Path(path).read_text()) for path in paths]
     for model in ("pvp", "htlc"):
@@ -154,7 +156,7 @@ def pool(paths: list[str], switch_ms: float) -> dict[str, Any]:
             continue
         without = [r["swaps_per_s"] for runs in found for r in runs["without"]]
         with_ = [r["swaps_per_s"] for runs in found for r in runs["with"]]
-        paired = [(a["swaps_per_s"], b["swaps_per_s"]) for runs in found for a, b in zip(runs["without"], runs["with"], strict=True)]
+        paired = [(a["swaps_per_s"], b["swaps_per_s"]) for runs in found for a, b in zip(runs["without"], runs["with"], strict=False)]  # a cut-short round has no pair
 
         def lags(key: str, found: list[dict[str, Any]] = found) -> dict[str, int] | None:
             figures = [r[key] for runs in found for r in runs["with"] if r.get(key, {}).get("rows_received")]
@@ -167,8 +169,7 @@ def pool(paths: list[str], switch_ms: float) -> dict[str, Any]:
         pooled[model] = change_figures(without, with_) | paired_figures([a for a, _ in paired], [b for _, b in paired]) | {
             "browser_cpu_ms_per_swap": [min(r["cpu_ms_per_swap"]["browser"] for runs in found for r in runs["with"]),
                                         max(r["cpu_ms_per_swap"]["browser"] for runs in found for r in runs["with"])],
-            "sse_lag": lags("sse_lag"), "sse_lag_after_commit": lags("sse_lag_after_commit"),
-            "sse_lag_after_announcement": lags("sse_lag_after_announcement")}
+            "sse_lag": lags("sse_lag"), "sse_lag_after_commit": lags("sse_lag_after_commit")}
     return pooled
 
 
@@ -187,7 +188,7 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         block |= paired_figures(without, with_)
     if "with" in runs:
         block["sse_lag_worst_run"] = max((r["sse_lag"] for r in runs["with"]), key=lambda f: f.get("max_ms", 0))
-        for key in ("sse_lag", "sse_lag_after_commit", "sse_lag_after_announcement"):
+        for key in ("sse_lag", "sse_lag_after_commit"):
             block[f"runs_with_a_row_over_1s_{key.removeprefix('sse_lag').lstrip('_') or 'from_stamp'}"] = sum(1 for r in runs["with"] if r[key].get("over_1s"))
     return block
 
@@ -257,7 +258,7 @@ def one_run(rig: Rig, model: str, mode: str, args: argparse.Namespace) -> dict[s
     if mode == "with":
         browser.goto(f"{server.url}/console/", ctx=ctx)
         browser.wait_for("[data-live-text]", text="live", ctx=ctx)
-        browser.evaluate("[window.corridorConsole.lags, window.corridorConsole.committedLags, window.corridorConsole.announcedLags].forEach(l => l.length = 0)", ctx=ctx)
+        browser.evaluate("window.corridorConsole.lags.length = 0; window.corridorConsole.committedLags.length = 0", ctx=ctx)
     time.sleep(1.0)
     ledgers = anvil_pids(rig.net)
     before = cpu(server.process.pid, browser._process.pid) | {"ledgers": cpu_seconds(ledgers)}
@@ -270,11 +271,37 @@ def one_run(rig: Rig, model: str, mode: str, args: argparse.Namespace) -> dict[s
         time.sleep(1.0)  # the last entries reach the page
         figures["sse_lag"] = lag_figures(list(browser.evaluate("window.corridorConsole.lags", ctx=ctx)))  # type: ignore[arg-type]
         figures["sse_lag_after_commit"] = lag_figures(list(browser.evaluate("window.corridorConsole.committedLags", ctx=ctx)))  # type: ignore[arg-type]
-        figures["sse_lag_after_announcement"] = lag_figures(list(browser.evaluate("window.corridorConsole.announcedLags", ctx=ctx)))  # type: ignore[arg-type]
         browser.goto("about:blank", ctx=ctx)  # the page closed: the next run of either arm has no console open
     print(f"{model} {rig.switch_ms:g} ms {mode} console: {figures['swaps_per_s']} swaps/s cpu {figures['cpu_ms_per_swap']} "
-          f"{figures.get('sse_lag_after_commit', '')} {figures.get('sse_lag_after_announcement', '')}", file=sys.stderr)  # fmt: skip
+          f"{figures.get('sse_lag_after_commit', '')}", file=sys.stderr)  # fmt: skip
     return figures
+
+
+# Two arms (a, b), without (w) and with (c) the console: each order's runs in turn. Over four rounds each
+# arm's w-runs follow a c-run three times and its c-runs once, counting the previous round's last run.
+ARM_ORDERS = [[(0, "without"), (0, "with"), (1, "without"), (1, "with")], [(1, "with"), (1, "without"), (0, "with"), (0, "without")],
+              [(1, "without"), (1, "with"), (0, "without"), (0, "with")], [(0, "with"), (0, "without"), (1, "with"), (1, "without")]]  # fmt: skip
+
+
+def run_order(arms: list[float], modes: list[str], round_: int) -> list[tuple[float, str]]:
+    """The runs of one round. One arm: its modes, turned around every other round (the earlier and the
+    later of two runs fall alike on each). Two arms with both modes: :data:`ARM_ORDERS` in turn."""
+    if len(arms) == 1 or len(modes) == 1:
+        order = [(arm, mode) for arm in arms for mode in modes]
+        return order if round_ % 2 == 0 else order[::-1]
+    return [(arms[index], mode) for index, mode in ARM_ORDERS[round_ % len(ARM_ORDERS)]]
+
+
+def model_result(runs: dict[float, dict[str, list[dict[str, Any]]]], arms: list[float], modes: list[str]) -> dict[str, Any]:
+    started = {arm: {mode: items for mode, items in by_mode.items() if items} for arm, by_mode in runs.items()}
+    if len(arms) == 1:
+        return summary(started[arms[0]])
+    result: dict[str, Any] = {"arms": {arm_key(arm): summary(started[arm]) for arm in arms if started[arm]}}
+    for mode in modes:  # the second interval against the first, each mode on its own (paired: within a round)
+        first, second = [r["swaps_per_s"] for r in runs[arms[0]][mode]], [r["swaps_per_s"] for r in runs[arms[1]][mode]]
+        if first and second:
+            result[f"switch_change_{mode}"] = change_figures(first, second) | paired_figures(first, second)
+    return result
 
 
 def main() -> int:
@@ -290,9 +317,9 @@ def main() -> int:
                              "two, e.g. 5,1: two bridges, each on its own ledgers, and each round runs both (an A/B in one session)")
     parser.add_argument("--pool", nargs="+", metavar="JSON", help="pool the runs of sessions this script printed (runs nothing)")
     args = parser.parse_args()
-    settings = load_settings()
+    settings = None if args.pool else load_settings()  # pooling reads files only
     try:
-        arms = [float(ms) for ms in args.switch_ms.split(",")] if args.switch_ms else [settings.bridge.interpreter_switch_ms]
+        arms = [float(ms) for ms in args.switch_ms.split(",")] if args.switch_ms else [settings.bridge.interpreter_switch_ms if settings else 5.0]
     except ValueError:
         parser.error("--switch-ms takes one or two intervals in milliseconds, e.g. 5 or 5,1")
     if len(arms) > 2 or len(set(arms)) != len(arms) or not all(0.1 <= ms <= 100 for ms in arms):
@@ -322,17 +349,9 @@ def main() -> int:
             for model in args.models.split(","):
                 runs = {arm: {mode: [] for mode in modes} for arm in arms}  # type: dict[float, dict[str, list[dict[str, Any]]]]
                 for round_ in range(args.rounds):
-                    # Each round turns the order around, so the earlier and the later of two runs fall alike on each.
-                    for arm in (arms if round_ % 2 == 0 else arms[::-1]):
-                        for mode in (modes if round_ % 2 == 0 else modes[::-1]):
-                            runs[arm][mode].append(one_run(rigs[arm], model, mode, args))
-                    if len(arms) == 1:
-                        result[model] = summary(runs[arms[0]])
-                    else:
-                        result[model] = {"arms": {arm_key(arm): summary(runs[arm]) for arm in arms}}
-                        for mode in modes:  # the second interval against the first, each mode on its own (paired: within a round)
-                            first, second = [r["swaps_per_s"] for r in runs[arms[0]][mode]], [r["swaps_per_s"] for r in runs[arms[1]][mode]]
-                            result[model][f"switch_change_{mode}"] = change_figures(first, second) | paired_figures(first, second)
+                    for arm, mode in run_order(arms, modes, round_):
+                        runs[arm][mode].append(one_run(rigs[arm], model, mode, args))
+                        result[model] = model_result(runs, arms, modes)  # kept after every run: a failed session prints what ran
             for arm, rig in rigs.items():
                 scraped = httpx.get(f"{rig.server.url}/metrics").text.splitlines()
                 result.setdefault("metrics_at_the_end", {})[arm_key(arm)] = [line for line in scraped

@@ -132,9 +132,6 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         try:
             with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
                 while True:
-                    # What this read finds beyond the previous one was committed after the previous read began
-                    # (``unseen_at``), and announced by the bridge right after its commit (``announced``).
-                    announced = swaps_changed.take_announced_at()
                     swaps_changed.clear()
                     console_changed.clear()
                     # The feed shows its latest FEED_ROWS rows: only those are read (and sent), however many
@@ -143,7 +140,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                     tail = await run_in_threadpool(repo.journal_tail, seq, participant=participant, limit=FEED_ROWS, swap_id=swap)
                     moved = tail.moved
                     if tail.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
-                        html = "".join(rows.render(row=feed_row(entry, unseen_at_ms=unseen_at, announced_at_ms=announced)) for entry in reversed(tail.entries))
+                        html = "".join(rows.render(row=feed_row(entry, unseen_at_ms=unseen_at)) for entry in reversed(tail.entries))
                         yield sse("transition", html, event_id=tail.read_to)
                     unseen_at = reading  # what the next read finds was committed after this read began
                     seq = max(seq, tail.read_to)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,42 +21,18 @@ SAFETY_POLL_SECONDS = 1.0
 _ALL = "*"
 
 
-class Change(asyncio.Event):
-    """A subscriber's event, which also keeps when the first change since it was last taken was announced
-    (:meth:`take_announced_at`; wall clock, milliseconds). The bridge announces a change right after its
-    commit, so a live view can tell how long after a commit it showed what the commit wrote."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._guard = threading.Lock()
-        self._announced_at: int | None = None
-
-    def announce(self, at_ms: int) -> None:
-        with self._guard:
-            if self._announced_at is None:
-                self._announced_at = at_ms
-
-    def take_announced_at(self) -> int | None:
-        """When the first change since the previous call was announced (None: none was)."""
-        with self._guard:
-            announced, self._announced_at = self._announced_at, None
-        return announced
-
-
 class ChangeFeed:
     """Subscribers follow one swap (woken only by its changes) or every swap (``swap_id=None``)."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, Change]]] = {}
+        self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
 
     def publish(self, swap_id: str) -> None:
-        """Called from any thread after ``swap_id`` changed (its change committed)."""
-        now_ms = int(time.time() * 1000)
+        """Called from any thread after ``swap_id`` changed."""
         with self._guard:
             subscribers = [*self._subscribers.get(swap_id, ()), *self._subscribers.get(_ALL, ())]
         for loop, event in subscribers:
-            event.announce(now_ms)
             if event.is_set():  # a wake-up is pending already; its stream reads the journal after it
                 continue
             try:
@@ -66,11 +41,11 @@ class ChangeFeed:
                 pass
 
     @contextmanager
-    def subscribe(self, swap_id: str | None = None) -> Iterator[Change]:
+    def subscribe(self, swap_id: str | None = None) -> Iterator[asyncio.Event]:
         """An event set on every change of ``swap_id`` (of any swap when None) while the context is
         open; call inside the event loop."""
         key = swap_id or _ALL
-        entry = (asyncio.get_running_loop(), Change())
+        entry = (asyncio.get_running_loop(), asyncio.Event())
         with self._guard:
             self._subscribers.setdefault(key, set()).add(entry)
         try:

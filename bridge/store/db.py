@@ -238,16 +238,24 @@ def _packed_row(names: tuple[str, ...]) -> Any:
     return namedtuple("PackedRow", names)  # noqa: PYI024 - the names are the query's columns, known only here
 
 
-def read_packed(connection: Connection, query: Select[Any], *, newest_first: bool = False) -> list[Any]:
-    """``query``'s rows (named tuples: ``row.seq``), for a reader that must not wait on busy threads. On
-    SQLite the driver gives up Python's interpreter lock for every row it steps through and has to win it
-    back each time; while the bridge's other threads are busy, each win can take a switch interval or
-    more, and a 30-row read of the journal took up to 0.7 s under load. Here SQLite packs the rows into
-    one JSON array, returned in a single step, and each value is converted as the column's type would
-    convert it. Elsewhere (PostgreSQL: one round trip however many rows) the query runs as it is.
-    SQLite before 3.44 keeps no order inside the array: ``newest_first`` sorts by the first column
-    (descending), which the query must also order by."""
+# What survives SQLite's JSON exactly: integers, text and NULL, and times stored as text. A float or decimal
+# would come back rounded to JSON's number, and bytes cannot go into JSON at all.
+_PACKABLE = (Integer, String, DateTime)
+
+
+def read_newest_first(connection: Connection, query: Select[Any]) -> list[Any]:
+    """``query``'s rows (named tuples: ``row.seq``), newest first by its first column, for a reader that
+    must not wait on busy threads. On SQLite the driver gives up Python's interpreter lock for every row
+    it steps through and has to win it back each time, and while the bridge's other threads are busy each
+    win can take a switch interval or more. Here SQLite packs the rows into one JSON array, returned in a
+    single step, and each value is converted as the column's type converts it. Elsewhere (PostgreSQL: one
+    round trip however many rows) the query runs as it is. The query orders by its first column,
+    descending (SQLite before 3.44 keeps no order inside the array: it is sorted again here); its columns
+    are integers, text or times (:data:`_PACKABLE`), each with its own name."""
     names = tuple(column.key for column in query.selected_columns)
+    unpackable = [column.key for column in query.selected_columns if not isinstance(column.type, _PACKABLE)]
+    if unpackable:
+        raise TypeError(f"read_newest_first reads integers, text and times only, not {', '.join(unpackable)}")
     row = _packed_row(names)
     if connection.dialect.name != "sqlite":
         return [row(*values) for values in connection.execute(query)]
@@ -257,8 +265,7 @@ def read_packed(connection: Connection, query: Select[Any], *, newest_first: boo
     convert = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in inner.c]
     rows = [row(*(value if value is None or how is None else how(value) for value, how in zip(values, convert, strict=True)))
             for values in json.loads(packed)]  # fmt: skip
-    if newest_first:
-        rows.sort(key=lambda r: r[0], reverse=True)
+    rows.sort(key=lambda r: r[0], reverse=True)
     return rows
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge import faults
 from bridge.domain.swap import TERMINAL, Leg, Model, Swap, SwapState, check_correction, check_transition, failure
 from bridge.errors import Conflict, NotFound
-from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRecipientRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow, read_packed
+from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRecipientRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow, read_newest_first
 
 
 def _now() -> datetime:
@@ -359,12 +359,12 @@ class SwapRepository:
             window = (t.seq > seq) & (t.seq <= top)  # up to the position read first: a later row is the next tail's
             moved = swap_id is not None and connection.execute(select(t.seq).where(window, t.swap_id == swap_id).limit(1)).first() is not None
             if participant is None:
-                rows = read_packed(connection, select(*columns).where(window).order_by(t.seq.desc()).limit(limit), newest_first=True)
+                rows = read_newest_first(connection, select(*columns).where(window).order_by(t.seq.desc()).limit(limit))
             else:
                 query = select(*columns, SwapRow.initiator, SwapRow.counterparty).join(SwapRow, SwapRow.id == t.swap_id)
                 below = top + 1
                 while len(rows) < limit:
-                    chunk = read_packed(connection, query.where(t.seq > seq, t.seq < below).order_by(t.seq.desc()).limit(_TAIL_CHUNK), newest_first=True)
+                    chunk = read_newest_first(connection, query.where(t.seq > seq, t.seq < below).order_by(t.seq.desc()).limit(_TAIL_CHUNK))
                     rows += [r for r in chunk if participant in (r.initiator, r.counterparty)]
                     if len(chunk) < _TAIL_CHUNK:
                         break

@@ -205,11 +205,6 @@ def test_a_swap_submitted_through_the_sdk_appears_on_the_overview_within_2_secon
     assert int(b.attr(f'#feed tr[data-swap="{swap["id"]}"]', "data-unseen-at", ctx="regulator") or 0) >= started_wall_ms  # the read before the settled row
     committed = b.evaluate("window.corridorConsole.committedLags", ctx="regulator")
     assert len(committed) == len(lags) and all(0 <= c <= lag for c, lag in zip(committed, lags)), (committed, lags)  # type: ignore[arg-type]
-    # the settled row: the bridge announced its commit after the read before it began, and before the page got it
-    announced_at = int(b.attr(f'#feed tr[data-swap="{swap["id"]}"]', "data-announced-at", ctx="regulator") or 0)
-    assert started_wall_ms <= announced_at <= time.time() * 1000
-    announced = b.evaluate("window.corridorConsole.announcedLags", ctx="regulator")
-    assert len(announced) == len(lags) and all(0 <= a <= c for a, c in zip(announced, committed)), (announced, committed)  # type: ignore[arg-type]
     assert b.url(ctx="regulator") == f"{console.url}/console/"  # no reload: the same page all along
     console.swaps["first"] = swap["id"]
     assert not _problems(b.report(ctx="regulator", reset=True))

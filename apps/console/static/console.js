@@ -1,13 +1,12 @@
 // The console's progressive layer: the CSRF header on htmx requests, Chart.js drawings of each chart's
 // data (the figures are in the table beside it), and the live feed's state: how long after the journal
-// entry each one arrived (window.corridorConsole.lags, in milliseconds, from the entry's stamp; a batch's
-// entries are stamped as written and commit together at the batch's end, so also: committedLags, from when
-// it committed at the latest, a row's data-unseen-at being when the stream's previous read, which did not
-// see it, began; and announcedLags, from the bridge's announcement of the change, made right after its
-// commit, data-announced-at). Nothing here computes a figure.
+// entry each one arrived (window.corridorConsole.lags, in milliseconds, from the entry's stamp; and
+// committedLags, from when it committed at the latest: a batch's entries are stamped as written and commit
+// together at the batch's end, and a row's data-unseen-at is when the stream's previous read, which did
+// not see it, began). Nothing here computes a figure.
 (function () {
   "use strict";
-  var state = { lags: [], committedLags: [], announcedLags: [], transitions: 0, connected: false, opened: 0 };
+  var state = { lags: [], committedLags: [], transitions: 0, connected: false, opened: 0 };
   window.corridorConsole = state;
 
   function csrf() {
@@ -57,11 +56,9 @@
       lag = now - at;
       state.transitions += 1;
       state.lags.push(lag);
-      var unseen = Number(row.getAttribute("data-unseen-at") || 0);
-      state.committedLags.push(now - Math.max(at, unseen));
-      state.announcedLags.push(now - Math.max(at, unseen, Number(row.getAttribute("data-announced-at") || 0)));
+      state.committedLags.push(now - Math.max(at, Number(row.getAttribute("data-unseen-at") || 0)));
     });
-    [state.lags, state.committedLags, state.announcedLags].forEach(function (lags) { if (lags.length > 20000) lags.splice(0, lags.length - 20000); });
+    [state.lags, state.committedLags].forEach(function (lags) { if (lags.length > 20000) lags.splice(0, lags.length - 20000); });
     document.querySelectorAll("tbody[data-live-feed]").forEach(function (body, i) {
       showRows(body, i === 0 ? incoming : incoming.map(function (row) { return row.cloneNode(true); }));
     });

@@ -243,19 +243,19 @@ def _packed_row(names: tuple[str, ...]) -> Any:
 _PACKABLE = (Integer, String, DateTime)
 
 
-def read_newest_first(connection: Connection, query: Select[Any]) -> list[Any]:
-    """``query``'s rows (named tuples: ``row.seq``), newest first by its first column, for a reader that
-    must not wait on busy threads. On SQLite the driver gives up Python's interpreter lock for every row
-    it steps through and has to win it back each time, and while the bridge's other threads are busy each
-    win can take a switch interval or more. Here SQLite packs the rows into one JSON array, returned in a
-    single step, and each value is converted as the column's type converts it. Elsewhere (PostgreSQL: one
-    round trip however many rows) the query runs as it is. The query orders by its first column,
-    descending (SQLite before 3.44 keeps no order inside the array: it is sorted again here); its columns
-    are integers, text or times (:data:`_PACKABLE`), each with its own name."""
+def read_in_one_step(connection: Connection, query: Select[Any], *, newest_first: bool) -> list[Any]:
+    """``query``'s rows (named tuples: ``row.seq``), ordered by its first column (descending with
+    ``newest_first``, as the query itself orders them), for a reader that must not wait on busy threads.
+    On SQLite the driver gives up Python's interpreter lock for every row it steps through and has to win
+    it back each time, and while the bridge's other threads are busy each win can take a switch interval
+    or more. Here SQLite packs the rows into one JSON array, returned in a single step, and each value is
+    converted as the column's type converts it. Elsewhere (PostgreSQL: one round trip however many rows)
+    the query runs as it is. SQLite before 3.44 keeps no order inside the array: it is sorted again here.
+    The columns are integers, text or times (:data:`_PACKABLE`), each with its own name."""
     names = tuple(column.key for column in query.selected_columns)
     unpackable = [column.key for column in query.selected_columns if not isinstance(column.type, _PACKABLE)]
     if unpackable:
-        raise TypeError(f"read_newest_first reads integers, text and times only, not {', '.join(unpackable)}")
+        raise TypeError(f"read_in_one_step reads integers, text and times only, not {', '.join(unpackable)}")
     row = _packed_row(names)
     if connection.dialect.name != "sqlite":
         return [row(*values) for values in connection.execute(query)]
@@ -265,7 +265,7 @@ def read_newest_first(connection: Connection, query: Select[Any]) -> list[Any]:
     convert = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in inner.c]
     rows = [row(*(value if value is None or how is None else how(value) for value, how in zip(values, convert, strict=True)))
             for values in json.loads(packed)]  # fmt: skip
-    rows.sort(key=lambda r: r[0], reverse=True)
+    rows.sort(key=lambda r: r[0], reverse=newest_first)
     return rows
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bridge.store.db import SwapRow, TransitionRow
+from bridge.store.db import SwapRow, TransitionRow, read_in_one_step
 from bridge.store.journal_reader import JournalReader, midnight_utc
 from supervision.inputs import SwapAggregates
 
@@ -71,8 +71,8 @@ class LiveCounts:
         """``counted`` moved on by the entries written since, or None if only a full count can say."""
         t = TransitionRow
         with self._reader.snapshot() as session:
-            entries = session.execute(select(t.seq, t.swap_id, t.from_state, t.to_state, t.at).where(t.seq > counted.seq)
-                                      .order_by(t.seq).limit(CATCH_UP_LIMIT + 1)).all()  # fmt: skip
+            query = select(t.seq, t.swap_id, t.from_state, t.to_state, t.at).where(t.seq > counted.seq).order_by(t.seq).limit(CATCH_UP_LIMIT + 1)
+            entries = read_in_one_step(session.connection(), query, newest_first=False)
             if not entries:
                 return counted
             if len(entries) > CATCH_UP_LIMIT or any(e.from_state == SETTLED and e.to_state != SETTLED for e in entries):

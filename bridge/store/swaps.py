@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge import faults
 from bridge.domain.swap import TERMINAL, Leg, Model, Swap, SwapState, check_correction, check_transition, failure
 from bridge.errors import Conflict, NotFound
-from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRecipientRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow, read_newest_first
+from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRecipientRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow, read_in_one_step
 
 
 def _now() -> datetime:
@@ -337,7 +337,7 @@ class SwapRepository:
                        SwapRow.counterparty).join(SwapRow, SwapRow.id == t.swap_id)  # plain rows: no ORM objects to build
         query = query.where(t.seq > seq).order_by(t.seq).limit(limit)
         with self._sessions() as session:
-            rows = session.connection().execute(query).all()  # Core rows: no ORM loading
+            rows = read_in_one_step(session.connection(), query, newest_first=False)  # plain rows, in one step on SQLite
         entries = [_entry(r) for r in rows if participant is None or participant in (r.initiator, r.counterparty)]
         return JournalPage(entries, rows[-1].seq if rows else seq, full=len(rows) == limit)
 
@@ -359,12 +359,13 @@ class SwapRepository:
             window = (t.seq > seq) & (t.seq <= top)  # up to the position read first: a later row is the next tail's
             moved = swap_id is not None and connection.execute(select(t.seq).where(window, t.swap_id == swap_id).limit(1)).first() is not None
             if participant is None:
-                rows = read_newest_first(connection, select(*columns).where(window).order_by(t.seq.desc()).limit(limit))
+                rows = read_in_one_step(connection, select(*columns).where(window).order_by(t.seq.desc()).limit(limit), newest_first=True)
             else:
                 query = select(*columns, SwapRow.initiator, SwapRow.counterparty).join(SwapRow, SwapRow.id == t.swap_id)
                 below = top + 1
                 while len(rows) < limit:
-                    chunk = read_newest_first(connection, query.where(t.seq > seq, t.seq < below).order_by(t.seq.desc()).limit(_TAIL_CHUNK))
+                    chunk = read_in_one_step(connection, query.where(t.seq > seq, t.seq < below).order_by(t.seq.desc()).limit(_TAIL_CHUNK),
+                                             newest_first=True)
                     rows += [r for r in chunk if participant in (r.initiator, r.counterparty)]
                     if len(chunk) < _TAIL_CHUNK:
                         break

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Float, event, literal, select
 
 from bridge.domain.swap import Leg, Model, Swap, SwapState
-from bridge.store.db import SwapRow, TransitionRow, read_newest_first
+from bridge.store.db import SwapRow, TransitionRow, read_in_one_step
 from bridge.store.swaps import SwapRepository
 
 
@@ -130,16 +130,20 @@ def test_a_packed_read_gives_the_rows_and_values_the_query_gives(history: SwapRe
     event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: statements.append(statement))
     with engine.connect() as connection:
         plain = [tuple(row) for row in connection.execute(query)]
-        packed = read_newest_first(connection, query)
+        packed = read_in_one_step(connection, query, newest_first=True)
     assert len(plain) == 60 and [tuple(row) for row in packed] == plain
+    assert "json_group_array" in statements[-1] and "json_group_array" not in statements[-2]
+    ascending = query.order_by(None).order_by(t.seq)  # and oldest first, as the bank event stream reads
+    with engine.connect() as connection:
+        oldest, plain_oldest = read_in_one_step(connection, ascending, newest_first=False), [tuple(row) for row in connection.execute(ascending)]
+    assert [tuple(row) for row in oldest] == plain_oldest and oldest[0].seq < oldest[-1].seq
     assert {type(row.at) for row in packed} == {datetime} and any(row.detail == "settle sent" for row in packed)
     assert any(row.from_state is None for row in packed) and any(row.tx_hash is not None for row in packed)
-    assert "json_group_array" in statements[-1] and "json_group_array" not in statements[-2]
     with engine.connect() as connection:
-        assert read_newest_first(connection, query.where(t.seq < 0)) == []
+        assert read_in_one_step(connection, query.where(t.seq < 0), newest_first=True) == []
         # a type that would not come back exactly (a float through JSON's numbers) is refused, not rounded
         with pytest.raises(TypeError, match="not rate"):
-            read_newest_first(connection, select(t.seq, literal(0.30000000000000004, Float).label("rate")).order_by(t.seq.desc()))
+            read_in_one_step(connection, select(t.seq, literal(0.30000000000000004, Float).label("rate")), newest_first=False)
 
 
 def test_a_banks_tail_reads_back_past_a_chunk_of_other_banks_rows(history: SwapRepository, monkeypatch: pytest.MonkeyPatch) -> None:

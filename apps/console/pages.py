@@ -41,15 +41,15 @@ def model_context(state: ConsoleState, built: Built) -> dict[str, Any]:
 # ─── the journal feed (rows the live stream also pushes) ──────────────────────────────────
 
 
-def feed_row(entry: dict[str, Any], *, unseen_at_ms: int | None = None) -> dict[str, Any]:
-    """A journal entry as a row of the feed. ``unseen_at_ms`` (live rows): when the stream's previous read
-    of the journal began, which did not see this entry, so it committed after then; the page measures how
-    long after that it showed the row (an entry is stamped when written, and a batch's entries commit
-    together at the batch's end)."""
+def feed_row(entry: dict[str, Any], *, committed_after_ms: int | None = None) -> dict[str, Any]:
+    """A journal entry as a row of the feed. ``committed_after_ms`` (live rows): a time the entry's commit
+    came after (the later of when its transaction was about to commit and when the stream's previous read
+    of the journal, which did not see it, began); the page measures how long after that it showed the row
+    (an entry is stamped when written, and a batch's entries commit together at the batch's end)."""
     at = datetime.fromisoformat(entry["at"])
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    return {**entry, "at_ms": int(at.timestamp() * 1000), "time": at.strftime("%H:%M:%S.%f")[:-3], "unseen_at_ms": unseen_at_ms}
+    return {**entry, "at_ms": int(at.timestamp() * 1000), "time": at.strftime("%H:%M:%S.%f")[:-3], "committed_after_ms": committed_after_ms}
 
 
 def recent_feed(request: Request, participant: str | None, rows: int = FEED_ROWS) -> list[dict[str, Any]]:

@@ -87,6 +87,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
     regulator = session.participant == REGULATOR
     participant = None if regulator else session.participant
     repo, alerts, actions = request.app.state.repo, request.app.state.alerts, request.app.state.actions
+    changes = request.app.state.changes
     if swap is not None and not regulator:
         record = await run_in_threadpool(state.reader.swap, swap)
         if record is None or participant not in (record.initiator, record.counterparty):
@@ -128,9 +129,16 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         counts_due, counts_sent, counts_every = False, 0.0, COUNTS_EVERY
         counting: asyncio.Future[tuple[str, float]] | None = None
         checked, beat = began, began
-        unseen_at: int | None = None  # when the previous read began (none yet: the page's own read is not timed)
+        unseen_at = 0  # when the previous read began (none yet: the page's own read is not timed)
+
+        def committed_after(entry: dict[str, Any]) -> int | None:
+            """A time ``entry``'s commit came after: its transaction's last moment before COMMIT (this process's
+            recent commits), or the previous read, which did not see it."""
+            committing = changes.committing_at(entry["seq"])
+            return max(unseen_at, int(committing * 1000) if committing is not None else 0) or None
+
         try:
-            with request.app.state.changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
+            with changes.subscribe() as swaps_changed, state.feed.subscribe() as console_changed:
                 while True:
                     swaps_changed.clear()
                     console_changed.clear()
@@ -140,7 +148,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
                     tail = await run_in_threadpool(repo.journal_tail, seq, participant=participant, limit=FEED_ROWS, swap_id=swap)
                     moved = tail.moved
                     if tail.entries:  # one event for what one wake-up read: its newest rows first (the feed's order)
-                        html = "".join(rows.render(row=feed_row(entry, unseen_at_ms=unseen_at)) for entry in reversed(tail.entries))
+                        html = "".join(rows.render(row=feed_row(entry, committed_after_ms=committed_after(entry))) for entry in reversed(tail.entries))
                         yield sse("transition", html, event_id=tail.read_to)
                     unseen_at = reading  # what the next read finds was committed after this read began
                     seq = max(seq, tail.read_to)

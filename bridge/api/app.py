@@ -80,14 +80,15 @@ def create_app(network: Network, database_url: str, *, policy: Policy | None = N
         migrate(database_url)
         engine = make_engine(database_url)
         sessions = session_factory(engine)
-        repo, alerts = SwapRepository(sessions), AlertRepository(sessions)
+        # every commit that journals wakes the streams following the journal (the banks' event streams, the console)
+        app.state.changes = ChangeFeed()
+        repo, alerts = SwapRepository(sessions, on_journal=app.state.changes.journalled), AlertRepository(sessions)
         app.state.refusals = RefusalRepository(sessions)
         app.state.sessions, app.state.database_url = sessions, database_url
         # the journal's aggregates at its latest position, for the regulator's overview and the console's live counts
         app.state.live_counts = LiveCounts(JournalReader(sessions, database_url=database_url))
         for client in network.clients.values():
             client.set_timeouts(RpcTimeouts(connect=min(2.0, rpc_timeout), read=rpc_timeout))
-        app.state.changes = ChangeFeed()
         coordinator = Coordinator(network, repo, policy=policy, on_change=lambda swap: _changed(app, swap), alerts=alerts)
         worker = Worker(coordinator, interval=worker_interval, max_batch=max_batch)
         operations = Operations(coordinator, worker, alerts, probe_interval=probe_interval, reconcile_interval=reconcile_interval,
@@ -170,4 +171,3 @@ def regulator_signer(network: Network) -> RegulatorSigner | None:
 def _changed(app: FastAPI, swap: Any) -> None:
     app.state.metrics.observe(swap)
     app.state.worker.wake()
-    app.state.changes.publish(swap.id)

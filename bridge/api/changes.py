@@ -1,17 +1,23 @@
-"""Wakes server-sent event streams the moment a swap changes, instead of having them poll.
+"""Wakes server-sent event streams the moment the journal moves, instead of having them poll.
 
-The coordinator runs in worker and request threads; streams run on the event loop. A stream
-subscribes an :class:`asyncio.Event`; :meth:`ChangeFeed.publish` sets every subscribed event
-thread-safely. A stream clears its event *before* reading the journal, so a change that lands
-between the read and the wait still wakes it.
+The repository announces every commit that added journal entries (:meth:`ChangeFeed.journalled`, in the
+writing thread: worker, request or recovery); streams run on the event loop. A stream subscribes an
+:class:`asyncio.Event`; the feed sets every subscribed event thread-safely. A stream clears its event
+*before* reading the journal, so a change that lands between the read and the wait still wakes it.
+
+The feed also remembers when each of the latest commits was about to commit (:meth:`ChangeFeed.committing_at`):
+the earliest its entries can have become visible, from which the console times how far behind it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from bridge.store.swaps import JournalCommit
 
 # Streams are woken by the feed; this bounds a wait should a change ever go unannounced (e.g. a
 # swap changed by another process sharing the database).
@@ -19,6 +25,11 @@ SAFETY_POLL_SECONDS = 1.0
 
 
 _ALL = "*"
+REMEMBERED_COMMITS = 4096  # the commits whose times are kept (a few minutes of a busy bridge)
+
+
+def _last_seq(commit: JournalCommit) -> int:
+    return commit.last_seq
 
 
 class ChangeFeed:
@@ -27,11 +38,36 @@ class ChangeFeed:
     def __init__(self) -> None:
         self._guard = threading.Lock()
         self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._commits: list[JournalCommit] = []  # the latest, in journal order
+
+    def journalled(self, commit: JournalCommit) -> None:
+        """Called from any thread right after ``commit``: wakes the streams of its swaps and of every swap."""
+        with self._guard:
+            bisect.insort(self._commits, commit, key=_last_seq)  # threads may announce out of order
+            if len(self._commits) > 2 * REMEMBERED_COMMITS:
+                del self._commits[:REMEMBERED_COMMITS]
+            subscribers = {*self._subscribers.get(_ALL, ())}
+            for swap_id in commit.swap_ids:
+                subscribers.update(self._subscribers.get(swap_id, ()))
+        self._wake(subscribers)
+
+    def committing_at(self, seq: int) -> float | None:
+        """When the transaction that wrote journal position ``seq`` was about to commit (wall clock), if it is
+        among the latest commits of this process."""
+        with self._guard:
+            found = bisect.bisect_left(self._commits, seq, key=_last_seq)
+            if found < len(self._commits) and self._commits[found].first_seq <= seq:
+                return self._commits[found].committing_at
+        return None
 
     def publish(self, swap_id: str) -> None:
-        """Called from any thread after ``swap_id`` changed."""
+        """Called from any thread after ``swap_id`` changed (the journal announces itself: :meth:`journalled`)."""
         with self._guard:
-            subscribers = [*self._subscribers.get(swap_id, ()), *self._subscribers.get(_ALL, ())]
+            subscribers = {*self._subscribers.get(swap_id, ()), *self._subscribers.get(_ALL, ())}
+        self._wake(subscribers)
+
+    @staticmethod
+    def _wake(subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]) -> None:
         for loop, event in subscribers:
             if event.is_set():  # a wake-up is pending already; its stream reads the journal after it
                 continue

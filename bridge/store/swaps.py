@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -95,6 +96,34 @@ class JournalTail:
     moved: bool  # the swap asked about has an entry in the window read
 
 
+@dataclass(frozen=True)
+class JournalCommit:
+    """What one committed transaction added to the journal, announced right after its commit (see
+    ``SwapRepository(on_journal=…)``)."""
+
+    swap_ids: frozenset[str]
+    first_seq: int  # its entries' journal positions: one transaction's are consecutive (journal writers queue)
+    last_seq: int
+    committing_at: float  # wall-clock time just before its COMMIT: its entries became visible after this
+
+
+_JOURNALLED = "corridor.journalled"  # session.info key: the journal rows a transaction added
+
+
+def _added_to_journal(session: Session, rows: list[TransitionRow]) -> None:
+    session.info.setdefault(_JOURNALLED, []).extend(rows)
+
+
+def _about_to_commit(session: Session) -> JournalCommit | None:
+    """Flushes the transaction (its journal rows get their positions), and what it journals, if anything."""
+    rows: list[TransitionRow] = session.info.pop(_JOURNALLED, [])
+    if not rows:
+        return None
+    session.flush()
+    seqs = [row.seq for row in rows]
+    return JournalCommit(frozenset(row.swap_id for row in rows), min(seqs), max(seqs), time.time())
+
+
 class _Unit:
     """The transaction of one :meth:`SwapRepository.together` block, opened at its first write."""
 
@@ -130,8 +159,13 @@ class _Unit:
 
 
 class SwapRepository:
-    def __init__(self, sessions: sessionmaker) -> None:
+    """Swaps and their journal. ``on_journal``: called (in the writing thread) after every commit that added
+    journal entries, whatever wrote them, so that whoever follows the journal (the event streams, the
+    console's feed) can read it at once instead of at its next poll."""
+
+    def __init__(self, sessions: sessionmaker, *, on_journal: Callable[[JournalCommit], None] | None = None) -> None:
         self._sessions = sessions
+        self._on_journal = on_journal
         self._next_prune = 0
         bind = sessions.kw.get("bind")
         dialect = bind.dialect.name if bind is not None else ""
@@ -171,6 +205,12 @@ class SwapRepository:
             if journal:
                 self._journal_opened(session)
             yield session
+            journalled = _about_to_commit(session)
+        self._announce(journalled)
+
+    def _announce(self, journalled: JournalCommit | None) -> None:
+        if journalled is not None and self._on_journal is not None:
+            self._on_journal(journalled)
 
     def _journal_opened(self, session: Session) -> None:
         """Runs first in every transaction that may journal (see ``_journal_in_order``)."""
@@ -194,11 +234,14 @@ class SwapRepository:
         unit = _Unit(self._sessions, self._journal_guard if self._journal_in_order else self._write_guard, self._journal_opened)
         unit.load(swap_ids or [])
         self._together.unit = unit
+        journalled = None
         try:
             with unit.stack:  # on leaving: commit (or roll back), then let the next writer in
                 yield
+                journalled = _about_to_commit(unit.session()) if unit.opened else None
         finally:
             self._together.unit = None
+        self._announce(journalled)
         for callback in unit.committed:
             callback()
 
@@ -234,8 +277,9 @@ class SwapRepository:
                 session.flush()
             except IntegrityError as exc:  # the same order recorded concurrently by another request
                 raise Conflict("one of these swaps was recorded meanwhile by another request", field=field(0)) from exc
-            session.add_all([TransitionRow(swap_id=swap.id, from_state=None, to_state=swap.state.value, at=now, detail="order received")
-                             for swap in swaps])  # fmt: skip
+            entries = [TransitionRow(swap_id=swap.id, from_state=None, to_state=swap.state.value, at=now, detail="order received") for swap in swaps]
+            session.add_all(entries)
+            _added_to_journal(session, entries)
         return swaps
 
     def get(self, swap_id: str) -> Swap:
@@ -286,8 +330,10 @@ class SwapRepository:
             row.body = to_body(swap)
             row.updated_at = _now()
             row.version += 1
-            session.add(TransitionRow(swap_id=swap.id, from_state=previous.value, to_state=to.value, at=row.updated_at,
-                                      ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
+            entry = TransitionRow(swap_id=swap.id, from_state=previous.value, to_state=to.value, at=row.updated_at,
+                                  ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail)  # fmt: skip
+            session.add(entry)
+            _added_to_journal(session, [entry])
         self._fault_point(to.value)
         return swap
 
@@ -305,8 +351,10 @@ class SwapRepository:
                 raise NotFound(f"no swap {swap.id}", field="id")
             row.body = to_body(swap)
             row.updated_at = _now()
-            session.add(TransitionRow(swap_id=swap.id, from_state=swap.state.value, to_state=swap.state.value,
-                                      at=row.updated_at, ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail))  # fmt: skip
+            entry = TransitionRow(swap_id=swap.id, from_state=swap.state.value, to_state=swap.state.value,
+                                  at=row.updated_at, ledger=ledger, tx_hash=tx_hash, block_number=block, detail=detail)  # fmt: skip
+            session.add(entry)
+            _added_to_journal(session, [entry])
         self._fault_point(f"sent:{swap.state.value}")
 
     def journal(self, swap_id: str) -> list[dict[str, Any]]:

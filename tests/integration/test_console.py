@@ -202,7 +202,7 @@ def test_a_swap_submitted_through_the_sdk_appears_on_the_overview_within_2_secon
     b.wait_for(f'#feed tr[data-swap="{swap["id"]}"]', text="settled", timeout=10, ctx="regulator")
     lags = b.evaluate("window.corridorConsole.lags", ctx="regulator")
     assert lags and max(lags) <= 1000, f"journal entries reached the page {lags} ms after they were written"  # type: ignore[arg-type]
-    assert int(b.attr(f'#feed tr[data-swap="{swap["id"]}"]', "data-unseen-at", ctx="regulator") or 0) >= started_wall_ms  # the read before the settled row
+    assert int(b.attr(f'#feed tr[data-swap="{swap["id"]}"]', "data-committed-after", ctx="regulator") or 0) >= started_wall_ms  # its commit's time
     committed = b.evaluate("window.corridorConsole.committedLags", ctx="regulator")
     assert len(committed) == len(lags) and all(0 <= c <= lag for c, lag in zip(committed, lags)), (committed, lags)  # type: ignore[arg-type]
     assert b.url(ctx="regulator") == f"{console.url}/console/"  # no reload: the same page all along

@@ -4,14 +4,17 @@ hook, which would SIGKILL the process, is replaced by a recorder)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 
 import pytest
 
 from bridge import faults
 from bridge.domain.swap import Leg, Model, Swap, SwapState
 from bridge.errors import Conflict
-from bridge.store.swaps import SwapRepository
+from bridge.api.changes import ChangeFeed
+from bridge.store.swaps import JournalCommit, SwapRepository
 
 
 def _swap(n: int) -> Swap:
@@ -96,3 +99,48 @@ def test_a_block_holds_no_write_lock_until_its_first_write(repo: SwapRepository)
         assert done.wait(5)  # another thread wrote while this block had not written yet
         writer.join()
     assert repo.get(_swap(8).id).state is SwapState.PROPOSED
+
+
+def test_every_commit_that_journals_is_announced_once_after_it_commits(repo: SwapRepository) -> None:
+    """Whatever journals (an order, a transition, a sent transaction, a batch), the commit is announced at
+    once, with its swaps and journal positions, and only once visible; a rolled-back one never."""
+    announced = []
+    visible_then: list[list[str]] = []
+    others = SwapRepository(repo._sessions)
+
+    def heard(commit: JournalCommit) -> None:
+        announced.append(commit)
+        visible_then.append([entry["to"] for entry in others.journal(sorted(commit.swap_ids)[0])])
+
+    journalled = SwapRepository(repo._sessions, on_journal=heard)
+    before = time.time()
+    first, second = journalled.create_many([_swap(20), _swap(21)])
+    journalled.record_tx(first, ledger="A", tx_hash="0x" + "ab" * 32, detail="sent")
+    stale = journalled.get(second.id)
+    with journalled.together([first.id, second.id]):
+        journalled.transition(first, SwapState.ACCEPTED)
+        journalled.transition(second, SwapState.ACCEPTED)
+        assert len(announced) == 2  # the batch is not announced before it commits
+    with pytest.raises(Conflict), journalled.together():
+        journalled.transition(first, SwapState.CANCELLED)
+        journalled.transition(stale, SwapState.ACCEPTED)  # it moved meanwhile: the block rolls back
+    journalled.save(journalled.get(first.id))  # not a journal entry: nothing to announce
+    assert [commit.swap_ids for commit in announced] == [{first.id, second.id}, {first.id}, {first.id, second.id}]
+    seqs = [entry["seq"] for entry in repo.transitions_since(0, limit=100).entries]
+    assert [(commit.first_seq, commit.last_seq) for commit in announced] == [(seqs[0], seqs[1]), (seqs[2], seqs[2]), (seqs[3], seqs[4])]
+    assert visible_then == [["proposed"], ["proposed", "proposed"], ["proposed", "proposed", "accepted"]]
+    assert before <= announced[0].committing_at <= announced[1].committing_at <= announced[2].committing_at <= time.time()
+
+
+def test_the_feed_finds_the_commit_of_a_journal_position_and_wakes_its_streams() -> None:
+    feed = ChangeFeed()
+
+    async def main() -> list[float | None]:
+        with feed.subscribe() as every, feed.subscribe("0xb") as one, feed.subscribe("0xc") as other:
+            feed.journalled(JournalCommit(frozenset({"0xb"}), 11, 12, 2.0))
+            feed.journalled(JournalCommit(frozenset({"0xa"}), 5, 10, 1.0))  # announced out of order
+            await asyncio.sleep(0)
+            assert every.is_set() and one.is_set() and not other.is_set()
+        return [feed.committing_at(seq) for seq in (4, 5, 10, 11, 12, 13)]
+
+    assert asyncio.run(main()) == [None, 1.0, 1.0, 2.0, 2.0, None]

@@ -1,9 +1,10 @@
 // The console's progressive layer: the CSRF header on htmx requests, Chart.js drawings of each chart's
 // data (the figures are in the table beside it), and the live feed's state: how long after the journal
 // entry each one arrived (window.corridorConsole.lags, in milliseconds, from the entry's stamp; and
-// committedLags, from when it committed at the latest: a batch's entries are stamped as written and commit
-// together at the batch's end, and a row's data-unseen-at is when the stream's previous read, which did
-// not see it, began). Nothing here computes a figure.
+// committedLags, from its commit at the earliest: a batch's entries are stamped as written and commit
+// together at the batch's end, and a row's data-committed-after is a time its commit came after: when
+// its transaction was about to commit, or when the stream's previous read, which did not see it, began).
+// Nothing here computes a figure.
 (function () {
   "use strict";
   var state = { lags: [], committedLags: [], transitions: 0, connected: false, opened: 0 };
@@ -56,7 +57,7 @@
       lag = now - at;
       state.transitions += 1;
       state.lags.push(lag);
-      state.committedLags.push(now - Math.max(at, Number(row.getAttribute("data-unseen-at") || 0)));
+      state.committedLags.push(now - Math.max(at, Number(row.getAttribute("data-committed-after") || 0)));
     });
     [state.lags, state.committedLags].forEach(function (lags) { if (lags.length > 20000) lags.splice(0, lags.length - 20000); });
     document.querySelectorAll("tbody[data-live-feed]").forEach(function (body, i) {

@@ -55,6 +55,7 @@ class ModelCache:
         self.min_interval, self.cpu_share = min_interval, cpu_share
         self.on_built = on_built
         self._latest: Built | None = None
+        self._first = threading.Event()  # set once a model exists
         self._dirty = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one build at a time
@@ -70,14 +71,19 @@ class ModelCache:
     def latest(self) -> Built | None:
         return self._latest
 
-    def get(self) -> Built:
-        """The latest model; built here, now, if there is none yet (the first page of a session)."""
+    def get(self, *, wait: float = 0.0) -> Built | None:
+        """The latest model, asking for a newer one if the journal moved since. None while the first build
+        (the background builder's, after the bridge started) has not finished within ``wait`` seconds: on a
+        long journal it takes a minute or more, which no page waits for (it shows its figures as being
+        built, and the ``model`` event brings them)."""
         latest = self._latest
-        if latest is not None:
-            if latest.journal_seq != self._journal_seq():
-                self.want()
-            return latest
-        return self.refresh()
+        if latest is None:
+            self.want()
+            self._first.wait(wait)
+            return self._latest
+        if latest.journal_seq != self._journal_seq():
+            self.want()
+        return latest
 
     def want(self) -> None:
         """Something changed: rebuild when the bounds allow."""
@@ -141,6 +147,7 @@ class ModelCache:
         built = Built(model=model, version=(self._latest.version + 1) if self._latest else 1, started_at=started,
                       seconds=round(seconds, 3), journal_seq=seq)  # fmt: skip
         self._latest = built
+        self._first.set()
         self.builds += 1
         if self.on_built is not None:
             self.on_built(built)

@@ -5,6 +5,7 @@ oracle, the alerts, the audit trail)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,14 +28,21 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 FEED_ROWS = 30
 SWAP_ROWS = 100
 ROUND_STEPS = ("settled", "locked_a", "locked_b", "settling")  # steps checked against the swap's oracle round
+# A page waits this long for the model's first build after the bridge started (quick on a short journal);
+# past it, its model sections say the figures are being built, and the ``model`` event brings them.
+FIRST_BUILD_WAIT_SECONDS = 10.0
 
 
-def _built(state: ConsoleState) -> Built:
-    return state.cache.get()
+def _built(state: ConsoleState) -> Built | None:
+    return state.cache.get(wait=FIRST_BUILD_WAIT_SECONDS)
 
 
-def model_context(state: ConsoleState, built: Built) -> dict[str, Any]:
-    return {"built": built, "built_iso": datetime.fromtimestamp(built.started_at, timezone.utc).isoformat(),
+def model_section(state: ConsoleState, built: Built | None, figures: Callable[[Built], dict[str, Any]]) -> dict[str, Any]:
+    """What a section of the model's figures renders: the figures and when they were built, or (before the
+    first build) ``built`` None: the section says they are being built."""
+    if built is None:
+        return {"built": None, "refresh_seconds": state.config.model_refresh_seconds}
+    return {**figures(built), "built": built, "built_iso": datetime.fromtimestamp(built.started_at, timezone.utc).isoformat(),
             "refresh_seconds": state.config.model_refresh_seconds}  # fmt: skip
 
 
@@ -75,7 +83,7 @@ async def overview(request: Request, session: SessionDep, state: StateDep) -> Re
     counts = await run_in_threadpool(live_counts, request, state)
     feed = await run_in_threadpool(recent_feed, request, None)
     return render(request, session, "overview.html.j2", title="Overview", current="/console/", counts=counts,
-                  counts_chart=charts.counts_chart(counts.by_state), feed=feed, **_overview(built), **model_context(state, built))  # fmt: skip
+                  counts_chart=charts.counts_chart(counts.by_state), feed=feed, **model_section(state, built, _overview))  # fmt: skip
 
 
 def _overview(built: Built) -> dict[str, Any]:
@@ -86,14 +94,13 @@ def _overview(built: Built) -> dict[str, Any]:
 @router.get("/fragments/overview", response_class=HTMLResponse)
 async def overview_fragment(request: Request, session: RegulatorDep, state: StateDep) -> Response:
     built = await run_in_threadpool(_built, state)
-    return fragment("_overview_model.html.j2", **_overview(built), **model_context(state, built))
+    return fragment("_overview_model.html.j2", **model_section(state, built, _overview))
 
 
 @router.get("/liquidity", response_class=HTMLResponse)
 async def liquidity(request: Request, session: RegulatorDep, state: StateDep) -> Response:
     built = await run_in_threadpool(_built, state)
-    return render(request, session, "liquidity.html.j2", title="Liquidity", current="/console/liquidity", **_liquidity(built),
-                  **model_context(state, built))  # fmt: skip
+    return render(request, session, "liquidity.html.j2", title="Liquidity", current="/console/liquidity", **model_section(state, built, _liquidity))  # fmt: skip
 
 
 def _liquidity(built: Built) -> dict[str, Any]:
@@ -106,14 +113,14 @@ def _liquidity(built: Built) -> dict[str, Any]:
 @router.get("/fragments/liquidity", response_class=HTMLResponse)
 async def liquidity_fragment(request: Request, session: RegulatorDep, state: StateDep) -> Response:
     built = await run_in_threadpool(_built, state)
-    return fragment("_liquidity.html.j2", **_liquidity(built), **model_context(state, built))
+    return fragment("_liquidity.html.j2", **model_section(state, built, _liquidity))
 
 
 @router.get("/risk", response_class=HTMLResponse)
 async def risk(request: Request, session: RegulatorDep, state: StateDep) -> Response:
     built = await run_in_threadpool(_built, state)
     return render(request, session, "risk.html.j2", title="Risk", heading="Risk: locks, pending queue, concentration", current="/console/risk",
-                  **_risk(built), **model_context(state, built))  # fmt: skip
+                  **model_section(state, built, _risk))  # fmt: skip
 
 
 def _risk(built: Built) -> dict[str, Any]:
@@ -124,7 +131,7 @@ def _risk(built: Built) -> dict[str, Any]:
 @router.get("/fragments/risk", response_class=HTMLResponse)
 async def risk_fragment(request: Request, session: RegulatorDep, state: StateDep) -> Response:
     built = await run_in_threadpool(_built, state)
-    return fragment("_risk.html.j2", **_risk(built), **model_context(state, built))
+    return fragment("_risk.html.j2", **model_section(state, built, _risk))
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
@@ -132,7 +139,7 @@ async def exceptions(request: Request, session: RegulatorDep, state: StateDep) -
     built = await run_in_threadpool(_built, state)
     alerts = await run_in_threadpool(alerts_view, request)
     return render(request, session, "exceptions.html.j2", title="Exceptions", heading="Alerts, exceptions and refusals",
-                  current="/console/exceptions", alerts=alerts, can_acknowledge=True, **_exceptions(built), **model_context(state, built))  # fmt: skip
+                  current="/console/exceptions", alerts=alerts, can_acknowledge=True, **model_section(state, built, _exceptions))  # fmt: skip
 
 
 def _exceptions(built: Built) -> dict[str, Any]:
@@ -142,7 +149,7 @@ def _exceptions(built: Built) -> dict[str, Any]:
 @router.get("/fragments/exceptions", response_class=HTMLResponse)
 async def exceptions_fragment(request: Request, session: RegulatorDep, state: StateDep) -> Response:
     built = await run_in_threadpool(_built, state)
-    return fragment("_exceptions.html.j2", **_exceptions(built), **model_context(state, built))
+    return fragment("_exceptions.html.j2", **model_section(state, built, _exceptions))
 
 
 @router.get("/fragments/alerts", response_class=HTMLResponse)
@@ -262,4 +269,4 @@ async def powers_fragment(request: Request, session: RegulatorDep, state: StateD
     return fragment("_powers.html.j2", session=session, **context)
 
 
-__all__ = ["router", "feed_row", "live_counts", "powers_context", "model_context", "signers"]
+__all__ = ["router", "feed_row", "live_counts", "powers_context", "model_section", "signers"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,9 @@ from bridge import faults
 from bridge.domain.swap import TERMINAL, Leg, Model, Swap, SwapState, check_correction, check_transition, failure
 from bridge.errors import Conflict, NotFound
 from bridge.store.db import HealthProbeRow, IdempotencyRow, QuoteRecipientRow, QuoteRow, SeenRequestRow, SwapRow, TransitionRow, read_in_one_step
+
+
+logger = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -209,8 +213,12 @@ class SwapRepository:
         self._announce(journalled)
 
     def _announce(self, journalled: JournalCommit | None) -> None:
-        if journalled is not None and self._on_journal is not None:
+        if journalled is None or self._on_journal is None:
+            return
+        try:
             self._on_journal(journalled)
+        except Exception:  # the write has committed: a listener's failure must not undo it in the caller's eyes
+            logger.exception("announcing journal entries %d–%d failed", journalled.first_seq, journalled.last_seq)
 
     def _journal_opened(self, session: Session) -> None:
         """Runs first in every transaction that may journal (see ``_journal_in_order``)."""

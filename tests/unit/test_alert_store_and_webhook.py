@@ -87,6 +87,28 @@ def test_the_webhook_receives_every_alert_event_and_retries_a_failed_delivery(al
     assert notifier.delivered == 2 and notifier.failed == 0
 
 
+def test_a_page_does_not_wait_for_a_slow_first_build() -> None:
+    """After a restart on a long journal the first build takes minutes: a page asks for it, waits at most
+    its ``wait``, and shows its figures as being built; the build goes on and is there afterwards."""
+    release = threading.Event()
+
+    def build() -> Any:
+        release.wait(10)
+        return object()
+
+    cache = ModelCache(build, lambda: 1, min_interval=0.01, cpu_share=1.0)
+    cache.start()
+    try:
+        started = time.monotonic()
+        assert cache.get(wait=0.3) is None
+        assert 0.3 <= time.monotonic() - started < 2.0
+        release.set()
+        built = cache.get(wait=5.0)
+        assert built is not None and built.version == 1 and cache.get() is built
+    finally:
+        cache.stop()
+
+
 def test_the_console_model_is_rebuilt_within_its_share_of_the_time() -> None:
     seq = [1]
     builds: list[float] = []
@@ -97,7 +119,7 @@ def test_the_console_model_is_rebuilt_within_its_share_of_the_time() -> None:
         return object()
 
     cache = ModelCache(build, lambda: seq[0], min_interval=0.2, cpu_share=0.1)  # a 0.05 s build waits ≥ 0.5 s
-    first = cache.get()
+    first = cache.refresh()
     assert first.version == 1 and first.journal_seq == 1 and cache.get() is first  # nothing moved: the same model
     cache.start()
     try:
@@ -114,3 +136,11 @@ def test_the_console_model_is_rebuilt_within_its_share_of_the_time() -> None:
     assert cache.latest is not None and cache.latest.journal_seq == seq[0]  # it caught up with the last change
     assert gaps and min(gaps) >= 0.45, gaps  # never more than its share: 10 changes, few builds
     assert len(builds) <= 4
+
+
+@pytest.mark.parametrize("section", ["_overview_model", "_liquidity", "_risk", "_exceptions"])
+def test_a_model_section_before_the_first_build_says_its_figures_are_being_built(section: str) -> None:
+    from apps.console.access import ENV
+
+    html = ENV.get_template(f"{section}.html.j2").render(built=None, refresh_seconds=2.0)
+    assert "data-model-pending" in html and "being built" in html and "data-figure" not in html

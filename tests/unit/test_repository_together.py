@@ -144,3 +144,14 @@ def test_the_feed_finds_the_commit_of_a_journal_position_and_wakes_its_streams()
         return [feed.committing_at(seq) for seq in (4, 5, 10, 11, 12, 13)]
 
     assert asyncio.run(main()) == [None, 1.0, 1.0, 2.0, 2.0, None]
+
+
+def test_a_failing_listener_does_not_fail_a_write_that_committed(repo: SwapRepository, caplog: pytest.LogCaptureFixture) -> None:
+    def deaf(commit: JournalCommit) -> None:
+        raise RuntimeError("listener broke")
+
+    journalled = SwapRepository(repo._sessions, on_journal=deaf)
+    swap = journalled.create(_swap(30))
+    journalled.transition(swap, SwapState.ACCEPTED)
+    assert [entry["to"] for entry in repo.journal(swap.id)] == ["proposed", "accepted"]
+    assert "listener broke" in caplog.text

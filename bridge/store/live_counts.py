@@ -77,10 +77,17 @@ class LiveCounts:
                 return counted
             if len(entries) > CATCH_UP_LIMIT or any(e.from_state == SETTLED and e.to_state != SETTLED for e in entries):
                 return None
-            wanted = {e.swap_id for e in entries if e.from_state is None or (e.to_state == SETTLED and e.from_state != SETTLED)}
-            bodies: dict[str, dict[str, Any]] = {}
-            if wanted:
-                bodies = {row.id: row.body for row in session.execute(select(SwapRow.id, SwapRow.body).where(SwapRow.id.in_(wanted)))}
+            # Only what the counts need: a new swap's model (a column) and a settled swap's two legs (not its whole
+            # body, which carries the order, its signatures and terms, and would all be parsed under the bridge's GIL).
+            created = {e.swap_id for e in entries if e.from_state is None}
+            settled_now = {e.swap_id for e in entries if e.to_state == SETTLED and e.from_state != SETTLED}
+            models: dict[str, str] = {}
+            legs: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+            if created:
+                models = {row.id: row.model for row in session.execute(select(SwapRow.id, SwapRow.model).where(SwapRow.id.in_(created)))}
+            if settled_now:
+                query = select(SwapRow.id, SwapRow.body["leg_a"].label("a"), SwapRow.body["leg_b"].label("b")).where(SwapRow.id.in_(settled_now))
+                legs = {row.id: (row.a, row.b) for row in session.execute(query)}
         a = counted.aggregates
         by_state, by_model, settled, today = dict(a.by_state), dict(a.by_model), dict(a.settled_value), dict(a.settled_today)
         midnight = datetime.fromisoformat(a.day or "1970-01-01").replace(tzinfo=timezone.utc)
@@ -88,14 +95,14 @@ class LiveCounts:
             if e.from_state == e.to_state:  # a transaction recorded; the state is unchanged
                 continue
             if e.from_state is None:
-                _move(by_model, str(bodies[e.swap_id]["model"]), 1)
+                _move(by_model, models[e.swap_id], 1)
             else:
                 _move(by_state, e.from_state, -1)
             _move(by_state, e.to_state, 1)
             if e.to_state == SETTLED:
                 at = e.at if e.at.tzinfo is not None else e.at.replace(tzinfo=timezone.utc)
-                for leg in ("leg_a", "leg_b"):
-                    currency, amount = str(bodies[e.swap_id][leg]["currency"]), int(bodies[e.swap_id][leg]["amount"])
+                for leg in legs[e.swap_id]:
+                    currency, amount = str(leg["currency"]), int(leg["amount"])
                     _move(settled, currency, amount)
                     if at >= midnight:
                         _move(today, currency, amount)

@@ -15,7 +15,7 @@ from corridor.network import Network
 from supervision import risk as risk_
 from supervision import swaps as swaps_
 from supervision.build import DEFAULT_PAGE, build_model, counts_view, oracle_view
-from supervision.chain import ChainReader, network_facts
+from supervision.chain import ChainHistory, ChainReader, network_facts
 from supervision.context import Context
 from supervision.inputs import (ActionRecord, AlertRecord, ChainFacts, Evidence, JournalFacts, NetworkFacts, Period, SwapAggregates,
                                 SwapRecord)  # fmt: skip
@@ -23,11 +23,13 @@ from supervision.model import ActionView, BankPosition, ExceptionItem, OracleVie
 
 
 def model_for(network: Network, journal: JournalFacts, *, evidence: Evidence | None = None, opening: dict[str, int] | None = None,
-              offset: int = 0, limit: int = DEFAULT_PAGE, label: str = "main network", curve_points: int | None = None) -> SupervisionModel:  # fmt: skip
+              offset: int = 0, limit: int = DEFAULT_PAGE, label: str = "main network", curve_points: int | None = None,
+              history: ChainHistory | None = None) -> SupervisionModel:  # fmt: skip
     """The whole model over blocks after ``opening`` (default: from genesis) up to each ledger's head now.
-    ``curve_points``: position curves thinned to about that many points for drawing (None: every point)."""
+    ``curve_points``: position curves thinned to about that many points for drawing (None: every point).
+    ``history``: the ledgers' facts kept from this caller's earlier builds (only newer blocks are read)."""
     facts = network_facts(network, label=label)
-    reader = ChainReader(network, facts)
+    reader = ChainReader(network, facts, history=history)
     reader.also_time((step.ledger, step.block) for swap in journal.swaps for step in swap.transitions
                      if step.ledger is not None and step.block is not None)  # fmt: skip
     return build_model(facts, journal, reader.read(opening), evidence, offset=offset, limit=limit, curve_points=curve_points)

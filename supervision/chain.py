@@ -10,8 +10,8 @@ so a report over a long period costs a handful of round trips per ledger, not on
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_utils import keccak, to_checksum_address
@@ -59,12 +59,80 @@ def network_facts(network: Network, *, label: str = "main network", heads: dict[
     return NetworkFacts(label=label, ledgers=ledgers, currencies=currencies, participants=participants)
 
 
-class ChainReader:
-    """Reads one network's ledgers for a report over blocks ``(opening, closing]`` of each ledger."""
+_Logs = tuple[list[TokenTransfer], list[PvpSettlement], list[BatchNetting], list[HtlcEvent], list[OracleEvent]]
 
-    def __init__(self, network: Network, facts: NetworkFacts) -> None:
+
+@dataclass
+class _Kept:
+    """One ledger's logs of blocks ``start..end`` and the times of blocks read, as of ``anchor`` (the block
+    ``end`` and its hash)."""
+
+    anchor: tuple[int, str]
+    start: int
+    end: int
+    logs: _Logs
+    times: dict[int, int] = field(default_factory=dict)
+
+
+class ChainHistory:
+    """What the ledgers' blocks held, kept from one reading to the next by a reader that reads again and again
+    (the console's model builder, every few seconds to minutes): the logs of the blocks read and the times of
+    the blocks timed. A block's logs and time do not change unless its ledger was reset or reorganised, so
+    each reading first checks that the last block kept has the same hash, and forgets that ledger's facts if
+    not. Reading the period again then costs the blocks since the last reading, not the ledger's history,
+    and the ledger serving the bridge is not made to send its whole history each time."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, _Kept] = {}
+        self.blocks_read = 0  # blocks whose logs were fetched (for tests and curiosity)
+        self.times_read = 0  # block times fetched
+        self.forgotten = 0  # times a ledger's kept facts no longer matched its blocks
+
+    def check(self, ledger: str, w3: Any) -> None:
+        """Forgets ``ledger``'s kept facts if its kept last block is no longer what the ledger has there."""
+        kept = self._kept.get(ledger)
+        if kept is None:
+            return
+        try:
+            same = _hex(w3.eth.get_block(kept.anchor[0])["hash"]) == kept.anchor[1]
+        except Exception:  # gone (a ledger restarted shorter) or unreadable: read afresh
+            same = False
+        if not same:
+            del self._kept[ledger]
+            self.forgotten += 1
+
+    def logs(self, ledger: str, start: int, end: int, anchor: str, read: Callable[[str, int, int], _Logs]) -> _Logs:
+        """The logs of blocks ``start..end`` (``anchor``: block ``end``'s hash, read before the logs), reading only
+        the blocks not kept yet."""
+        kept = self._kept.get(ledger)
+        if kept is not None and kept.start <= start and kept.end <= end:
+            if end > kept.end:
+                fresh = read(ledger, kept.end + 1, end)
+                self.blocks_read += end - kept.end
+                kept.logs = tuple(old + new for old, new in zip(kept.logs, fresh, strict=True))  # type: ignore[assignment]
+                kept.end = end
+            kept.anchor = (end, anchor)
+            return tuple([item for item in items if item.block >= start] for items in kept.logs)  # type: ignore[return-value]
+        logs = read(ledger, start, end)
+        self.blocks_read += max(0, end - start + 1)
+        if kept is None or start <= kept.start:
+            self._kept[ledger] = _Kept(anchor=(end, anchor), start=start, end=end, logs=logs, times=kept.times if kept else {})
+        return logs
+
+    def times(self, ledger: str) -> dict[int, int] | None:
+        """The kept times of ``ledger``'s blocks (to read from and add to), if its facts are kept."""
+        kept = self._kept.get(ledger)
+        return kept.times if kept is not None else None
+
+
+class ChainReader:
+    """Reads one network's ledgers for a report over blocks ``(opening, closing]`` of each ledger.
+    ``history``: facts kept from earlier readings, reused and added to (see :class:`ChainHistory`)."""
+
+    def __init__(self, network: Network, facts: NetworkFacts, *, history: ChainHistory | None = None) -> None:
         self.network = network
         self.facts = facts
+        self.history = history
         self._journal_blocks: set[tuple[str, int]] = set()
 
     # ─── the whole reading ───────────────────────────────────────────────────────────────
@@ -76,7 +144,13 @@ class ChainReader:
                         closing_block={name: ledger.head_block for name, ledger in self.facts.ledgers.items()})  # fmt: skip
         transfers, pvp, netting, htlc, oracle_events = [], [], [], [], []
         for name in self.facts.ledgers:
-            logs = self._logs(name, period.opening_block[name] + 1, period.closing_block[name])
+            start, end = period.opening_block[name] + 1, period.closing_block[name]
+            if self.history is None:
+                logs = self._logs(name, start, end)
+            else:
+                w3 = self.network.clients[name].w3
+                self.history.check(name, w3)
+                logs = self.history.logs(name, start, end, _hex(w3.eth.get_block(end)["hash"]), self._logs)
             transfers += logs[0]
             pvp += logs[1]
             netting += logs[2]
@@ -116,7 +190,7 @@ class ChainReader:
 
     # ─── logs ────────────────────────────────────────────────────────────────────────────
 
-    def _logs(self, ledger: str, start: int, end: int) -> tuple[list[TokenTransfer], list[PvpSettlement], list[BatchNetting], list[HtlcEvent], list[OracleEvent]]:
+    def _logs(self, ledger: str, start: int, end: int) -> _Logs:
         client = self.network.clients[ledger]
         pvp, htlc, oracle = (self.network.contract(ledger, name) for name in ("pvp", "htlc", "oracle"))
         tokens = {c.token.lower(): code for code, c in self.facts.currencies.items() if c.ledger == ledger}
@@ -185,13 +259,21 @@ class ChainReader:
         times: dict[tuple[str, int], int] = {}
         for ledger, numbers in wanted.items():
             w3 = self.network.clients[ledger].w3
+            kept = self.history.times(ledger) if self.history is not None else None
+            if kept is not None:
+                times.update({(ledger, number): kept[number] for number in numbers if number in kept})
+                numbers = [number for number in numbers if number not in kept]
+                self.history.times_read += len(numbers)  # type: ignore[union-attr]
             for start in range(0, len(numbers), READ_BATCH):
                 part = numbers[start: start + READ_BATCH]
                 with w3.batch_requests() as batch:
                     for number in part:
                         batch.add(w3.eth.get_block(number))
                     answers = batch.execute()
-                times.update({(ledger, number): int(answer["timestamp"]) for number, answer in zip(part, answers, strict=True)})
+                read = {number: int(answer["timestamp"]) for number, answer in zip(part, answers, strict=True)}
+                times.update({(ledger, number): time for number, time in read.items()})
+                if kept is not None:
+                    kept.update(read)
         return times
 
     def _holders(self, transfers: list[TokenTransfer]) -> dict[str, set[str]]:

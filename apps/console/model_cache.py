@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from supervision.chain import ChainHistory
 from supervision.model import SupervisionModel
 
 PARENT_CHECK_SECONDS = 1.0  # how soon a builder process notices its bridge is gone
@@ -170,6 +171,7 @@ def _start_child(settings: Any, deployment: Any, database_url: str, nice: int, p
     if nice:
         os.nice(nice)
     _CHILD["network"] = connect_network(settings, deployment)
+    _CHILD["history"] = ChainHistory()  # each build reads only the blocks since the last
     _CHILD["reader"] = JournalReader(session_factory(make_engine(database_url)), database_url=database_url)
 
 
@@ -184,7 +186,8 @@ def _exit_with(parent: int) -> None:
 def _build_in_child(evidence: Any, opening: Any) -> str:
     from supervision.assemble import model_for
 
-    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=LISTED, curve_points=CURVE_POINTS)
+    model = model_for(_CHILD["network"], _CHILD["reader"].facts(), evidence=evidence, opening=opening, limit=LISTED, curve_points=CURVE_POINTS,
+                      history=_CHILD["history"])  # fmt: skip
     return model.model_dump_json()
 
 

@@ -20,7 +20,7 @@ from bridge.store.journal_reader import JournalReader
 from bridge.store.web_sessions import WebSessionRepository
 from corridor.config import ConsoleConfig
 from supervision.assemble import model_for
-from supervision.chain import network_facts
+from supervision.chain import ChainHistory, network_facts
 from supervision.inputs import Evidence, NetworkFacts
 
 # topics of the console's own change feed
@@ -82,12 +82,13 @@ def start(app: FastAPI, *, evidence: Evidence | None = None, opening: dict[str, 
     repo = app.state.repo
 
     builder = ProcessBuilder(network.settings, network.deployment, app.state.database_url) if config.model_process else None
+    history = ChainHistory()  # the in-thread builder's, like the process builder's own: builds read only newer blocks
 
     def build() -> Any:
         if builder is not None:
             return builder(_evidence(app, evidence), _opening(app, opening))
         return model_for(network, reader.facts(), evidence=_evidence(app, evidence), opening=_opening(app, opening), limit=LISTED,
-                         curve_points=CURVE_POINTS)
+                         curve_points=CURVE_POINTS, history=history)
 
     def built(_: Built) -> None:
         feed.publish(MODEL)

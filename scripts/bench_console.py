@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -78,8 +79,19 @@ def descendants(root: int) -> list[int]:
 
 
 def cpu(bridge: int, browser: int) -> dict[str, float | None]:
-    return {"bridge": cpu_seconds([bridge]), "browser": cpu_seconds(descendants(browser)), "ledgers": cpu_seconds(ledger_pids()),
-            "clients": time.process_time()}  # fmt: skip
+    """CPU seconds so far: the bridge's own process, its children (the console's model builder), the browser, the
+    ledgers and this process (the banks' clients)."""
+    return {"bridge": cpu_seconds([bridge]), "builder": cpu_seconds(descendants(bridge)[1:]), "browser": cpu_seconds(descendants(browser)),
+            "ledgers": cpu_seconds(ledger_pids()), "clients": time.process_time()}  # fmt: skip
+
+
+def renice(root: int, niceness: int) -> None:
+    """``root`` and its processes at ``niceness`` (the ones it starts later inherit it)."""
+    for pid in descendants(root):
+        try:
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
+        except OSError:  # gone meanwhile
+            continue
 
 
 def lag_figures(lags: list[float]) -> dict[str, Any]:
@@ -258,6 +270,8 @@ def one_run(rig: Rig, model: str, mode: str, args: argparse.Namespace) -> dict[s
     if mode == "with":
         browser.goto(f"{server.url}/console/", ctx=ctx)
         browser.wait_for("[data-live-text]", text="live", ctx=ctx)
+        if args.browser_nice:
+            renice(browser._process.pid, args.browser_nice)  # Chromium raises a page's renderer (to -8 here, as root) when it shows
         browser.evaluate("window.corridorConsole.lags.length = 0; window.corridorConsole.committedLags.length = 0", ctx=ctx)
     time.sleep(1.0)
     ledgers = anvil_pids(rig.net)
@@ -315,6 +329,9 @@ def main() -> int:
     parser.add_argument("--switch-ms", default=None, metavar="MS[,MS]",
                         help="the bridge's interpreter switch interval (bridge.interpreter_switch_ms; default: the configured one); "
                              "two, e.g. 5,1: two bridges, each on its own ledgers, and each round runs both (an A/B in one session)")
+    parser.add_argument("--browser-nice", type=int, default=0, choices=range(0, 20), metavar="0-19",
+                        help="run the headless Chromium at this niceness: a supervisor's browser runs on the supervisor's machine, "
+                             "not the bridge's; this keeps it from taking the bridge's CPU (default 0: as any process)")
     parser.add_argument("--pool", nargs="+", metavar="JSON", help="pool the runs of sessions this script printed (runs nothing)")
     args = parser.parse_args()
     settings = None if args.pool else load_settings()  # pooling reads files only
@@ -345,6 +362,10 @@ def main() -> int:
     try:
         with ExitStack() as stack:
             browser = stack.enter_context(BrowserSession())
+            if args.browser_nice:
+                browser.goto("about:blank", ctx="warm-up")  # Chromium runs: its processes, and those it starts later, at this priority
+                renice(browser._process.pid, args.browser_nice)
+                result["browser_nice"] = args.browser_nice
             rigs = {arm: stack.enter_context(open_rig(settings, arm, browser)) for arm in arms}
             for model in args.models.split(","):
                 runs = {arm: {mode: [] for mode in modes} for arm in arms}  # type: dict[float, dict[str, list[dict[str, Any]]]]

@@ -144,3 +144,28 @@ def test_a_model_section_before_the_first_build_says_its_figures_are_being_built
 
     html = ENV.get_template(f"{section}.html.j2").render(built=None, refresh_seconds=2.0)
     assert "data-model-pending" in html and "being built" in html and "data-figure" not in html
+
+
+def test_the_next_build_waits_longer_when_the_journal_grew_since_the_last() -> None:
+    """A build takes about as long as the journal is big: after the journal grew fourfold, the next build is
+    held back as if it took fourfold (sizing the gap on the last build alone let builds take three times
+    their share while the journal grew fast)."""
+    seq, builds = [10_000], []
+
+    def build() -> Any:
+        builds.append(time.monotonic())
+        time.sleep(0.1)
+        return object()
+
+    cache = ModelCache(build, lambda: seq[0], min_interval=0.01, cpu_share=0.5)  # 0.1 s: 0.2 s apart, without growth
+    cache.start()
+    try:
+        assert cache.get(wait=5.0) is not None
+        seq[0] = 40_000
+        cache.want()
+        deadline = time.monotonic() + 5
+        while len(builds) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        cache.stop()
+    assert len(builds) == 2 and builds[1] - builds[0] >= 0.7, builds  # 0.1 s × 41,000 / 11,000 / 0.5 ≈ 0.75 s

@@ -12,8 +12,15 @@ as arrival time − the entry's time; the same machine's clock: each event carri
 what one wake-up read, so the lag is measured on the rows the page shows), and how many times the model
 behind the figures was rebuilt. An entry is stamped when the bridge writes it, but a batch's entries
 commit together at the batch's end, so the lag also counts the bridge's own commit; ``sse_lag_after_commit``
-counts from when the entry was committed at the latest: from its stamp or, if later, from when the
-stream's previous read began (which did not see it).
+counts from the entry's commit at the earliest: the later of the moment its transaction was about to commit
+(announced by the bridge) and when the stream's previous read began (which did not see it).
+
+The browser is the supervisor's, which runs on the supervisor's machine, not the bridge's. Here it shares
+the bridge's two cores, and Chromium, run as root, raises a shown page's renderer to nice -8, above the
+bridge: when the OS preempts the bridge thread holding Python's interpreter lock, every other bridge
+thread waits too. So Chromium's processes are set to ``--browser-nice`` (default 19) after each page load;
+``--browser-nice 0`` lets it compete as any process. Besides each part's CPU per swap (the bridge's own
+process, its children: the console's model builder, the browser, the ledgers, the clients).
 
 Runs of one mode differ from each other by up to a third (the worker's batches fall differently run to
 run), so each model's change is printed with a 95 % bootstrap interval (``change_percent_95``), and also
@@ -270,8 +277,7 @@ def one_run(rig: Rig, model: str, mode: str, args: argparse.Namespace) -> dict[s
     if mode == "with":
         browser.goto(f"{server.url}/console/", ctx=ctx)
         browser.wait_for("[data-live-text]", text="live", ctx=ctx)
-        if args.browser_nice:
-            renice(browser._process.pid, args.browser_nice)  # Chromium raises a page's renderer (to -8 here, as root) when it shows
+        renice(browser._process.pid, args.browser_nice)  # Chromium raises a shown page's renderer (to -8 here, run as root)
         browser.evaluate("window.corridorConsole.lags.length = 0; window.corridorConsole.committedLags.length = 0", ctx=ctx)
     time.sleep(1.0)
     ledgers = anvil_pids(rig.net)
@@ -329,9 +335,10 @@ def main() -> int:
     parser.add_argument("--switch-ms", default=None, metavar="MS[,MS]",
                         help="the bridge's interpreter switch interval (bridge.interpreter_switch_ms; default: the configured one); "
                              "two, e.g. 5,1: two bridges, each on its own ledgers, and each round runs both (an A/B in one session)")
-    parser.add_argument("--browser-nice", type=int, default=0, choices=range(0, 20), metavar="0-19",
-                        help="run the headless Chromium at this niceness: a supervisor's browser runs on the supervisor's machine, "
-                             "not the bridge's; this keeps it from taking the bridge's CPU (default 0: as any process)")
+    parser.add_argument("--browser-nice", type=int, default=19, choices=range(0, 20), metavar="0-19",
+                        help="the headless Chromium's niceness, set again after each page load (run as root, Chromium raises a shown "
+                             "page's renderer to -8, above the bridge). A supervisor's browser runs on the supervisor's machine, not "
+                             "the bridge's: 19 (the default) keeps it from preempting the bridge; 0 lets it compete as any process")
     parser.add_argument("--pool", nargs="+", metavar="JSON", help="pool the runs of sessions this script printed (runs nothing)")
     args = parser.parse_args()
     settings = None if args.pool else load_settings()  # pooling reads files only
@@ -362,10 +369,9 @@ def main() -> int:
     try:
         with ExitStack() as stack:
             browser = stack.enter_context(BrowserSession())
-            if args.browser_nice:
-                browser.goto("about:blank", ctx="warm-up")  # Chromium runs: its processes, and those it starts later, at this priority
-                renice(browser._process.pid, args.browser_nice)
-                result["browser_nice"] = args.browser_nice
+            browser.goto("about:blank", ctx="warm-up")  # Chromium runs: its processes, and those it starts later, at this priority
+            renice(browser._process.pid, args.browser_nice)
+            result["browser_nice"] = args.browser_nice
             rigs = {arm: stack.enter_context(open_rig(settings, arm, browser)) for arm in arms}
             for model in args.models.split(","):
                 runs = {arm: {mode: [] for mode in modes} for arm in arms}  # type: dict[float, dict[str, list[dict[str, Any]]]]

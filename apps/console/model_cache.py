@@ -3,8 +3,7 @@
 A rebuild reads the journal and the chains for the whole period (``supervision.assemble.model_for``,
 the report's own function), so it is kept off the request path and bounded: after a change it waits
 at least ``min_interval`` since the last build began and so long that rebuilding never takes more than
-``cpu_share`` of the time (a build of 0.5 s with a share of 5 % waits 10 s, longer if the journal grew
-since: the next build will take longer; at most 15 minutes). It runs in a process of
+``cpu_share`` of the time (a build of 0.5 s with a share of 5 % waits 10 s). It runs in a process of
 its own at a low priority (:class:`ProcessBuilder`): not under the bridge's GIL, and on a busy machine
 only with the CPU the bridge leaves. Pages render the latest model with the time it was built; each
 build is announced (``on_built``) so open pages refresh. What must be live within a second (counts,
@@ -38,9 +37,6 @@ LISTED = 100
 # stretch's lowest and highest (so every peak); the peaks and every figure come from every point.
 CURVE_POINTS = 400
 
-MAX_GAP_SECONDS = 900.0  # the model is rebuilt at least this often while something asks, however long a build takes
-RECHECK_SECONDS = 5.0  # a waiting rebuild looks again this often at how far the journal grew
-JOURNAL_FIXED_COST = 1_000  # a build's fixed part (the ledgers, the oracle), as journal entries: a short journal's growth counts little
 
 logger = logging.getLogger(__name__)
 
@@ -115,16 +111,9 @@ class ModelCache:
             self._thread.join(timeout)
 
     def _delay(self) -> float:
-        """How long the next build waits. A build reads and computes the whole journal, so it takes about as
-        long as the journal is big: the last build's time, scaled by how much the journal grew since it began,
-        is what the next one will likely take, and its share of the time is counted on that (while the journal
-        grows fast, sizing the gap on the last build alone let builds take three times their share). At most
-        ``MAX_GAP_SECONDS`` after the last build began, whatever the load."""
         latest = self._latest
-        spent = 0.0
-        if latest is not None:
-            spent = latest.seconds * max(1.0, (self._journal_seq() + JOURNAL_FIXED_COST) / (latest.journal_seq + JOURNAL_FIXED_COST))
-        gap = min(MAX_GAP_SECONDS, max(self.min_interval, spent / self.cpu_share))
+        spent = latest.seconds if latest is not None else 0.0
+        gap = max(self.min_interval, spent / self.cpu_share)
         return max(0.0, self._last_start + gap - time.monotonic())
 
     def _loop(self) -> None:
@@ -133,20 +122,19 @@ class ModelCache:
             if self._stop.is_set():
                 return
             delay = self._delay()
-            while delay > 0:  # looked at again now and then: the journal may grow meanwhile
-                if self._stop.wait(min(delay, RECHECK_SECONDS)):
-                    return
-                delay = self._delay()
+            if delay and self._stop.wait(delay):
+                return
             self._dirty.clear()
-            with self._lock:
-                if self._latest is not None and self._latest.journal_seq == self._journal_seq() and not self._forced():
-                    continue
-                try:
+            try:
+                with self._lock:
+                    if self._latest is not None and self._latest.journal_seq == self._journal_seq() and not self._forced():
+                        continue
                     self._run()
-                except Exception as exc:  # a failed build keeps the last model; the next change tries again
-                    self.failures += 1
-                    self.last_error = f"{type(exc).__name__}: {exc}"
-                    logger.warning("console model rebuild failed: %s", self.last_error, exc_info=True)
+            except Exception as exc:  # a failed build (or journal read) keeps the last model; the next change tries again
+                self.failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                logger.warning("console model rebuild failed: %s", self.last_error, exc_info=True)
+                self._stop.wait(min(30.0, self.min_interval * 2**min(self.failures, 5)))  # not a storm of retries
 
     def _forced(self) -> bool:
         """Chain-only changes (an oracle round, a block) do not move the journal: rebuild at least every

@@ -40,8 +40,9 @@ def _built(state: ConsoleState) -> Built | None:
 def model_section(state: ConsoleState, built: Built | None, figures: Callable[[Built], dict[str, Any]]) -> dict[str, Any]:
     """What a section of the model's figures renders: the figures and when they were built, or (before the
     first build) ``built`` None: the section says they are being built."""
-    if built is None:
-        return {"built": None, "refresh_seconds": state.config.model_refresh_seconds}
+    if built is None:  # a first build that failed says why (it is tried again at the next change)
+        return {"built": None, "refresh_seconds": state.config.model_refresh_seconds,
+                "model_error": state.cache.last_error if state.cache.failures else None}  # fmt: skip
     return {**figures(built), "built": built, "built_iso": datetime.fromtimestamp(built.started_at, timezone.utc).isoformat(),
             "refresh_seconds": state.config.model_refresh_seconds}  # fmt: skip
 

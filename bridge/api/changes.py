@@ -25,11 +25,7 @@ SAFETY_POLL_SECONDS = 1.0
 
 
 _ALL = "*"
-REMEMBERED_COMMITS = 4096  # the commits whose times are kept (a few minutes of a busy bridge)
-
-
-def _last_seq(commit: JournalCommit) -> int:
-    return commit.last_seq
+REMEMBERED_COMMITS = 4096  # at least this many of the latest commits' times are kept (a few minutes of a busy bridge)
 
 
 class ChangeFeed:
@@ -38,12 +34,13 @@ class ChangeFeed:
     def __init__(self) -> None:
         self._guard = threading.Lock()
         self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
-        self._commits: list[JournalCommit] = []  # the latest, in journal order
+        # the latest commits' (last position, first position, moment before COMMIT), in journal order: not their swaps
+        self._commits: list[tuple[int, int, float]] = []
 
     def journalled(self, commit: JournalCommit) -> None:
         """Called from any thread right after ``commit``: wakes the streams of its swaps and of every swap."""
         with self._guard:
-            bisect.insort(self._commits, commit, key=_last_seq)  # threads may announce out of order
+            bisect.insort(self._commits, (commit.last_seq, commit.first_seq, commit.committing_at))  # threads may announce out of order
             if len(self._commits) > 2 * REMEMBERED_COMMITS:
                 del self._commits[:REMEMBERED_COMMITS]
             subscribers = {*self._subscribers.get(_ALL, ())}
@@ -55,9 +52,9 @@ class ChangeFeed:
         """When the transaction that wrote journal position ``seq`` was about to commit (wall clock), if it is
         among the latest commits of this process."""
         with self._guard:
-            found = bisect.bisect_left(self._commits, seq, key=_last_seq)
-            if found < len(self._commits) and self._commits[found].first_seq <= seq:
-                return self._commits[found].committing_at
+            found = bisect.bisect_left(self._commits, (seq,))
+            if found < len(self._commits) and self._commits[found][1] <= seq:
+                return self._commits[found][2]
         return None
 
     def publish(self, swap_id: str) -> None:

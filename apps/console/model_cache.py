@@ -37,7 +37,6 @@ LISTED = 100
 # stretch's lowest and highest (so every peak); the peaks and every figure come from every point.
 CURVE_POINTS = 400
 
-
 logger = logging.getLogger(__name__)
 
 

@@ -129,7 +129,7 @@ async def stream(request: Request, session: SessionDep, state: StateDep, swap: s
         counts_due, counts_sent, counts_every = False, 0.0, COUNTS_EVERY
         counting: asyncio.Future[tuple[str, float]] | None = None
         checked, beat = began, began
-        unseen_at = 0  # when the previous read began (none yet: the page's own read is not timed)
+        unseen_at = 0  # when the previous read began, in ms (0: none yet; the page's own read is not timed)
 
         def committed_after(entry: dict[str, Any]) -> int | None:
             """A time ``entry``'s commit came after: its transaction's last moment before COMMIT (this process's
